@@ -1,0 +1,1 @@
+"""licensebot: a chatbot for a Chinese value-added telecom licence consultancy."""

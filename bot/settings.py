@@ -1,0 +1,89 @@
+"""All settings in one place, read from the environment or a `.env` file.
+
+Each field's metadata carries its help text; `.env.example` mirrors this module line for line
+(a test checks it). Names are the upper-case field names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setting(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best here
+    """Declare a setting with its default and a one-line explanation."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    consultancy_name: str = setting("证照顾问", "Consultancy name shown to clients (Chinese)")
+    consultancy_name_en: str = setting("our consultancy", "Consultancy name shown to English-speaking clients")
+    database_url: str = setting("sqlite:///data/licensebot.db", "SQLAlchemy URL; SQLite file by default")
+    knowledge_dir: str = setting("", "Folder with FAQ YAML and aliases; empty = the shipped knowledge/")
+    default_lang: str = setting("zh", "Language for users whose platform gives none: zh or en")
+    log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR")
+    log_json: bool = setting(False, "Write logs as JSON lines (for production log collectors)")
+    max_message_chars: int = setting(2000, "Longer messages are refused politely")
+    flood_per_minute: int = setting(20, "Messages a user may send in one minute before being slowed down")
+    flow_ttl_days: int = setting(7, "Unfinished guided flows older than this many days expire")
+    http_host: str = setting("127.0.0.1", "Address the web app (webhooks, health, metrics) listens on")
+    http_port: int = setting(8080, "Port the web app listens on")
+    telegram_bot_token: str = setting("", "Telegram bot token; empty = Telegram channel off")
+    telegram_base_url: str = setting("", "Bot API base URL for a self-hosted server; empty = Telegram's")
+    telegram_webhook_url: str = setting("", "Public HTTPS URL for webhook mode; empty = long polling")
+    telegram_webhook_secret: str = setting("", "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token")
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+        """Read settings: the process environment wins over `.env`, which wins over defaults."""
+        env = dict(read_env_file(env_file if env_file is not None else ROOT / ".env"))
+        env.update(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f.name.upper())
+            if raw is None or raw == "" and f.default not in ("", MISSING):
+                continue
+            values[f.name] = _convert(f.name, raw, f.default)
+        return cls(**values)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _convert(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"setting {name.upper()}: expected true/false, got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"setting {name.upper()}: expected a whole number, got {raw!r}") from None
+    return raw
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; blank lines and # comments are skipped; quotes are stripped."""
+    if not path.is_file():
+        return {}
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        out[key.strip()] = value
+    return out
