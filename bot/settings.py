@@ -15,7 +15,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setting(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best here
+def setting(default: Any, help: str) -> Any:
     """Declare a setting with its default and a one-line explanation."""
     return field(default=default, metadata={"help": help})
 
@@ -23,7 +23,7 @@ def setting(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best h
 @dataclass(frozen=True)
 class Settings:
     consultancy_name: str = setting("证照顾问", "Consultancy name shown to clients (Chinese)")
-    consultancy_name_en: str = setting("our consultancy", "Consultancy name shown to English-speaking clients")
+    consultancy_name_en: str = setting("our consultancy", "Consultancy name for English-speaking clients")
     database_url: str = setting("sqlite:///data/licensebot.db", "SQLAlchemy URL; SQLite file by default")
     knowledge_dir: str = setting("", "Folder with FAQ YAML and aliases; empty = the shipped knowledge/")
     default_lang: str = setting("zh", "Language for users whose platform gives none: zh or en")
@@ -47,7 +47,7 @@ class Settings:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = env.get(f.name.upper())
-            if raw is None or raw == "" and f.default not in ("", MISSING):
+            if raw is None or (raw == "" and f.default not in ("", MISSING)):
                 continue
             values[f.name] = _convert(f.name, raw, f.default)
         return cls(**values)

@@ -1,0 +1,25 @@
+"""Building the long-lived services and the engine for a process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.clock import Clock, SystemClock
+from bot.context import Services
+from bot.engine import Engine
+from bot.settings import Settings
+from bot.storage.db import Database
+from knowledge.base import KnowledgeBase
+
+
+def build_services(settings: Settings, clock: Clock | None = None, migrate: bool = True) -> Services:
+    """Open the database (applying migrations) and load the knowledge base."""
+    db = Database(settings.database_url)
+    if migrate:
+        db.upgrade()
+    kb = KnowledgeBase(Path(settings.knowledge_dir) if settings.knowledge_dir else None)
+    return Services(settings=settings, db=db, kb=kb, clock=clock or SystemClock())
+
+
+def build_engine(settings: Settings, clock: Clock | None = None) -> Engine:
+    return Engine(build_services(settings, clock))

@@ -1,0 +1,1 @@
+"""The `licensebot` command line."""

@@ -1,0 +1,54 @@
+"""`licensebot kb lint|coverage`: check the knowledge base and show its licence × topic coverage."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.clock import SystemClock, business_today
+from bot.settings import Settings
+from knowledge.codes import LICENSES, REQUIRED_TOPICS, TOPICS
+from knowledge.entries import KnowledgeError, load_entries
+from knowledge.lint import coverage, lint
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="kb_action", required=True)
+    sub.add_parser("lint", help="check codes, ids, related links, near-duplicates, freshness")
+    sub.add_parser("coverage", help="licence × topic table with counts; required empty cells marked")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
+    try:
+        entries = load_entries(folder)
+    except KnowledgeError as exc:
+        print(f"error: {exc}")
+        return 1
+    if args.kb_action == "lint":
+        findings = lint(entries, business_today(SystemClock()))
+        for f in findings:
+            print(f)
+        errors = sum(f.level == "error" for f in findings)
+        print(f"{len(entries)} entries: {errors} errors, {len(findings) - errors} warnings")
+        return 1 if errors else 0
+    return print_coverage(entries)
+
+
+def print_coverage(entries: list) -> int:
+    counts = coverage(entries)
+    topics = list(TOPICS)
+    width = max(len(t) for t in topics)
+    print(" " * 18 + " ".join(t[:6].rjust(6) for t in topics) + "  total")
+    gaps = 0
+    for lic in LICENSES:
+        cells = []
+        for t in topics:
+            n = counts.get((lic, t), 0)
+            required = t in REQUIRED_TOPICS or lic == "general"
+            if n == 0 and required:
+                gaps += 1
+            cells.append(("-" if n == 0 and not required else ("!0" if n == 0 else str(n))).rjust(6))
+        print(lic.ljust(18) + " ".join(cells) + f"  {sum(counts.get((lic, t), 0) for t in topics):5d}")
+    print(f"{len(entries)} entries; {gaps} required cells empty (marked !0)" + " " * (width - width))
+    return 1 if gaps else 0

@@ -1,0 +1,71 @@
+"""What a handler gets: the incoming message, the conversation state and the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.messages import Incoming, Reply
+from bot.settings import Settings
+from bot.storage.db import Database
+from knowledge.base import KnowledgeBase
+
+
+@dataclass
+class Services:
+    """Long-lived parts shared by every message of a process."""
+
+    settings: Settings
+    db: Database
+    kb: KnowledgeBase
+    clock: Clock
+
+
+@dataclass
+class State:
+    """Plain data kept per (channel, chat) between messages."""
+
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    fallbacks: int = 0
+
+    def clear_flow(self) -> None:
+        self.flow, self.step, self.data = None, None, {}
+
+    def start_flow(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
+        self.flow, self.step, self.data = flow, step, dict(data or {})
+
+
+@dataclass
+class Context:
+    incoming: Incoming
+    state: State
+    lang: str
+    session: Session
+    services: Services
+    now: datetime
+    forgotten: bool = False  # set by /forget: the engine stores nothing more for this user
+    notes: dict[str, Any] = field(default_factory=dict)  # per-message scratch (e.g. search outcome)
+
+    @property
+    def text(self) -> str:
+        """What the user typed or the payload of the button they pressed, trimmed."""
+        return self.incoming.content.strip()
+
+    def say(self, zh: str, en: str) -> str:
+        """Pick the user's language."""
+        return en if self.lang == "en" else zh
+
+    @property
+    def consultancy(self) -> str:
+        s = self.services.settings
+        return s.consultancy_name_en if self.lang == "en" else s.consultancy_name
+
+
+Handler = Callable[[Context], list[Reply]]

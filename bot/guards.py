@@ -1,0 +1,61 @@
+"""Checks that run before a message reaches any handler. A refused message changes nothing stored."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from bot.messages import Incoming, Reply
+from bot.settings import Settings
+from bot.storage.models import MessageLog
+
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def _say(lang: str, zh: str, en: str) -> Reply:
+    return Reply(en if lang == "en" else zh, tags=("guard",))
+
+
+def check_message(incoming: Incoming, settings: Settings, lang: str) -> Reply | None:
+    """Refuse empty, oversized or control-character messages before touching the database."""
+    if incoming.payload is not None:
+        if not incoming.payload or len(incoming.payload) > 512 or _has_controls(incoming.payload):
+            return _say(lang, "这个按钮已失效，请重新发送您的问题。", "That button is no longer valid; please ask again.")
+        return None
+    text = incoming.text
+    if not text.strip():
+        if incoming.attachment is not None:
+            return None  # a file on its own is fine (e.g. for a consultant); handlers decide
+        return _say(lang, "我只能读取文字消息，请用文字描述您的问题。", "I can only read text; please type your question.")
+    if len(text) > settings.max_message_chars:
+        return _say(
+            lang,
+            f"消息太长了（{len(text)}字）。请把问题精简到{settings.max_message_chars}字以内再发一次。",
+            f"That message is too long ({len(text)} characters). Please keep it under "
+            f"{settings.max_message_chars} characters.",
+        )
+    if _has_controls(text):
+        return _say(lang, "消息里有无法识别的控制字符，请重新输入。", "Your message contains control characters; please retype it.")
+    return None
+
+
+def _has_controls(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text)
+
+
+def is_flooding(session: Session, incoming: Incoming, now: datetime, per_minute: int) -> bool:
+    """More than `per_minute` accepted messages from this user in the last minute."""
+    stmt = select(func.count()).select_from(MessageLog).where(
+        MessageLog.channel == incoming.channel,
+        MessageLog.user_id == incoming.user_id,
+        MessageLog.direction == "in",
+        MessageLog.created_at > now - timedelta(minutes=1),
+    )
+    return int(session.execute(stmt).scalar_one()) >= per_minute
+
+
+def flood_reply(lang: str) -> Reply:
+    return _say(lang, "您发送得太快了，请稍等一分钟再继续。", "You're sending messages very fast; please wait a minute.")

@@ -1,0 +1,3 @@
+"""Imports every module that defines tables, so migrations and create_all see them all."""
+
+from bot.storage import models  # noqa: F401

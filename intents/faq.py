@@ -1,0 +1,82 @@
+"""Answering questions from the FAQ knowledge base, asking which one when unsure, and the fallback."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.messages import Button, Reply
+from bot.storage.models import QueryLog
+from intents.commands import command_args
+from knowledge.entries import Entry
+from knowledge.search import SearchOutcome
+
+
+def search(ctx: Context) -> SearchOutcome:
+    """Search once per message; the outcome is kept on the context for later routes."""
+    outcome = ctx.notes.get("search")
+    if outcome is None:
+        outcome = ctx.services.kb.searcher.search(ctx.text, ctx.lang)
+        ctx.notes["search"] = outcome
+    return outcome
+
+
+def has_answer(ctx: Context) -> bool:
+    """Route test: the knowledge base has an answer or close candidates for this text."""
+    return bool(ctx.text) and not ctx.text.startswith("/") and search(ctx).decision != "fallback"
+
+
+def render_entry(ctx: Context, entry: Entry) -> Reply:
+    """The entry's answer in the user's language, with its follow-ups as buttons."""
+    text = entry.text(ctx.lang).answer.replace("{consultancy}", ctx.consultancy)
+    buttons = []
+    for rel_id in entry.related[:3]:
+        rel = ctx.services.kb.get(rel_id)
+        if rel is not None:
+            buttons.append(Button(rel.text(ctx.lang).question, f"/faq {rel.id}"))
+    return Reply(text, buttons=tuple(buttons), tags=("faq-answer", f"entry:{entry.id}"))
+
+
+def answer_question(ctx: Context) -> list[Reply]:
+    """Answers from the best FAQ entry, or asks which of a few close entries the user means."""
+    outcome = search(ctx)
+    log_query(ctx, outcome)
+    ctx.state.fallbacks = 0
+    if outcome.decision == "answer":
+        return [render_entry(ctx, outcome.hits[0].entry)]
+    buttons = tuple(Button(h.entry.text(ctx.lang).question, f"/faq {h.entry.id}") for h in outcome.hits[:3])
+    return [Reply(ctx.say("您是想问以下哪个问题？", "Did you mean one of these?"), buttons=buttons,
+                  tags=("faq-clarify",))]
+
+
+def show_entry(ctx: Context) -> list[Reply]:
+    """Shows one FAQ entry by id (a pressed follow-up or clarify button)."""
+    entry = ctx.services.kb.get(command_args(ctx))
+    if entry is None:
+        return [Reply(ctx.say("这条内容已更新或不存在，请重新提问。", "That answer is no longer available; please ask again."),
+                      tags=("faq-missing",))]
+    return [render_entry(ctx, entry)]
+
+
+def fall_back(ctx: Context) -> list[Reply]:
+    """Says what the bot covers when nothing in the knowledge base fits."""
+    if ctx.text and not ctx.text.startswith("/"):
+        log_query(ctx, search(ctx))
+    ctx.state.fallbacks += 1
+    text = ctx.say(
+        "抱歉，这个问题我没有把握回答。我能解答增值电信业务许可证（ICP、EDI、IDC、SP、CDN、ISP、呼叫中心、多方通信等）"
+        "的办理条件、材料、续期、年报、变更和注销等问题。您可以换个说法再问，或联系顾问。",
+        "Sorry, I can't answer that with confidence. I cover Chinese value-added telecom licences (ICP, EDI, "
+        "IDC, SP, CDN, ISP, call centre, multi-party…): requirements, materials, renewal, annual reports, "
+        "changes and cancellation. Try rephrasing, or talk to a consultant.",
+    )
+    return [Reply(text, tags=("fallback",))]
+
+
+def log_query(ctx: Context, outcome: SearchOutcome) -> None:
+    inc = ctx.incoming
+    top = outcome.hits[0] if outcome.hits else None
+    ctx.session.add(QueryLog(
+        channel=inc.channel, chat_id=inc.chat_id, user_id=inc.user_id, query=ctx.text[:2000],
+        decision=outcome.decision, top_id=top.entry.id if top else None, top_score=top.score if top else 0.0,
+        candidates=[{"id": h.entry.id, "score": h.score} for h in outcome.hits],
+        created_at=ctx.now,
+    ))

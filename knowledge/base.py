@@ -1,0 +1,46 @@
+"""The loaded knowledge base: entries by id and the searcher, swapped whole on reload."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.entries import Entry, load_entries
+from knowledge.search import Searcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    entries: dict[str, Entry]
+    searcher: Searcher
+
+
+class KnowledgeBase:
+    """Holds the current snapshot. A reload that fails keeps the old one in service."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self.snapshot = self._build()
+
+    def _build(self) -> Snapshot:
+        entries = load_entries(self.folder)
+        return Snapshot({e.id: e for e in entries}, Searcher(entries))
+
+    def reload(self) -> str | None:
+        """Rebuild from disk; returns an error message (and keeps serving the old one) on failure."""
+        try:
+            self.snapshot = self._build()
+        except Exception as exc:  # a broken file must never take the bot down
+            log.error("knowledge reload failed; keeping the previous version: %s", exc)
+            return str(exc)
+        return None
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.snapshot.entries.get(entry_id)
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.snapshot.searcher
