@@ -1,0 +1,48 @@
+"""The ASGI app: channel webhooks plus the operator routes (health)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.base import Channel
+from bot.context import Services
+
+
+def build_app(services: Services, channels: Sequence[Channel],
+              background: Sequence[Callable[[], Awaitable[None]]] = ()) -> Starlette:
+    """Mount every channel's routes; start channels (and background loops) with the app."""
+
+    async def healthz(_request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def readyz(_request: Request) -> JSONResponse:
+        db_ok = services.db.ping()
+        body = {"database": db_ok, "channels": [c.name for c in channels]}
+        return JSONResponse(body, status_code=200 if db_ok and channels else 503)
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    for channel in channels:
+        routes += channel.routes()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        import asyncio
+
+        for channel in channels:
+            await channel.start()
+        tasks = [asyncio.create_task(loop()) for loop in background]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for channel in channels:
+                await channel.stop()
+
+    return Starlette(routes=routes, lifespan=lifespan)
