@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.context import Context, Handler
 from bot.messages import Reply
-from intents import basics, faq, privacy
+from intents import basics, faq, feedback, privacy
 from intents.commands import Command, split_command
 
 
@@ -39,6 +39,7 @@ COMMANDS: dict[str, Command] = {
     "/mydata": Command(privacy.show_my_data, "查看我们保存的您的数据", "See the data we keep about you"),
     "/forget": Command(privacy.ask_to_forget, "删除我的全部数据", "Delete all my data"),
     "/faq": Command(faq.show_entry, "", ""),
+    "/feedback": Command(feedback.record_feedback, "", ""),
 }
 
 FLOWS: dict[str, Flow] = {

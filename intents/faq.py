@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.context import Context
 from bot.messages import Button, Reply
 from bot.storage.models import QueryLog
+from intents import feedback
 from intents.commands import command_args
 from knowledge.entries import Entry
 from knowledge.search import SearchOutcome
@@ -38,18 +41,31 @@ def render_entry(ctx: Context, entry: Entry) -> Reply:
 def answer_question(ctx: Context) -> list[Reply]:
     """Answers from the best FAQ entry, or asks which of a few close entries the user means."""
     outcome = search(ctx)
-    log_query(ctx, outcome)
     ctx.state.fallbacks = 0
+    top = outcome.hits[:3]
+    if outcome.decision == "clarify":
+        learned = feedback.learned_choice(ctx, ctx.text[:2000], [h.entry.id for h in top])
+        if learned is not None:
+            query_id = log_query(ctx, outcome, decision="answer")
+            return [with_feedback(ctx, render_entry(ctx, ctx.services.kb.get(learned) or top[0].entry), query_id)]
+    query_id = log_query(ctx, outcome)
     if outcome.decision == "answer":
-        return [render_entry(ctx, outcome.hits[0].entry)]
-    buttons = tuple(Button(h.entry.text(ctx.lang).question, f"/faq {h.entry.id}") for h in outcome.hits[:3])
+        return [with_feedback(ctx, render_entry(ctx, top[0].entry), query_id)]
+    buttons = tuple(Button(h.entry.text(ctx.lang).question, f"/faq {h.entry.id} {query_id}") for h in top)
     return [Reply(ctx.say("您是想问以下哪个问题？", "Did you mean one of these?"), buttons=buttons,
                   tags=("faq-clarify",))]
 
 
+def with_feedback(ctx: Context, reply: Reply, query_id: int | None) -> Reply:
+    return replace(reply, buttons=reply.buttons + feedback.feedback_buttons(ctx, query_id))
+
+
 def show_entry(ctx: Context) -> list[Reply]:
     """Shows one FAQ entry by id (a pressed follow-up or clarify button)."""
-    entry = ctx.services.kb.get(command_args(ctx))
+    entry_id, _, query_id = command_args(ctx).partition(" ")
+    entry = ctx.services.kb.get(entry_id)
+    if entry is not None and query_id:
+        feedback.record_choice(ctx, entry_id, query_id)
     if entry is None:
         return [Reply(ctx.say("这条内容已更新或不存在，请重新提问。", "That answer is no longer available; please ask again."),
                       tags=("faq-missing",))]
@@ -71,12 +87,18 @@ def fall_back(ctx: Context) -> list[Reply]:
     return [Reply(text, tags=("fallback",))]
 
 
-def log_query(ctx: Context, outcome: SearchOutcome) -> None:
+def log_query(ctx: Context, outcome: SearchOutcome, decision: str | None = None) -> int | None:
+    """Stores the question and what the bot decided; returns the row id for feedback buttons."""
     inc = ctx.incoming
     top = outcome.hits[0] if outcome.hits else None
-    ctx.session.add(QueryLog(
+    row = QueryLog(
         channel=inc.channel, chat_id=inc.chat_id, user_id=inc.user_id, query=ctx.text[:2000],
-        decision=outcome.decision, top_id=top.entry.id if top else None, top_score=top.score if top else 0.0,
+        decision=decision or outcome.decision, top_id=top.entry.id if top else None,
+        top_score=top.score if top else 0.0,
         candidates=[{"id": h.entry.id, "score": h.score} for h in outcome.hits],
         created_at=ctx.now,
-    ))
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.notes["query_id"] = row.id
+    return row.id

@@ -1,4 +1,4 @@
-"""`licensebot kb lint|coverage`: check the knowledge base and show its licence × topic coverage."""
+"""`licensebot kb lint|coverage|gaps`: check the knowledge base, its coverage, and what it misses."""
 
 from __future__ import annotations
 
@@ -16,9 +16,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="kb_action", required=True)
     sub.add_parser("lint", help="check codes, ids, related links, near-duplicates, freshness")
     sub.add_parser("coverage", help="licence × topic table with counts; required empty cells marked")
+    gaps = sub.add_parser("gaps", help="group unanswered questions from the logs, most frequent first")
+    gaps.add_argument("--since", help="only questions from this date (YYYY-MM-DD)")
+    gaps.add_argument("--top", type=int, default=30, help="how many groups to show")
+    gaps.add_argument("--yaml", help="also write a YAML draft of new entries / alternates to this file")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    if args.kb_action == "gaps":
+        return show_gaps(args, settings)
     folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
     try:
         entries = load_entries(folder)
@@ -52,3 +58,31 @@ def print_coverage(entries: list) -> int:
         print(lic.ljust(18) + " ".join(cells) + f"  {sum(counts.get((lic, t), 0) for t in topics):5d}")
     print(f"{len(entries)} entries; {gaps} required cells empty (marked !0)" + " " * (width - width))
     return 1 if gaps else 0
+
+
+def show_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.storage.db import Database
+    from knowledge.gaps import draft, group, unanswered
+
+    try:
+        since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=UTC) if args.since else None
+    except ValueError:
+        print(f"error: --since wants a date like 2026-11-01, not {args.since!r}")
+        return 2
+    db = Database(settings.database_url)
+    db.upgrade()
+    with db.session() as session:
+        gaps = group(unanswered(session, since))
+    for gap in gaps[: args.top]:
+        tried = ", ".join(c for c, _ in gap.candidates.most_common(2)) or "-"
+        print(f"{gap.count:4d}  {gap.representative}   [tried: {tried}]")
+        for q, n in gap.questions.most_common(4)[1:]:
+            print(f"        {n}× {q}")
+    print(f"{len(gaps)} groups of unanswered questions")
+    if args.yaml:
+        with open(args.yaml, "w", encoding="utf-8") as f:
+            f.write(draft(gaps))
+        print(f"draft written to {args.yaml}")
+    return 0

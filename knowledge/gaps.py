@@ -1,0 +1,73 @@
+"""Unanswered questions grouped by similarity, most frequent first, and a YAML draft to fill them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import yaml
+from rapidfuzz import fuzz
+from sqlmodel import Session, or_, select
+
+from bot.storage.models import QueryLog
+
+LOW_CONFIDENCE = 0.6
+SIMILAR = 72.0
+
+
+@dataclass
+class Gap:
+    representative: str
+    questions: Counter[str] = field(default_factory=Counter)
+    candidates: Counter[str] = field(default_factory=Counter)  # entries users picked or the bot tried
+
+    @property
+    def count(self) -> int:
+        return sum(self.questions.values())
+
+
+def unanswered(session: Session, since: datetime | None = None) -> list[QueryLog]:
+    """Fallbacks, low-confidence answers, clarify questions and answers marked 👎."""
+    stmt = select(QueryLog).where(or_(
+        QueryLog.decision != "answer", QueryLog.top_score < LOW_CONFIDENCE, QueryLog.feedback == -1))
+    if since is not None:
+        stmt = stmt.where(QueryLog.created_at >= since)
+    return list(session.exec(stmt.order_by(QueryLog.id)).all())
+
+
+def group(rows: Iterable[QueryLog]) -> list[Gap]:
+    """Greedy single pass: a question joins the first group whose representative it resembles."""
+    gaps: list[Gap] = []
+    for row in rows:
+        text = row.query.strip()
+        if not text:
+            continue
+        gap = next((g for g in gaps if fuzz.token_set_ratio(g.representative, text) >= SIMILAR), None)
+        if gap is None:
+            gap = Gap(text)
+            gaps.append(gap)
+        gap.questions[text] += 1
+        if row.chosen_id:
+            gap.candidates[row.chosen_id] += 2  # a user's pick says more than the bot's guess
+        elif row.top_id and row.feedback != -1:
+            gap.candidates[row.top_id] += 1
+    return sorted(gaps, key=lambda g: (-g.count, g.representative))
+
+
+def draft(gaps: list[Gap]) -> str:
+    """YAML for a consultant: new alternates where users point at an entry, new entries elsewhere."""
+    alternates, entries = [], []
+    for i, gap in enumerate(gaps, 1):
+        questions = [q for q, _ in gap.questions.most_common()]
+        picked = [c for c, n in gap.candidates.most_common(1) if n >= 2]
+        if picked:
+            alternates.append({"entry": picked[0], "add_alternates": questions, "asked": gap.count})
+        else:
+            entries.append({"id": f"draft-{i}", "license": "general", "topic": "need", "question": questions[0],
+                            "alternates": questions[1:], "answer": "TODO: write the answer", "asked": gap.count})
+    header = ("# Draft from `licensebot kb gaps`: edit, then move into knowledge/faq/*.yaml.\n"
+              "# Remove the 'asked' counts; check licence and topic codes (kb-contract.md).\n")
+    return header + yaml.safe_dump({"new_alternates": alternates, "new_entries": entries}, allow_unicode=True,
+                                   sort_keys=False)
