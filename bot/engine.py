@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot import guards, language
+from bot import correlation, guards, language, metrics
 from bot.clock import as_utc
 from bot.context import Context, Services, State
 from bot.messages import Incoming, Reply
@@ -30,21 +31,35 @@ class Engine:
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message; never raises, never shows a stack trace to the user."""
+        started = time.perf_counter()
+        correlation.new_id()
+        metrics.MESSAGES_IN.labels(incoming.channel).inc()
+        replies = self._guarded(incoming)
+        metrics.MESSAGES_OUT.labels(incoming.channel).inc(len(replies))
+        metrics.HANDLING.labels(incoming.channel).observe(time.perf_counter() - started)
+        return replies
+
+    def _guarded(self, incoming: Incoming) -> list[Reply]:
         s = self.services
+        where = {"channel": incoming.channel, "chat_id": incoming.chat_id, "user_id": incoming.user_id}
         hint_lang = language.choose(None, incoming.text, incoming.language, s.settings.default_lang)
         refusal = guards.check_message(incoming, s.settings, hint_lang)
         if refusal is not None:
+            metrics.REFUSED.labels("input").inc()
+            log.info("message refused by a guard", extra=where)
             return [refusal]
         try:
             with s.db.session() as session:
-                return self._handle(session, incoming)
+                replies, route = self._handle(session, incoming)
         except Exception:
-            log.exception("failed to handle a message", extra={
-                "channel": incoming.channel, "chat_id": incoming.chat_id, "user_id": incoming.user_id,
-            })
+            metrics.ERRORS.inc()
+            log.exception("failed to handle a message", extra=where)
             return [SORRY]
+        log.info("message handled", extra={**where, "route": route, "replies": len(replies)})
+        log.debug("message text: %r", incoming.content[:200], extra=where)
+        return replies
 
-    def _handle(self, session: Session, incoming: Incoming) -> list[Reply]:
+    def _handle(self, session: Session, incoming: Incoming) -> tuple[list[Reply], str]:
         s = self.services
         now = s.clock.now()
         s.db.lock_chat(session, incoming.channel, incoming.chat_id)
@@ -52,7 +67,8 @@ class Engine:
         lang = language.choose(user.lang if user else None, incoming.text, incoming.language,
                                s.settings.default_lang)
         if guards.is_flooding(session, incoming, now, s.settings.flood_per_minute):
-            return [guards.flood_reply(lang)]
+            metrics.REFUSED.labels("flood").inc()
+            return [guards.flood_reply(lang)], "flood"
         conv = load_conversation(session, incoming)
         state = State(conv.flow, conv.step, dict(conv.data or {}), conv.fallbacks) if conv else State()
         replies: list[Reply] = []
@@ -62,12 +78,15 @@ class Engine:
                                  else "Your unfinished flow was more than 7 days old and has expired."))
         ctx = Context(incoming, state, lang, session, s, now)
         replies += self.route(ctx)
+        route = str(ctx.notes.get("route", ""))
+        if "search" in ctx.notes and route in ("faq", "fallback"):
+            metrics.DECISIONS.labels(ctx.notes["search"].decision if route == "faq" else "fallback").inc()
         if ctx.forgotten:
-            return replies
+            return replies, route
         save_user(session, incoming, user, now)
         save_conversation(session, incoming, conv, state, now)
         log_messages(session, incoming, replies, now)
-        return replies
+        return replies, route
 
     def route(self, ctx: Context) -> list[Reply]:
         for route in self.routes:

@@ -24,9 +24,12 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO", as_json: bool = False) -> None:
+    from bot.correlation import CorrelationFilter
+
     handler = logging.StreamHandler()
+    handler.addFilter(CorrelationFilter())
     handler.setFormatter(JsonFormatter() if as_json else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s]: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

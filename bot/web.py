@@ -1,4 +1,4 @@
-"""The ASGI app: channel webhooks plus the operator routes (health)."""
+"""The ASGI app: channel webhooks plus the operator routes (health, readiness, metrics)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import Channel
@@ -26,7 +26,15 @@ def build_app(services: Services, channels: Sequence[Channel],
         body = {"database": db_ok, "channels": [c.name for c in channels]}
         return JSONResponse(body, status_code=200 if db_ok and channels else 503)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    async def metrics_route(_request: Request) -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        from bot.metrics import render
+
+        return Response(render(), media_type=CONTENT_TYPE_LATEST)
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz),
+                               Route("/metrics", metrics_route)]
     for channel in channels:
         routes += channel.routes()
 

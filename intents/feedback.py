@@ -23,7 +23,7 @@ def feedback_buttons(ctx: Context, query_id: int | None) -> tuple[Button, ...]:
 
 def own_query(ctx: Context, raw_id: str) -> QueryLog | None:
     """The user's own logged question with this id; None for anything else (forged payloads)."""
-    if not raw_id.isdigit():
+    if not raw_id.isdigit() or len(raw_id) > 18:  # beyond any row id (and a 64-bit integer)
         return None
     row = ctx.session.get(QueryLog, int(raw_id))
     inc = ctx.incoming

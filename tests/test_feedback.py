@@ -50,6 +50,8 @@ def test_feedback_on_someone_elses_question_is_refused(engine, services):
     assert "feedback-invalid" in mallory.tags
     mallory.send("/feedback abc up")
     assert "feedback-invalid" in mallory.tags
+    mallory.send("/feedback 99999999999999999999999 up")  # beyond a 64-bit id
+    assert "feedback-invalid" in mallory.tags
     assert rows(services)[0].feedback is None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 
 from bot.app import build_engine
@@ -17,6 +18,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    # The terminal is the chat: keep routine log lines out of it unless asked for.
+    if settings.log_level.upper() not in ("DEBUG",):
+        logging.getLogger().setLevel(logging.WARNING)
     engine = build_engine(settings)
     user = args.user or getpass.getuser() or "console"
     session = console.ConsoleSession(engine.handle, user=user, lang=args.lang)

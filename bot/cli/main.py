@@ -6,27 +6,29 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, chat, db, kb, run
+from bot.cli import ask, backup, chat, db, kb, run
 from bot.logs import configure
 from bot.settings import Settings
 
-# (name, help, module with add_arguments(parser) and main(args, settings) -> exit code)
+# (name, help, add_arguments(parser), main(args, settings) -> exit code)
 SUBCOMMANDS = (
-    ("run", "start the bot on every configured channel (console when none)", run),
-    ("chat", "chat with the bot in the terminal", chat),
-    ("ask", "answer questions from the knowledge base (the judge's --json contract)", ask),
-    ("kb", "knowledge-base tools: lint, coverage, eval, gaps", kb),
-    ("db", "database tools: upgrade", db),
+    ("run", "start the bot on every configured channel (console when none)", run.add_arguments, run.main),
+    ("chat", "chat with the bot in the terminal", chat.add_arguments, chat.main),
+    ("ask", "answer questions from the knowledge base (the judge's --json contract)", ask.add_arguments, ask.main),
+    ("kb", "knowledge-base tools: lint, coverage, eval, gaps", kb.add_arguments, kb.main),
+    ("db", "database tools: upgrade", db.add_arguments, db.main),
+    ("backup", "copy the SQLite database to FILE", backup.add_arguments, backup.main_backup),
+    ("restore", "replace the SQLite database with the backup FILE", backup.add_arguments, backup.main_restore),
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="licensebot", description="Telecom-licence consultancy chatbot")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_text, module in SUBCOMMANDS:
+    for name, help_text, add_arguments, run_command in SUBCOMMANDS:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(p)
-        p.set_defaults(run=module.main)
+        add_arguments(p)
+        p.set_defaults(run=run_command)
     return parser
 
 
