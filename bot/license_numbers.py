@@ -215,14 +215,18 @@ def _parse_legacy(m: re.Match[str], today: date | None) -> LicenseNumber | Probl
 
 
 def check_license_number(number: LicenseNumber, license_code: str, scope: str | None = None,
-                         province: Province | str | None = None) -> list[Problem]:
-    """What in the number contradicts the licence type, scope (provincial/nationwide) and province."""
+                         province: Province | str | None = None,
+                         expected: tuple[str, str] | None = None) -> list[Problem]:
+    """What in the number contradicts the licence type, scope (provincial/nationwide) and province.
+
+    `expected` = (class, service code), e.g. ("B2", "B25"), for licence types not in LICENSE_CATEGORY.
+    """
     problems: list[Problem] = []
-    wanted = LICENSE_CATEGORY.get(license_code)
-    if wanted is not None:
+    wanted = expected or LICENSE_CATEGORY.get(license_code)
+    if wanted is not None and wanted[0] in CATEGORY_NAMES:
         cls, service = wanted
         cls_zh, cls_en = CATEGORY_NAMES[cls]
-        svc_zh, svc_en = SERVICE_NAMES[service]
+        svc_zh, svc_en = SERVICE_NAMES.get(service, (service, service))
         if number.kind == LEGACY_ICP and license_code != "icp":
             problems.append(_problem(
                 "legacy_not_icp", f"“{number.text}”是旧版ICP经营许可证的编号，而您选择的业务是{svc_zh}。",
