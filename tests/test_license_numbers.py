@@ -48,6 +48,12 @@ GOOD: list[tuple[str, tuple[str, str, str | None, tuple[str, ...], int, str, boo
     ("黔B1-20190002", ("黔B1-20190002", PROVINCIAL, "黔", ("B1",), 2019, "0002", False)),
     ("蒙B2-20170001", ("蒙B2-20170001", PROVINCIAL, "蒙", ("B2",), 2017, "0001", False)),
     ("新B2-20260001", ("新B2-20260001", PROVINCIAL, "新", ("B2",), 2026, "0001", False)),
+    ("湘B2-20180001", ("湘B2-20180001", PROVINCIAL, "湘", ("B2",), 2018, "0001", False)),
+    ("鄂B1.B2-20200008", ("鄂B1.B2-20200008", PROVINCIAL, "鄂", ("B1", "B2"), 2020, "0008", False)),
+    ("云B2-20200001", ("滇B2-20200001", PROVINCIAL, "滇", ("B2",), 2020, "0001", False)),
+    ("合字B2-20200001", ("合字B2-20200001", CROSS_REGION, None, ("B2",), 2020, "0001", True)),
+    ("A2.B1-20210001", ("A2.B1-20210001", CROSS_REGION, None, ("A2", "B1"), 2021, "0001", False)),
+    ("B1-20200001。", ("B1-20200001", CROSS_REGION, None, ("B1",), 2020, "0001", False)),
 ]
 
 BAD: list[tuple[str, str]] = [
