@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, backup, chat, db, kb, run
+from bot.cli import ask, backup, chat, checklist, db, kb, run
 from bot.logs import configure
 from bot.settings import Settings
 
@@ -19,6 +19,8 @@ SUBCOMMANDS = (
     ("db", "database tools: upgrade", db.add_arguments, db.main),
     ("backup", "copy the SQLite database to FILE", backup.add_arguments, backup.main_backup),
     ("restore", "replace the SQLite database with the backup FILE", backup.add_arguments, backup.main_restore),
+    ("checklist", "renewal checklist and timeline for a licence (same engine as /renew)", checklist.add_arguments,
+     checklist.main),
 )
 
 
