@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.license_numbers import CATEGORY_NAMES
 from bot.provinces import find_province
 from knowledge.codes import HOLDABLE_LICENSES
+from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "checklist.yaml"
 FILE_NAME = "checklist.yaml"
@@ -314,13 +313,7 @@ def parse_rules(data: Any, file: str = FILE_NAME) -> ChecklistRules:
 def load_rules(path: Path | None = None) -> ChecklistRules:
     """Load and validate a rules file (the shipped one by default)."""
     path = path or SHIPPED_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path.name}: not valid YAML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{path.name}: cannot read: {exc}") from None
-    return parse_rules(data, path.name)
+    return parse_rules(read_yaml(path, RulesError), path.name)
 
 
 def load_rules_for(folder: Path | None) -> ChecklistRules:

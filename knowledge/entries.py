@@ -8,9 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.codes import LICENSES, TOPICS
+from knowledge.yamlfile import read_yaml
 
 SHIPPED_DIR = Path(__file__).resolve().parent
 
@@ -113,12 +112,7 @@ def parse_entry(raw: Any, path: Path, index: int) -> Entry:
 
 def load_file(path: Path) -> list[Entry]:
     """Load one FAQ YAML file (a list of entries)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"{path.name}: cannot read: {exc}") from None
+    data = read_yaml(path, KnowledgeError)
     if data is None:
         return []
     if not isinstance(data, list):

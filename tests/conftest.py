@@ -16,6 +16,7 @@ from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
 from bot.settings import Settings
+from bot.storage.db import Database
 from tests.chat import ChatDriver
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -76,6 +77,15 @@ def _truncate_all(url: str) -> None:
         if names:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated database, on SQLite and on PostgreSQL."""
+    database = Database(db_url)
+    database.upgrade()
+    yield database
+    database.dispose()
 
 
 @pytest.fixture

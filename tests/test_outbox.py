@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlmodel import select
 
 from bot.messages import Attachment, Button, ChatRef, Reply
 from bot.outbox import body_to_reply, enqueue, reply_to_body
-from bot.storage.db import Database
 from bot.storage.models import Outbox
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def test_reply_round_trips_through_the_body():

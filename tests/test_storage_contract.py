@@ -14,19 +14,10 @@ from sqlmodel import SQLModel, select
 
 import bot.storage.tables  # noqa: F401
 from bot.clock import as_utc
-from bot.storage.db import Database
 from bot.storage.models import Conversation, Outbox, User
 from bot.storage.personal import PERSONAL_TABLES
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def test_migrations_create_exactly_the_models(db):

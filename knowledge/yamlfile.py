@@ -1,0 +1,18 @@
+"""Reading a YAML data file with errors that name the file, for every loader of content and rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def read_yaml(path: Path, error: type[Exception]) -> Any:
+    """Parse `path`; unreadable or malformed files raise `error` with the file's name and the reason."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(f"{path.name}: not valid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path.name}: cannot read: {exc}") from None
