@@ -3,7 +3,8 @@
 A message goes to the first route whose test matches:
 
     command (/start, button payloads "/…"; consultant-only ones refused to anybody else)
-      →  a consultant's reply to a relayed message  →  a client with a claimed ticket: relayed, bot silent
+      →  a consultant's reply to a relayed message (or a hint how to reply)
+      →  a client with a claimed ticket: relayed, bot silent
       →  "转人工" / "talk to a person"  →  active flow  →  FAQ answer or clarify  →  fallback
 """
 
@@ -86,7 +87,7 @@ def always(_ctx: Context) -> bool:
 
 ROUTES: tuple[Route, ...] = (
     Route("command", is_command, run_command),
-    Route("consultant-reply", consult.is_reply_to_relay, consult.reply_by_quote),
+    Route("consultant-reply", consult.is_consultant_talking, consult.reply_by_quote),
     Route("with-consultant", handoff.is_with_consultant, handoff.relay_to_consultant),
     Route("human", handoff.asks_for_human, handoff.request_human_by_words),
     Route("flow", in_flow, continue_flow),

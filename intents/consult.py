@@ -185,20 +185,29 @@ def reply_to_client(ctx: Context) -> list[Reply]:
     return deliver_reply(ctx, ticket, (m.group(2) or "").strip())
 
 
-def is_reply_to_relay(ctx: Context) -> bool:
-    """Route test: a consultant replies to a message the bot relayed to them (Incoming.reply_to)."""
-    if not ctx.incoming.reply_to or not is_consultant(ctx):
+def is_consultant_talking(ctx: Context) -> bool:
+    """Route test: a consultant writes (not a command) and either quotes a relayed message
+    (Incoming.reply_to) or holds tickets and writes in their private chat."""
+    inc = ctx.incoming
+    if ctx.text.startswith("/") or inc.payload is not None or not is_consultant(ctx):
         return False
-    ticket = ticket_for_reply(ctx.session, ctx.incoming)
-    if ticket is None:
-        return False
-    ctx.notes["reply_ticket"] = ticket
-    return True
+    ticket = ticket_for_reply(ctx.session, inc)
+    if ticket is not None:
+        ctx.notes["reply_ticket"] = ticket
+        return True
+    return inc.chat_id == inc.user_id and bool(claimed_by(ctx.session, inc.channel, inc.user_id))
 
 
 def reply_by_quote(ctx: Context) -> list[Reply]:
-    """Sends a consultant's reply to a relayed message on to that ticket's client."""
-    return deliver_reply(ctx, ctx.notes["reply_ticket"], ctx.incoming.text.strip())
+    """Sends a consultant's reply to a relayed message on to that ticket's client, or says how to."""
+    ticket = ctx.notes.get("reply_ticket")
+    if ticket is not None:
+        return deliver_reply(ctx, ticket, ctx.incoming.text.strip())
+    held = ", ".join(t.label for t in claimed_by(ctx.session, ctx.incoming.channel, ctx.incoming.user_id))
+    return _answer(ctx, f"这条消息没有发给客户。你正在处理 {held}：请引用（回复）转来的客户消息，"
+                   "或用 /reply 工单号 内容。",
+                   f"That message was not sent to anyone. You hold {held}: reply to (quote) a relayed client "
+                   "message, or use /reply TICKET TEXT.", "consult-hint")
 
 
 def send_canned(ctx: Context) -> list[Reply]:
