@@ -122,8 +122,8 @@ def claim_ticket(ctx: Context) -> list[Reply]:
     send_to_client(ctx.session, ticket, Reply(say(
         ticket.lang,
         f"{who}已接入（工单 {ticket.label}）。现在起您发的消息会直接转给顾问；发送 /bot 可随时回到机器人。",
-        f"{who.capitalize()} has joined (ticket {ticket.label}). From now on your messages go to the consultant; "
-        "send /bot any time to go back to the bot."), tags=("handoff-claimed",)), "handoff-claimed", ctx.now)
+        f"{who.capitalize()} has joined (ticket {ticket.label}). From now on your messages go to the "
+        "consultant; send /bot any time to go back to the bot."), tags=("handoff-claimed",)), "handoff-claimed", ctx.now)
     how = ctx.say(f"\n\n回复转来的消息，或用 /reply {ticket.id} 内容，与客户交流；/canned 查看快捷回复；"
                   f"/close {ticket.id} 结束。",
                   f"\n\nReply to a relayed message, or /reply {ticket.id} TEXT, to answer; /canned for canned "
@@ -228,7 +228,8 @@ def send_canned(ctx: Context) -> list[Reply]:
     found = _my_ticket(ctx, rest.strip(), f"/canned {canned.name}")
     if isinstance(found, list):
         return found
-    consultancy = say(found.lang, ctx.services.settings.consultancy_name, ctx.services.settings.consultancy_name_en)
+    settings = ctx.services.settings
+    consultancy = say(found.lang, settings.consultancy_name, settings.consultancy_name_en)
     return deliver_reply(ctx, found, canned.text(found.lang).replace("{consultancy}", consultancy))
 
 
