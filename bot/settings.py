@@ -38,6 +38,9 @@ class Settings:
     telegram_base_url: str = setting("", "Bot API base URL for a self-hosted server; empty = Telegram's")
     telegram_webhook_url: str = setting("", "Public HTTPS URL for webhook mode; empty = long polling")
     telegram_webhook_secret: str = setting("", "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token")
+    consultants: str = setting("", "Consultants per channel as channel:user_id, comma-separated (e.g. telegram:123,wecom:zhangsan,console:alice)")
+    consultant_group: str = setting("", "Consultants' group chat as channel:chat_id (e.g. telegram:-100123, console:consultants); empty = each consultant privately")
+    handoff_reannounce_minutes: int = setting(30, "A ticket nobody claims for this many business-hours minutes is announced again; 0 = never")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

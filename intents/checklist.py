@@ -44,7 +44,7 @@ def render_plan(ctx: Context, plan: Plan, token: str) -> list[Reply]:
     rules = _rules(ctx)
     buttons = [
         Button(ctx.say("订阅到期提醒", "Remind me before expiry"), f"/subscribe {TOKEN_PREFIX}{token}"),
-        Button(ctx.say("联系顾问", "Talk to a consultant"), "/human"),
+        Button(ctx.say("联系顾问", "Talk to a consultant"), "/human checklist"),
         Button(ctx.say("导出Excel", "Export as Excel"), f"/checklist {token} xlsx"),
     ]
     faq = next((e for e in ctx.services.kb.snapshot.entries.values()

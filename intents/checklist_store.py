@@ -71,3 +71,17 @@ def recent_checklists(session: Session, channel: str, user_id: str, limit: int =
     return list(session.exec(select(ChecklistRecord).where(
         ChecklistRecord.channel == channel, ChecklistRecord.user_id == user_id)
         .order_by(col(ChecklistRecord.created_at).desc(), col(ChecklistRecord.id).desc()).limit(limit)))
+
+
+def case_packet_answers(session: Session, channel: str, user_id: str) -> list[str]:
+    """Lines for a consultant's case packet: the client's latest renewal checklist answers."""
+    latest = recent_checklists(session, channel, user_id, limit=1)
+    if not latest:
+        return []
+    r = latest[0]
+    a = r.answers
+    place = r.province or ("全网" if r.scope == "nationwide" else r.scope)
+    changes = "、".join(a.get("changes") or []) or "无"
+    return [f"续期清单（{r.created_at:%Y-%m-%d}）：{r.license} · {place} · 编号 {r.number or '未填'} · "
+            f"到期 {r.expires:%Y-%m-%d} · 变更 {changes} · 外资 {a.get('foreign') or '未填'} · "
+            f"前置审批 {'、'.join(a.get('special') or []) or '无'}"]

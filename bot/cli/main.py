@@ -6,14 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, backup, chat, checklist, db, kb, run
+from bot.cli import ask, backup, chat, checklist, db, kb, run, stats
 from bot.logs import configure
 from bot.settings import Settings
 
 # (name, help, add_arguments(parser), main(args, settings) -> exit code)
 SUBCOMMANDS = (
     ("run", "start the bot on every configured channel (console when none)", run.add_arguments, run.main),
-    ("chat", "chat with the bot in the terminal", chat.add_arguments, chat.main),
+    ("chat", "chat with the bot in the terminal (--consultant NAME: work the consultants' queue)", chat.add_arguments,
+     chat.main),
     ("ask", "answer questions from the knowledge base (the judge's --json contract)", ask.add_arguments, ask.main),
     ("kb", "knowledge-base tools: lint, coverage, eval, gaps", kb.add_arguments, kb.main),
     ("db", "database tools: upgrade", db.add_arguments, db.main),
@@ -21,6 +22,8 @@ SUBCOMMANDS = (
     ("restore", "replace the SQLite database with the backup FILE", backup.add_arguments, backup.main_restore),
     ("checklist", "renewal checklist and timeline for a licence (same engine as /renew)", checklist.add_arguments,
      checklist.main),
+    ("stats", "hand-off figures: tickets, time to first consultant reply, satisfaction", stats.add_arguments,
+     stats.main),
 )
 
 

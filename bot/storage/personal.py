@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from bot.storage.models import Conversation, MessageLog, QueryLog, User
 from intents.checklist_store import ChecklistRecord
+from intents.handoff_models import Ticket
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(MessageLog, "消息记录", "messages"),
     PersonalTable(QueryLog, "提问记录", "questions asked"),
     PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
+    PersonalTable(Ticket, "人工顾问工单", "consultant tickets"),
 )
 
 
