@@ -38,6 +38,17 @@ class Settings:
     telegram_base_url: str = setting("", "Bot API base URL for a self-hosted server; empty = Telegram's")
     telegram_webhook_url: str = setting("", "Public HTTPS URL for webhook mode; empty = long polling")
     telegram_webhook_secret: str = setting("", "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token")
+    wecom_corp_id: str = setting("", "WeCom corp ID (企业ID); also the receiver id every callback must carry")
+    wecom_agent_id: int = setting(0, "AgentId of the self-built app (自建应用) members write to; 0 = members off")
+    wecom_secret: str = setting("", "Secret of that self-built app; empty = WeCom members channel off")
+    wecom_token: str = setting("", "Callback Token (接收消息 Token), the same for the app and Customer Service")
+    wecom_aes_key: str = setting("", "Callback EncodingAESKey (43 characters), the same for both callbacks")
+    wecom_kf_secret: str = setting("", "Secret of WeChat Customer Service (微信客服); empty = WeChat clients off")
+    wecom_kf_consultant: str = setting("", "Member userid who forwards reminders to WeChat clients with a closed window when none is assigned")
+    wecom_robot_key: str = setting("", "Group robot (群机器人) webhook key of the consultants' group; empty = robot off")
+    wecom_api_base: str = setting("https://qyapi.weixin.qq.com", "WeCom API base URL (tests point it at a local fake)")
+    wecom_callback_max_age: int = setting(300, "Callbacks whose timestamp is more than this many seconds off are refused")
+    wecom_duplicate_check_interval: int = setting(1800, "Seconds in which WeCom drops a repeated proactive message to a member")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

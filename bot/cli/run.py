@@ -7,12 +7,17 @@ from collections.abc import Callable
 
 from bot.app import build_engine
 from bot.channels.base import Channel
+from bot.channels.wecom import factory as wecom
 from bot.cli import chat
 from bot.engine import Engine
 from bot.settings import Settings
 
 # One line per channel: (name, is it configured?, factory). Channels add themselves here.
-CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = ()
+CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = (
+    ("wecom", wecom.members_configured, wecom.build_members),
+    ("wecom_kf", wecom.kf_configured, wecom.build_kf),
+    ("wecom_robot", wecom.robot_configured, wecom.build_robot),
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, SQLModel
 
+from bot.channels.wecom.models import WeComButtons, WeComKfClient
 from bot.storage.models import Conversation, MessageLog, QueryLog, User
 
 
@@ -27,6 +28,8 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(Conversation, "对话状态", "conversation state"),
     PersonalTable(MessageLog, "消息记录", "messages"),
     PersonalTable(QueryLog, "提问记录", "questions asked"),
+    PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
+    PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
 )
 
 
