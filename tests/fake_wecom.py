@@ -10,6 +10,7 @@ Error codes it invents for refusals are marked as such.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -166,11 +167,11 @@ def build_app(state: FakeState) -> Starlette:
         app = next((a for t, a in state.tokens.items() if t == request.query_params.get("access_token")), "")
         if not app:
             return JSONResponse({"errcode": 40014, "errmsg": "invalid access_token"})
-        form = await request.form()
-        media = form["media"]
-        content = await media.read()  # type: ignore[union-attr]
+        parts = parse_multipart(request.headers.get("content-type", ""), await request.body())
+        if "media" not in parts:
+            return JSONResponse({"errcode": 41001, "errmsg": "media missing"})
         media_id = f"media{len(state.uploads)}"
-        state.uploads[media_id] = (str(media.filename), content)  # type: ignore[union-attr]
+        state.uploads[media_id] = parts["media"]
         return ok(type="file", media_id=media_id)
 
     async def kf_sync(request: Request) -> JSONResponse:
@@ -226,10 +227,23 @@ def build_app(state: FakeState) -> Starlette:
     ])
 
 
+def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str, bytes]]:
+    """{field name: (filename, content)} of a multipart/form-data body (UTF-8 file names kept)."""
+    boundary = content_type.partition("boundary=")[2].strip('"').encode()
+    out: dict[str, tuple[str, bytes]] = {}
+    for chunk in body.split(b"--" + boundary) if boundary else []:
+        head, sep, data = chunk.partition(b"\r\n\r\n")
+        headers = head.decode("utf-8", "replace")
+        name, filename = re.search(r'[; ]name="([^"]*)"', headers), re.search(r'filename="([^"]*)"', headers)
+        if sep and name:
+            out[name.group(1)] = (filename.group(1) if filename else "", data.removesuffix(b"\r\n"))
+    return out
+
+
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Run an ASGI app with uvicorn on 127.0.0.1, a free port, in a thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP: asyncio sets NODELAY
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]

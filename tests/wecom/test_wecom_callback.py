@@ -26,11 +26,11 @@ def logged(rig) -> list[str]:
 
 
 @pytest.fixture
-async def vector_rig(sqlite_url, fake_server, fake, clock):
+async def vector_rig(wecom_db_url, fake_server, fake, clock):
     """The bot configured with the token, key and corp id of Tencent's published sample."""
     fake.corp_id = VECTORS["receive_id"]
     crypto = WeComCrypto(VECTORS["token"], VECTORS["encoding_aes_key"], VECTORS["receive_id"])
-    async for r in open_rig(sqlite_url, fake_server[0], fake, clock, crypto, wecom_token=VECTORS["token"],
+    async for r in open_rig(wecom_db_url, fake_server[0], fake, clock, crypto, wecom_token=VECTORS["token"],
                             wecom_aes_key=VECTORS["encoding_aes_key"], wecom_corp_id=VECTORS["receive_id"]):
         yield r
 
