@@ -116,3 +116,15 @@ def test_each_wecom_channel_is_on_when_its_settings_are_set(wecom_db_url):
     assert on(**{**everything, "wecom_secret": ""}) == ["wecom_kf", "wecom_robot"]
     assert on(**{**everything, "wecom_kf_secret": "", "wecom_robot_key": ""}) == ["wecom"]
     assert on(wecom_robot_key="k") == ["wecom_robot"]
+
+
+def test_a_scheduler_process_gets_a_sender_per_configured_wecom_channel(services):
+    from dataclasses import replace
+
+    from bot.channels.wecom.factory import build_senders
+
+    services.settings = replace(services.settings, **wecom_overrides("http://127.0.0.1:1"))
+    assert {name: s.channel for name, s in build_senders(services).items()} == {
+        "wecom": "wecom", "wecom_kf": "wecom_kf", "wecom_robot": "wecom_robot"}
+    services.settings = replace(services.settings, wecom_kf_secret="", wecom_secret="")
+    assert list(build_senders(services)) == ["wecom_robot"]

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from bot.channels.wecom.kf import KfChannel
     from bot.channels.wecom.members import MemberChannel, MemberMessenger
     from bot.channels.wecom.robot import RobotChannel, RobotMessenger
+    from bot.channels.wecom.sender import KfSender
+    from bot.context import Services
     from bot.engine import Engine
+    from bot.outbox import Sender
 
 
 def members_configured(s: Settings) -> bool:
@@ -58,45 +61,69 @@ def crypto_of(s: Settings) -> WeComCrypto:
     return WeComCrypto(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
 
 
-def member_messenger(engine: Engine, http: httpx.AsyncClient) -> MemberMessenger:
+def member_messenger(services: Services, http: httpx.AsyncClient) -> MemberMessenger:
     from bot.channels.wecom.api import RateLimiter, WeComApi
     from bot.channels.wecom.members import PER_MEMBER_PER_MINUTE, MemberMessenger
 
-    s, clock = engine.services.settings, engine.services.clock
+    s, clock = services.settings, services.clock
     api = WeComApi(http, clock, s.wecom_corp_id, s.wecom_secret, s.wecom_api_base, label="app")
-    return MemberMessenger(engine, api, s.wecom_agent_id, RateLimiter(clock, PER_MEMBER_PER_MINUTE),
+    return MemberMessenger(services, api, s.wecom_agent_id, RateLimiter(clock, PER_MEMBER_PER_MINUTE),
                            s.wecom_duplicate_check_interval)
 
 
-def robot_messenger(engine: Engine, http: httpx.AsyncClient) -> RobotMessenger:
+def robot_messenger(services: Services, http: httpx.AsyncClient) -> RobotMessenger:
     from bot.channels.wecom.robot import RobotMessenger
 
-    s = engine.services.settings
-    return RobotMessenger(http, engine.services.clock, s.wecom_robot_key, s.wecom_api_base)
+    s = services.settings
+    return RobotMessenger(http, services.clock, s.wecom_robot_key, s.wecom_api_base)
 
 
 def build_members(engine: Engine) -> MemberChannel:
     from bot.channels.wecom.members import MemberChannel
 
     s = engine.services.settings
-    return MemberChannel(engine, member_messenger(engine, http_client()), crypto_of(s), s.wecom_callback_max_age)
+    return MemberChannel(engine, member_messenger(engine.services, http_client()), crypto_of(s),
+                         s.wecom_callback_max_age)
+
+
+def kf_sender(services: Services, http: httpx.AsyncClient) -> KfSender:
+    """The Customer Service sender, with its relay to consultants (member app) or the robot group."""
+    from bot.channels.wecom.api import WeComApi
+    from bot.channels.wecom.kf import KfMessenger
+    from bot.channels.wecom.sender import ConsultantRelay, KfSender
+
+    s, clock = services.settings, services.clock
+    api = WeComApi(http, clock, s.wecom_corp_id, s.wecom_kf_secret, s.wecom_api_base, label="kf")
+    relay = ConsultantRelay(member_messenger(services, http) if members_configured(s) else None,
+                            robot_messenger(services, http) if robot_configured(s) else None, s.wecom_kf_consultant)
+    return KfSender(KfMessenger(services, api), relay)
 
 
 def build_kf(engine: Engine) -> KfChannel:
-    from bot.channels.wecom.api import WeComApi
-    from bot.channels.wecom.kf import KfChannel, KfMessenger
-    from bot.channels.wecom.sender import ConsultantRelay, KfSender
+    from bot.channels.wecom.kf import KfChannel
 
-    s, clock = engine.services.settings, engine.services.clock
-    http = http_client()  # one client for the KF API and the relay's member app and robot; closed on stop
-    api = WeComApi(http, clock, s.wecom_corp_id, s.wecom_kf_secret, s.wecom_api_base, label="kf")
-    messenger = KfMessenger(engine, api)
-    relay = ConsultantRelay(member_messenger(engine, http) if members_configured(s) else None,
-                            robot_messenger(engine, http) if robot_configured(s) else None, s.wecom_kf_consultant)
-    return KfChannel(engine, messenger, crypto_of(s), s.wecom_callback_max_age, KfSender(messenger, relay))
+    s = engine.services.settings
+    sender = kf_sender(engine.services, http_client())  # one HTTP client for the KF API and the relay
+    return KfChannel(engine, sender.messenger, crypto_of(s), s.wecom_callback_max_age, sender)
 
 
 def build_robot(engine: Engine) -> RobotChannel:
     from bot.channels.wecom.robot import RobotChannel
 
-    return RobotChannel(robot_messenger(engine, http_client()))
+    return RobotChannel(robot_messenger(engine.services, http_client()))
+
+
+def build_senders(services: Services) -> dict[str, Sender]:
+    """Senders of the configured WeCom channels, for a scheduler process that serves no callbacks."""
+    from bot.channels.wecom.robot import RobotSender
+    from bot.channels.wecom.sender import MemberSender
+
+    s = services.settings
+    senders: dict[str, Sender] = {}
+    if members_configured(s):
+        senders["wecom"] = MemberSender(member_messenger(services, http_client()))
+    if kf_configured(s):
+        senders["wecom_kf"] = kf_sender(services, http_client())
+    if robot_configured(s):
+        senders["wecom_robot"] = RobotSender(robot_messenger(services, http_client()))
+    return senders

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from sqlmodel import Session
@@ -26,9 +26,13 @@ from bot.channels.wecom.api import WeComApi, WeComError, send_result
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
 from bot.channels.wecom.members import Outgoing
+from bot.context import Services
 from bot.engine import Engine
 from bot.messages import Incoming, Reply
 from bot.outbox import SendResult
+
+if TYPE_CHECKING:
+    from bot.channels.wecom.sender import KfSender
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +68,8 @@ def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
 class KfMessenger:
     """Sends to WeChat clients with kf/send_msg, counting each message against their allowance."""
 
-    def __init__(self, engine: Engine, api: WeComApi) -> None:
-        self.services = engine.services
+    def __init__(self, services: Services, api: WeComApi) -> None:
+        self.services = services
         self.api = api
 
     async def render(self, reply: Reply) -> list[Outgoing]:
@@ -134,7 +138,7 @@ class KfChannel:
     name = CHANNEL
 
     def __init__(self, engine: Engine, messenger: KfMessenger, crypto: WeComCrypto, max_age: float,
-                 sender: Any) -> None:
+                 sender: KfSender) -> None:
         self.engine = engine
         self.services = engine.services
         self.api: WeComApi = messenger.api

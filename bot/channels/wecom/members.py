@@ -26,6 +26,7 @@ from bot.channels.wecom import dedupe, render, store
 from bot.channels.wecom.api import TRANSIENT_OR_GONE, RateLimiter, WeComApi, WeComError, send_result
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
+from bot.context import Services
 from bot.engine import Engine
 from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import SendResult
@@ -94,9 +95,9 @@ def member_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
 class MemberMessenger:
     """Sends replies to one member: rendering, files, cards, the 30-a-minute limit, duplicate check."""
 
-    def __init__(self, engine: Engine, api: WeComApi, agent_id: int, limiter: RateLimiter,
+    def __init__(self, services: Services, api: WeComApi, agent_id: int, limiter: RateLimiter,
                  duplicate_interval: int) -> None:
-        self.services = engine.services
+        self.services = services
         self.api = api
         self.agent_id = agent_id
         self.limiter = limiter
