@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session, SQLModel
 
 from bot.storage.models import Conversation, MessageLog, QueryLog, User
+from scheduler.models import Subscription
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(Conversation, "对话状态", "conversation state"),
     PersonalTable(MessageLog, "消息记录", "messages"),
     PersonalTable(QueryLog, "提问记录", "questions asked"),
+    PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
 )
 
 

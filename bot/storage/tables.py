@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so migrations and create_all see them all."""
 
 from bot.storage import models  # noqa: F401
+from scheduler import models as scheduler_models  # noqa: F401
