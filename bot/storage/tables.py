@@ -1,4 +1,5 @@
 """Imports every module that defines tables, so migrations and create_all see them all."""
 
 from bot.storage import models  # noqa: F401
+from intents import checklist_store  # noqa: F401
 from scheduler import models as scheduler_models  # noqa: F401
