@@ -97,6 +97,10 @@ def owned(session: Session, license_id: int, channel: str, user_id: str) -> tupl
     return (lic, subs) if lic is not None else None
 
 
+def subscribers(session: Session, lic: License) -> list[Subscription]:
+    return list(session.exec(select(Subscription).where(Subscription.license_id == lic.id)))
+
+
 def my_licenses(session: Session, channel: str, user_id: str) -> list[tuple[License, list[Subscription]]]:
     rows = session.exec(select(License, Subscription).join(
         Subscription, Subscription.license_id == License.id).where(

@@ -40,6 +40,7 @@ class RunOnceReport:
 
 
 def rules_from(settings: Settings) -> Rules:
+    """The rules file the settings name (REMINDER_RULES), or the shipped one."""
     return load_rules(Path(settings.reminder_rules) if settings.reminder_rules else None)
 
 
