@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, chat, db, kb, run
+from bot.cli import ask, chat, checklist, db, kb, licenses, reminders, run, scheduler
 from bot.logs import configure
 from bot.settings import Settings
 
@@ -17,6 +17,10 @@ SUBCOMMANDS = (
     ("ask", "answer questions from the knowledge base (the judge's --json contract)", ask),
     ("kb", "knowledge-base tools: lint, coverage, eval, gaps", kb),
     ("db", "database tools: upgrade", db),
+    ("checklist", "renewal checklist and timeline for a licence (same engine as /renew)", checklist),
+    ("licenses", "licence registry: import or export the client list (CSV or .xlsx)", licenses),
+    ("reminders", "reminders: preview what will go out; sweep and dispatch once", reminders),
+    ("scheduler", "run the reminder sweep and the outbox dispatcher", scheduler),
 )
 
 
