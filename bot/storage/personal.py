@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel
 from bot.channels.wecom.models import WeComButtons, WeComKfClient
 from bot.storage.models import Conversation, MessageLog, QueryLog, User
 from intents.checklist_store import ChecklistRecord
+from intents.handoff_models import Ticket
 from scheduler.models import Subscription
 
 
@@ -30,6 +31,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(Conversation, "对话状态", "conversation state"),
     PersonalTable(MessageLog, "消息记录", "messages"),
     PersonalTable(QueryLog, "提问记录", "questions asked"),
+    PersonalTable(Ticket, "人工顾问工单", "consultant tickets"),
     PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
     PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
