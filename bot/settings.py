@@ -56,7 +56,7 @@ class Settings:
     wecom_token: str = setting("", "Callback Token (接收消息 Token), the same for the app and Customer Service")
     wecom_aes_key: str = setting("", "Callback EncodingAESKey (43 characters), the same for both callbacks")
     wecom_kf_secret: str = setting("", "Secret of WeChat Customer Service (微信客服); empty = WeChat clients off")
-    wecom_kf_consultant: str = setting("", "Member userid who forwards reminders to WeChat clients with a closed window when none is assigned")
+    wecom_kf_consultant: str = setting("", "Member userid who forwards messages to WeChat clients the bot may not message; empty = first wecom: in CONSULTANTS")
     wecom_robot_key: str = setting("", "Group robot (群机器人) webhook key of the consultants' group; empty = robot off")
     wecom_api_base: str = setting("https://qyapi.weixin.qq.com", "WeCom API base URL (tests point it at a local fake)")
     wecom_callback_max_age: int = setting(300, "Callbacks whose timestamp is more than this many seconds off are refused")

@@ -187,8 +187,8 @@ class Dispatcher:
         """Write the outcome of one attempt; returns the report field it counts under."""
         p = self.policy
         values = {"row_id": row.id, "attempt": row.attempts, "new_not_before": now, "done_at": None}
-        if result.ok:
-            outcome, status, error = "sent", "sent", ""
+        if result.ok:  # a note on a success is kept: "routed: …" (delivered to a stand-in, see wecom/sender.py)
+            outcome, status, error = "sent", "sent", result.error
             values["done_at"] = now
         elif result.permanent or row.attempts >= p.max_attempts:
             outcome, status, error = "failed", "failed", result.error or "failed"

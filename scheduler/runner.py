@@ -44,13 +44,19 @@ def rules_from(settings: Settings) -> Rules:
     return load_rules(Path(settings.reminder_rules) if settings.reminder_rules else None)
 
 
-def configured_senders(settings: Settings) -> dict[str, Sender]:
+def configured_senders(settings: Settings, services: Services | None = None) -> dict[str, Sender]:
     """Senders of the channels configured for this process, by channel name.
 
     The Telegram and WeCom adapters contribute theirs here (each live channel has a `sender`); the
     console delivers its own rows. A channel without a sender keeps its messages pending.
+    WeCom's senders keep state in the database (reply windows, button keys), so they need `services`.
     """
-    return {}
+    senders: dict[str, Sender] = {}
+    if services is not None:
+        from bot.channels.wecom.factory import build_senders
+
+        senders.update(build_senders(services))
+    return senders
 
 
 def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules) -> Dispatcher:

@@ -75,7 +75,7 @@ def show_preview(services: Services, rules: Rules, days: int, as_json: bool) -> 
 
 
 def show_run_once(services: Services, rules: Rules, as_json: bool) -> int:
-    senders = configured_senders(services.settings)
+    senders = configured_senders(services.settings, services)
     report = asyncio.run(run_once(services, rules, senders))
     if as_json:
         print(json.dumps(report.as_dict()))

@@ -23,7 +23,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print(f"licensebot: {exc}", file=sys.stderr)
         return 2
     services = build_services(settings)
-    senders = configured_senders(settings)
+    senders = configured_senders(settings, services)
     print(f"reminder scheduler: sweep every {settings.sweep_interval_seconds} s, dispatch every "
           f"{settings.dispatch_interval_seconds} s, channels with a sender: {', '.join(senders) or 'none'}; "
           "Ctrl-C stops", file=sys.stderr)

@@ -197,13 +197,14 @@ async def test_with_no_consultant_the_group_robot_gets_it(wecom_db_url, fake_ser
         assert "【请转发给客户】" in post.text and "年报截止6月30日" in post.text
 
 
-async def test_with_nobody_to_route_to_the_failure_is_permanent_and_explained(wecom_db_url, fake_server, fake,
+async def test_with_nobody_to_route_to_the_failure_is_retried_and_explained(wecom_db_url, fake_server, fake,
                                                                              clock, crypto):
     async for rig in open_rig(wecom_db_url, fake_server[0], fake, clock, crypto, wecom_kf_consultant="",
                               wecom_robot_key="", wecom_secret=""):
         assert set(rig.channels) == {"wecom_kf"}
         result = await rig.channels["wecom_kf"].sender.send("wmSTRANGER", Reply("提醒"))
-        assert not result.ok and result.permanent and "WECOM_KF_CONSULTANT" in result.error
+        assert not result.ok and not result.permanent and result.retry_after == 3600
+        assert "WECOM_KF_CONSULTANT" in result.error
 
 
 async def test_allowance_is_counted_in_the_database_on_both_databases(db_url, fake_server, fake, clock, crypto):

@@ -55,6 +55,16 @@ def http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), verify=tls())
 
 
+def default_consultant(s: Settings) -> str:
+    """Who forwards for a WeChat client with no consultant of their own: WECOM_KF_CONSULTANT, else the
+    first WeCom member among CONSULTANTS (the hand-off's list)."""
+    if s.wecom_kf_consultant:
+        return s.wecom_kf_consultant
+    from intents.staff import staff
+
+    return next((user for channel, user in sorted(staff(s).consultants) if channel == "wecom"), "")
+
+
 def crypto_of(s: Settings) -> WeComCrypto:
     from bot.channels.wecom.crypto import WeComCrypto
 
@@ -95,7 +105,7 @@ def kf_sender(services: Services, http: httpx.AsyncClient) -> KfSender:
     s, clock = services.settings, services.clock
     api = WeComApi(http, clock, s.wecom_corp_id, s.wecom_kf_secret, s.wecom_api_base, label="kf")
     relay = ConsultantRelay(member_messenger(services, http) if members_configured(s) else None,
-                            robot_messenger(services, http) if robot_configured(s) else None, s.wecom_kf_consultant)
+                            robot_messenger(services, http) if robot_configured(s) else None, default_consultant(s))
     return KfSender(KfMessenger(services, api), relay)
 
 

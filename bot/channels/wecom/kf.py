@@ -54,14 +54,18 @@ def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
         out += [Outgoing({"msgtype": "text", "text": {"content": p}}) for p in render.split(text, TEXT_BYTES)]
     if reply.attachment is not None:
         out.append(Outgoing({"msgtype": "file", "file": {}}, reply.attachment))
-    if reply.buttons:
-        chinese = render.is_chinese(text + "".join(b.label for b in reply.buttons))
+    chinese = render.is_chinese(text + "".join(b.label for b in reply.buttons))
+    groups = render.chunks(reply.buttons, MENU_ITEMS)
+    for n, (start, group) in enumerate(groups):
         items = [{"type": "click", "click": {"id": key_of[b.payload],
                                              "content": render.clip(f"{i}. {b.label}", MENU_ITEM_BYTES)}}
-                 for i, b in enumerate(reply.buttons[:MENU_ITEMS], 1)]
-        head = text if head_fits and text else render.choose_title(chinese)
-        out.append(Outgoing({"msgtype": "msgmenu", "msgmenu": {
-            "head_content": head, "list": items, "tail_content": render.number_hint(chinese)}}))
+                 for i, b in enumerate(group, start)]
+        head = (text if head_fits and text else render.choose_title(chinese)) if n == 0 \
+            else render.more_title(chinese)
+        menu = {"head_content": head, "list": items}
+        if n == len(groups) - 1:
+            menu["tail_content"] = render.number_hint(chinese)
+        out.append(Outgoing({"msgtype": "msgmenu", "msgmenu": menu}))
     return out
 
 

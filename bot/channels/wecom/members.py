@@ -28,7 +28,7 @@ from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
 from bot.context import Services
 from bot.engine import Engine
-from bot.messages import Attachment, Incoming, Reply
+from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import SendResult
 
 log = logging.getLogger(__name__)
@@ -60,17 +60,27 @@ def message_identity(fields: Fields) -> str:
                      fields.get("Event", fields.get("MsgType", "")), fields.get("EventKey", "")])
 
 
-def card_body(reply: Reply, title: str, key_of: dict[str, str]) -> dict[str, Any]:
-    chinese = render.is_chinese(reply.text + "".join(b.label for b in reply.buttons))
-    options = render.numbered(reply.buttons) + "\n" + render.number_hint(chinese)
+def card_body(title: str, options: str, buttons: tuple[Button, ...], key_of: dict[str, str]) -> dict[str, Any]:
     return {"msgtype": "template_card", "template_card": {
         "card_type": "button_interaction",
         "main_title": {"title": render.clip(title, TITLE_CHARS * 3)},
         "sub_title_text": render.clip(options, 1200),
         "task_id": uuid.uuid4().hex,
-        "button_list": [{"text": render.clip(b.label, 30), "style": 1, "key": key_of[b.payload]}
-                        for b in reply.buttons[:CARD_BUTTONS]],
+        "button_list": [{"text": render.clip(b.label, 30), "style": 1, "key": key_of[b.payload]} for b in buttons],
     }}
+
+
+def cards(reply: Reply, title: str, key_of: dict[str, str]) -> list[Outgoing]:
+    """Buttons as cards of at most 6 (WeCom's limit), each listing its options by number as well."""
+    chinese = render.is_chinese(reply.text + "".join(b.label for b in reply.buttons))
+    groups = render.chunks(reply.buttons, CARD_BUTTONS)
+    out = []
+    for i, (start, group) in enumerate(groups):
+        options = render.numbered(group, start) + ("\n" + render.number_hint(chinese) if i == len(groups) - 1 else "")
+        head = title if i == 0 else render.more_title(chinese)
+        fallback = (title + "\n" if i == 0 and title != render.choose_title(chinese) else "") + options
+        out.append(Outgoing(card_body(head, options, group, key_of), fallback=fallback))
+    return out
 
 
 def member_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
@@ -85,10 +95,7 @@ def member_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
         out.append(Outgoing({"msgtype": "file", "file": {}}, reply.attachment))
     if reply.buttons:
         chinese = render.is_chinese(text + "".join(b.label for b in reply.buttons))
-        title = text if short and text else render.choose_title(chinese)
-        fallback = (text + "\n" if short and text else "") + render.numbered(reply.buttons) + "\n" + \
-            render.number_hint(chinese)
-        out.append(Outgoing(card_body(reply, title, key_of), fallback=fallback))
+        out += cards(reply, text if short and text else render.choose_title(chinese), key_of)
     return out
 
 

@@ -53,9 +53,14 @@ def split(text: str, max_bytes: int) -> list[str]:
     return [p.strip("\n") for p in parts if p.strip()]
 
 
-def numbered(buttons: tuple[Button, ...]) -> str:
+def numbered(buttons: tuple[Button, ...], start: int = 1) -> str:
     """1. label / 2. label … — the options a user can press by typing the number."""
-    return "\n".join(f"{i}. {b.label}" for i, b in enumerate(buttons, 1))
+    return "\n".join(f"{i}. {b.label}" for i, b in enumerate(buttons, start))
+
+
+def chunks(buttons: tuple[Button, ...], size: int) -> list[tuple[int, tuple[Button, ...]]]:
+    """(number of the first, buttons) in groups of at most `size`: one card or menu each."""
+    return [(i + 1, buttons[i:i + size]) for i in range(0, len(buttons), size)]
 
 
 def number_hint(chinese: bool) -> str:
@@ -64,3 +69,7 @@ def number_hint(chinese: bool) -> str:
 
 def choose_title(chinese: bool) -> str:
     return "请选择" if chinese else "Please choose"
+
+
+def more_title(chinese: bool) -> str:
+    return "更多选项" if chinese else "More options"

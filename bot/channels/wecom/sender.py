@@ -9,7 +9,7 @@
 The ROUTED convention for the dispatcher: SendResult(ok=True, error="routed: <to whom> (<why>)").
 ok=True because it was delivered — to a stand-in; the error text starts with ROUTED so the
 dispatcher stores it (last_error) and can count the row as routed rather than sent.
-If nobody can be reached the result is a permanent failure naming the missing setting.
+If nobody can be reached the result is a retry in an hour whose error names the missing settings.
 """
 
 from __future__ import annotations
@@ -71,10 +71,10 @@ class ConsultantRelay:
         self.fallback_consultant = fallback_consultant
 
     async def relay(self, external_userid: str, client: WeComKfClient | None, reply: Reply,
-                    why: tuple[str, str]) -> SendResult:
+                    why: tuple[str, str], consultant: str = "") -> SendResult:
         why_zh, why_en = why
         note = Reply(forward_text(external_userid, client, reply, why_zh), attachment=reply.attachment)
-        consultant = (client.consultant if client else "") or self.fallback_consultant
+        consultant = consultant or self.fallback_consultant
         if self.members is not None and consultant:
             result = await self.members.deliver(consultant, [note], proactive=True)
             if result.ok:
@@ -87,7 +87,8 @@ class ConsultantRelay:
             if result.ok:
                 return SendResult(ok=True, error=f"{ROUTED} consultants' group robot ({why_en})")
             return result
-        return SendResult(ok=False, permanent=True,
+        # Not permanent: it is a configuration gap, and the dispatcher retries until it is fixed.
+        return SendResult(ok=False, retry_after=3600.0,
                           error=f"undeliverable ({why_en}): no consultant to route to; set WECOM_SECRET, "
                                 "WECOM_AGENT_ID and WECOM_KF_CONSULTANT, or WECOM_ROBOT_KEY")
 
@@ -106,11 +107,13 @@ class KfSender:
         items = await self.messenger.render(reply)
         now = services.clock.now()
         state, client = await store.in_db(services, store.reserve, services, chat_id, len(items), now)
-        if state != "open" or client is None:
-            log.info("wecom_kf: reminder routed (%s)", state, extra={"chat_id": chat_id})
-            return await self.relay.relay(chat_id, client, reply, WHY[state])
-        result = await self.messenger.send_reserved(chat_id, client.open_kfid, items)
-        if result.ok or (result.retry_after is not None and result.retry_after < 300):
-            return result  # sent, or a passing problem (rate limit, network): the dispatcher retries
-        return await self.relay.relay(chat_id, client, reply, (f"直接发送失败（{result.error}）",
-                                                              f"direct send failed: {result.error}"))
+        if state == "open" and client is not None:
+            result = await self.messenger.send_reserved(chat_id, client.open_kfid, items)
+            if result.ok or (result.retry_after is not None and result.retry_after < 300):
+                return result  # sent, or a passing problem (rate limit, network): the dispatcher retries
+            why = (f"直接发送失败（{result.error}）", f"direct send failed: {result.error}")
+        else:
+            why = WHY[state]
+        log.info("wecom_kf: message routed to a consultant (%s)", why[1], extra={"chat_id": chat_id})
+        consultant = await store.in_db(services, store.consultant_of, chat_id)
+        return await self.relay.relay(chat_id, client, reply, why, consultant)
