@@ -214,3 +214,12 @@ async def test_allowance_is_counted_in_the_database_on_both_databases(db_url, fa
         routed = [is_routed(await sender.send("wmCLIENT1", Reply(f"提醒{i}"))) for i in range(6)]
         assert routed == [False] * 4 + [True, True]
         assert client_row(rig, "wmCLIENT1").sent == 5
+
+
+async def test_a_failed_sync_keeps_the_messages_for_the_next_callback(rig):
+    rig.fake.fail_next["kf/sync_msg"] = -1
+    rig.fake.client_writes(OPEN_KFID, "wmCLIENT1", "ICP证续期要准备哪些材料")
+    assert (await rig.callback(KF_PATH, rig.kf_signal())).status_code == 200
+    assert rig.fake.sent == []
+    await rig.callback(KF_PATH, rig.kf_signal())
+    assert "测试答案" in rig.fake.to("kf", "wmCLIENT1")[0].text

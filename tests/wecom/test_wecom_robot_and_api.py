@@ -46,9 +46,9 @@ async def test_robot_with_a_wrong_key_reports_the_error(rig):
     assert not result.ok and "93000" in result.error
 
 
-def test_robot_lists_button_labels_since_a_group_cannot_press_them():
+def test_robot_lists_buttons_with_their_commands_since_a_group_cannot_press_them():
     [body] = robot_messages(Reply("客户请求回电", buttons=(Button("接手", "/take 1"),)), mentions=("li",))
-    assert body["text"] == {"content": "客户请求回电\n接手", "mentioned_list": ["li"]}
+    assert body["text"] == {"content": "客户请求回电\n接手（/take 1）", "mentioned_list": ["li"]}
 
 
 # --- API client -------------------------------------------------------------------------------------

@@ -15,12 +15,13 @@ from tests.reminders_support import add_license
 from tests.wecom.conftest import open_rig
 from tests.wecom.rig import CONSULTANT
 
+ZHAO = "consultant_zhao"  # a consultant who is not the default one (WECOM_KF_CONSULTANT)
 NO_SPACING = {"chat_rate_per_minute": 0, "channel_rate_per_second": 0}  # the dispatcher never sleeps
 
 
 @pytest.fixture
 async def bot(wecom_db_url, fake_server, fake, clock, crypto):
-    async for rig in open_rig(wecom_db_url, fake_server[0], fake, clock, crypto, consultants=f"wecom:{CONSULTANT}",
+    async for rig in open_rig(wecom_db_url, fake_server[0], fake, clock, crypto, consultants=f"wecom:{CONSULTANT},wecom:{ZHAO}",
                               consultant_group="wecom_robot:consultants", **NO_SPACING):
         yield rig
 
@@ -112,12 +113,12 @@ async def test_a_reminder_to_a_member_arrives_with_its_buttons(bot, clock):
 
 
 async def test_hand_off_from_a_wechat_client_to_a_consultant_in_the_wecom_app(bot, clock):
-    client, consultant = bot.client("wmCLIENT1"), bot.member(CONSULTANT)
+    client, consultant = bot.client("wmCLIENT1"), bot.member(ZHAO)
     await client.send("/human")
     assert "#1" in client.text
     await dispatch(bot)
     [alert] = bot.fake.to("robot", "group")  # the group robot tells the consultants' group
-    assert "#1" in alert.text
+    assert "#1" in alert.text and "（/claim 1）" in alert.text  # how to take it, from the app
 
     await consultant.send("/claim 1")
     assert "#1" in consultant.text
@@ -126,7 +127,7 @@ async def test_hand_off_from_a_wechat_client_to_a_consultant_in_the_wecom_app(bo
 
     await client.send("我们是外资控股49%，能办ICP证吗？")
     await dispatch(bot)
-    assert "我们是外资控股49%" in bot.fake.to("member", CONSULTANT)[-1].text  # relayed to the consultant
+    assert "我们是外资控股49%" in bot.fake.to("member", ZHAO)[-1].text  # relayed to the consultant
 
     await consultant.send("/reply 1 可以，外资比例不超过50%的可以申请。")
     await dispatch(bot)
@@ -135,6 +136,7 @@ async def test_hand_off_from_a_wechat_client_to_a_consultant_in_the_wecom_app(bo
     clock.advance(hours=49)  # the client went quiet; the consultant writes again
     await consultant.send("/reply 1 材料清单已发到您的邮箱。")
     await dispatch(bot)
-    forwarded = bot.fake.to("member", CONSULTANT)[-1]
+    forwarded = bot.fake.to("member", ZHAO)[-1]  # the ticket's consultant, not the default one
     assert forwarded.text.startswith("【请转发给客户】") and "材料清单已发到您的邮箱。" in forwarded.text
+    assert bot.fake.to("member", CONSULTANT) == []
     assert not bot.fake.to("kf", "wmCLIENT1")[-1].text.endswith("材料清单已发到您的邮箱。")

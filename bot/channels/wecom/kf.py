@@ -186,7 +186,11 @@ class KfChannel:
         cursor = await store.in_db(self.services, store.get_cursor, open_kfid)
         while True:
             body = {"open_kfid": open_kfid, "limit": 1000, "cursor": cursor, "token": token}
-            data = await self.api.call("kf/sync_msg", {k: v for k, v in body.items() if v != ""})
+            try:
+                data = await self.api.call("kf/sync_msg", {k: v for k, v in body.items() if v != ""})
+            except WeComError as exc:  # the messages stay at WeCom; the next callback or start fetches them
+                log.warning("wecom_kf: sync of %s failed: %s", open_kfid, exc)
+                return
             for msg in data.get("msg_list") or []:
                 await self.take(msg)
             cursor = str(data.get("next_cursor") or cursor)

@@ -25,10 +25,12 @@ PER_MINUTE = 20
 
 
 def robot_messages(reply: Reply, mentions: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """A reply as webhook bodies. Buttons cannot be pressed in a group: their labels are listed."""
+    """A reply as webhook bodies. Buttons cannot be pressed in a group: they are listed, with the
+    command to send the bot instead (e.g. "接单 / claim（/claim 3）")."""
     text = reply.text.strip()
     if reply.buttons:
-        text += "\n" + " / ".join(b.label for b in reply.buttons)
+        text += "\n" + "\n".join(f"{b.label}（{b.payload}）" if b.payload.startswith("/") else b.label
+                                  for b in reply.buttons)
     if reply.attachment is not None:
         text += f"\n（附件 {reply.attachment.filename} 未随群消息发送）"
     if reply.markdown:
