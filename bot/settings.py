@@ -50,6 +50,8 @@ class Settings:
     dispatch_max_attempts: int = setting(10, "Failed sends of one message before it is given up")
     channel_rate_per_second: int = setting(30, "Messages a second per channel (Telegram allows about 30)")
     chat_rate_per_minute: int = setting(60, "Messages a minute to one chat (Telegram: about 1 a second)")
+    digest_hour: int = setting(9, "Hour (Asia/Shanghai) from which the daily digest of expiring licences goes to CONSULTANT_GROUP; -1 = off")
+    digest_days: int = setting(90, "The daily digest lists licences expiring within this many days")
     wecom_corp_id: str = setting("", "WeCom corp ID (企业ID); also the receiver id every callback must carry")
     wecom_agent_id: int = setting(0, "AgentId of the self-built app (自建应用) members write to; 0 = members off")
     wecom_secret: str = setting("", "Secret of that self-built app; empty = WeCom members channel off")

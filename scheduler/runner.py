@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.context import Services
 from bot.outbox import Sender
 from bot.settings import Settings
+from scheduler.digest import post_digest
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.ratelimit import Rate, RateLimiter
 from scheduler.registry import pause_chat
@@ -59,6 +60,12 @@ def configured_senders(settings: Settings, services: Services | None = None) -> 
     return senders
 
 
+def digest(services: Services) -> bool:
+    """The consultants' daily digest of expiring licences (once a day; see scheduler/digest.py)."""
+    with services.db.session() as session:
+        return post_digest(services.settings, session, services.clock.now())
+
+
 def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules) -> Dispatcher:
     s = services.settings
     overall = Rate(s.channel_rate_per_second, burst=s.channel_rate_per_second) if s.channel_rate_per_second > 0 else None
@@ -73,6 +80,7 @@ def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Ru
 async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sender]) -> RunOnceReport:
     """Sweep, then dispatch until nothing claimable is left."""
     swept = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
+    await asyncio.to_thread(digest, services)
     done = await make_dispatcher(services, senders, rules).drain()
     return RunOnceReport(created=swept.created, sent=done.sent, deferred=swept.deferred + done.deferred,
                          failed=done.failed, retrying=done.retrying)
@@ -90,6 +98,7 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
     async def sweep_job() -> None:
         try:
             report = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
+            await asyncio.to_thread(digest, services)
             if report.created:
                 log.info("sweep wrote reminders", extra={"milestones": report.milestones, "messages": report.created,
                                                           "deferred": report.deferred})

@@ -32,9 +32,9 @@ async def dispatch(rig):
     return await run_once(rig.services, rules_from(rig.services.settings), senders)
 
 
-def outbox(rig) -> list[Outbox]:
+def outbox(rig, kind: str = "reminder") -> list[Outbox]:
     with rig.services.db.session() as s:
-        return list(s.exec(select(Outbox).order_by(Outbox.id)))
+        return list(s.exec(select(Outbox).where(Outbox.kind == kind).order_by(Outbox.id)))
 
 
 async def walk_checklist(chat) -> None:
@@ -64,7 +64,7 @@ async def test_a_wechat_client_walks_the_renewal_checklist_by_menu_within_the_al
     assert "2027-03-15 许可证到期" in chat.text
     await chat.press("导出Excel")
     assert any(s.msgtype == "file" for s in chat.sent)
-    assert outbox(bot) == []  # every answer fitted in the 5 messages each client message allows
+    assert outbox(bot, "reply") == []  # every answer fitted in the 5 messages each client message allows
 
 
 async def test_typing_the_number_of_an_option_answers_a_checklist_step(bot):
@@ -83,7 +83,7 @@ async def test_a_reminder_for_a_client_whose_window_closed_reaches_their_consult
     add_license(bot.services.db, "京B2-20200010", today + timedelta(days=30), today - timedelta(days=300),
                 clock.now(), chats=("wmCLIENT1",), channel="wecom_kf")
     report = await dispatch(bot)
-    assert report.created >= 1 and report.sent == report.created and report.failed == 0
+    assert report.created == 1 and report.failed == 0 and report.retrying == 0
     [note] = bot.fake.to("member", CONSULTANT)
     assert note.text.startswith("【请转发给客户】王总") and "京B2-20200010" in note.text
     assert len(bot.fake.to("kf", "wmCLIENT1")) == 1  # only the first answer; nothing past the window
@@ -140,3 +140,17 @@ async def test_hand_off_from_a_wechat_client_to_a_consultant_in_the_wecom_app(bo
     assert forwarded.text.startswith("【请转发给客户】") and "材料清单已发到您的邮箱。" in forwarded.text
     assert bot.fake.to("member", CONSULTANT) == []
     assert not bot.fake.to("kf", "wmCLIENT1")[-1].text.endswith("材料清单已发到您的邮箱。")
+
+
+async def test_the_daily_digest_of_expiring_licences_is_posted_once_by_the_group_robot(bot, clock):
+    today = business_today(clock)
+    for n, days in ((10, 30), (11, 85), (12, 200)):
+        add_license(bot.services.db, f"京B2-202000{n}", today + timedelta(days=days), today - timedelta(days=300),
+                    clock.now(), chats=("zhangsan",), channel="wecom")
+    await dispatch(bot)  # 10:00 in Shanghai: after DIGEST_HOUR
+    await dispatch(bot)  # a later sweep the same day writes no second digest
+    [digest] = [p for p in bot.fake.to("robot", "group") if "到期提醒汇总" in p.text]
+    assert "京B2-20200010" in digest.text and "京B2-20200011" in digest.text and "京B2-20200012" not in digest.text
+    clock.advance(days=1)
+    await dispatch(bot)
+    assert len([p for p in bot.fake.to("robot", "group") if "到期提醒汇总" in p.text]) == 2
