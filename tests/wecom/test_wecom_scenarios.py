@@ -154,3 +154,18 @@ async def test_the_daily_digest_of_expiring_licences_is_posted_once_by_the_group
     clock.advance(days=1)
     await dispatch(bot)
     assert len([p for p in bot.fake.to("robot", "group") if "到期提醒汇总" in p.text]) == 2
+
+
+async def test_an_enqueued_message_reaches_a_member_as_a_card_they_can_press(bot, clock):
+    from bot.messages import Button, ChatRef, Reply
+    from bot.outbox import enqueue
+
+    with bot.services.db.session() as s:
+        enqueue(s, ChatRef("wecom", "zhangsan"), Reply("顾问回复：材料已收到。", buttons=(Button("查看帮助", "/help"),)),
+                "relay", "relay:1", clock.now())
+    await dispatch(bot)
+    [card] = bot.fake.to("member", "zhangsan")
+    assert card.msgtype == "template_card" and card.text.startswith("顾问回复：材料已收到。")
+    chat = bot.member("zhangsan")
+    await chat.press("查看帮助")
+    assert "/forget" in chat.text
