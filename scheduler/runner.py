@@ -94,13 +94,14 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
 
     settings = services.settings
     dispatcher = make_dispatcher(services, senders, rules)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every run of every job at INFO
 
     async def sweep_job() -> None:
         try:
             report = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
             await asyncio.to_thread(digest, services)
             if report.created:
-                log.info("sweep wrote reminders", extra={"milestones": report.milestones, "messages": report.created,
+                log.debug("sweep wrote reminders", extra={"milestones": report.milestones, "messages": report.created,
                                                           "deferred": report.deferred})
         except Exception:
             log.exception("reminder sweep failed; the next run catches up")
@@ -111,15 +112,15 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
         except Exception:
             log.exception("dispatch failed; rows stay pending or are retried when their lease expires")
 
+    await sweep_job()  # catch up at once after downtime, before the first dispatch
     scheduler = AsyncIOScheduler(timezone=UTC)
-    now = datetime.now(UTC)
-    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now}
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(sweep_job, IntervalTrigger(seconds=max(settings.sweep_interval_seconds, 1)), id="sweep",
                       **common)
     scheduler.add_job(dispatch_job, IntervalTrigger(seconds=max(settings.dispatch_interval_seconds, 1)),
-                      id="dispatch", **common)
+                      id="dispatch", next_run_time=datetime.now(UTC), **common)
     scheduler.start()
-    log.info("reminder scheduler started", extra={"channels": sorted(dispatcher.channels)})
+    log.debug("reminder scheduler started", extra={"channels": sorted(dispatcher.channels)})
     try:
         await (stop or asyncio.Event()).wait()
     finally:

@@ -21,17 +21,17 @@ from typing import Any
 from sqlalchemy import Date, Integer, Select, String, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from bot.outbox import reply_to_body
 from bot.storage.db import Database
 from bot.storage.models import Outbox, User
 from scheduler.milestones import ANNUAL, RENEWAL, Due, current_annual, renewal_bands, renewal_due
 from scheduler.models import License, Reminder, Subscription
 from scheduler.rules import RenewalMilestone, Rules
-from scheduler.sqlutil import insert_ignoring_duplicates
-from scheduler.texts import LicenseFacts, render_reminder
+from scheduler.sqlutil import chunks, insert_ignoring_duplicates
+from scheduler.texts import LicenseFacts, ReminderRenderer
 
 REMINDER_KIND = "reminder"  # the Outbox kind of every reminder (quiet hours apply to it)
-L, S, R, U = (t.__table__ for t in (License, Subscription, Reminder, User))  # type: ignore[attr-defined]
+L, S, R, U, OUTBOX = (t.__table__ for t in (License, Subscription, Reminder, User, Outbox))  # type: ignore[attr-defined]
+CHUNK = 5000  # targets rendered and inserted at a time
 
 
 @dataclass
@@ -62,13 +62,13 @@ def sweep(db: Database, rules: Rules, now: datetime) -> SweepReport:
     with db.session() as session:
         params = {f"upto{i}": band.upto for i, band in enumerate(bands)}
         report += _write(session, rules, renewal_targets(rules.renewal), params,
-                         lambda row: renewal_due(by_days[row.days], row.expires_on, row.cycle), now, send_at)
+                         lambda lic, cycle, extra: renewal_due(by_days[extra[0]], lic.expires_on, cycle), now, send_at)
         annual = current_annual(rules, today)
         if annual is not None:
             year = annual.cycle
             params = {"milestone": annual.milestone, "year": year, "held_by": date(year - 1, 12, 31),
                       "opens": rules.opens_on(year), "due_on": annual.due_on}
-            report += _write(session, rules, ANNUAL_TARGETS, params, lambda _row: annual, now, send_at)
+            report += _write(session, rules, ANNUAL_TARGETS, params, lambda _lic, _cycle, _extra: annual, now, send_at)
     return report
 
 
@@ -110,29 +110,36 @@ ANNUAL_TARGETS = _targets(
 )
 
 
-def _write(session: Session, rules: Rules, query: Select[Any], params: dict[str, Any],
-           due_of: Callable[[Any], Due], now: datetime, send_at: datetime) -> SweepReport:
+OUTBOX_COLUMNS = ("channel", "chat_id", "kind", "dedupe_key", "body", "status", "attempts", "not_before",
+                  "created_at", "sent_at", "last_error")
+LEDGER_COLUMNS = ("license_id", "kind", "milestone", "cycle", "due_on", "created_at")
+
+
+DueOf = Callable[[LicenseFacts, int, list[Any]], Due]  # (licence, its cycle, extra columns) → milestone
+
+
+def _write(session: Session, rules: Rules, query: Select[Any], params: dict[str, Any], due_of: DueOf,
+           now: datetime, send_at: datetime) -> SweepReport:
+    """Fetch the targets (light tuples), then render and insert them a chunk at a time (bounded memory).
+
+    All targets are fetched before the first insert: the query reads the ledger it filters on.
+    """
     rows = session.execute(query, params).all()
-    if not rows:
-        return SweepReport()
-    deliver_on = rules.today(send_at)
-    ledger: dict[int, dict[str, Any]] = {}
-    messages: list[dict[str, Any]] = []
-    for row in rows:
-        lic = LicenseFacts(row.id, row.number, row.company, row.license_type, row.expires_on)
-        due = due_of(row)
-        if lic.id not in ledger:
-            ledger[lic.id] = {"license_id": lic.id, "kind": due.kind, "milestone": due.milestone,
-                              "cycle": due.cycle, "due_on": due.due_on, "created_at": now}
-        reply = render_reminder(rules, due, lic, row.lang if row.lang in ("zh", "en") else "zh", deliver_on)
-        messages.append({"channel": row.channel, "chat_id": row.chat_id, "kind": REMINDER_KIND,
-                         "dedupe_key": dedupe_key(lic.id, due, row.sub_id), "body": reply_to_body(reply),
-                         "status": "pending", "attempts": 0, "not_before": send_at, "created_at": now,
-                         "sent_at": None, "last_error": ""})
     report = SweepReport()
-    report.milestones = insert_ignoring_duplicates(session, R, list(ledger.values()),
-                                                   ("license_id", "kind", "milestone", "cycle"))
-    report.created = insert_ignoring_duplicates(session, Outbox.__table__, messages,  # type: ignore[attr-defined]
-                                                ("dedupe_key",))
+    renderer = ReminderRenderer(rules, rules.today(send_at))
+    for chunk in chunks(rows, CHUNK):
+        ledger: dict[int, tuple[Any, ...]] = {}
+        messages: list[tuple[Any, ...]] = []
+        for lid, number, company, license_type, expires_on, cycle, sub_id, channel, chat_id, lang, *extra in chunk:
+            lic = LicenseFacts(lid, number, company, license_type, expires_on)
+            due = due_of(lic, cycle, extra)
+            if lid not in ledger:
+                ledger[lid] = (lid, due.kind, due.milestone, due.cycle, due.due_on, now)
+            body = renderer.body(due, lic, lang if lang == "en" else "zh")
+            key = f"rem:{lid}:{due.kind}:{due.milestone}:{due.cycle}:{sub_id}"  # = dedupe_key(lid, due, sub_id)
+            messages.append((channel, chat_id, REMINDER_KIND, key, body, "pending", 0, send_at, now, None, ""))
+        report.milestones += insert_ignoring_duplicates(session, R, LEDGER_COLUMNS, list(ledger.values()),
+                                                        ("license_id", "kind", "milestone", "cycle"))
+        report.created += insert_ignoring_duplicates(session, OUTBOX, OUTBOX_COLUMNS, messages, ("dedupe_key",))
     report.deferred = report.created if send_at > now else 0
     return report

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
+from bot.clock import SystemClock, business_today
 from bot.storage.db import Database
 from scheduler.importer import export_file, import_file
 from scheduler.models import License, Subscription
@@ -157,8 +158,14 @@ def test_the_cli_shows_progress_on_stderr_and_reports_bad_rows(tmp_path):
     assert out.returncode == 0 and "wrote 4 rows" in out.stdout
     missing = licensebot("licenses", "import", str(tmp_path / "nope.csv"), env=env)
     assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
-    preview = licensebot("reminders", "preview", "--days", "60", "--now", "2026-11-27", "--json", env=env)
+    real_today = business_today(SystemClock())  # the CLI registers imported licences as of today
+    soon = f"示例公司,cdn,B1-20200011,全网,,,{real_today + timedelta(days=100)},telegram,2001"
+    licensebot("licenses", "import", str(write_csv(tmp_path / "soon.csv", [soon])), env=env)
+    preview = licensebot("reminders", "preview", "--days", "60", "--json", env=env)
     lines = [json.loads(line) for line in preview.stdout.splitlines()]
     assert lines and {"license_number", "kind", "milestone", "due_on"} <= set(lines[0])
-    assert all(TODAY.isoformat() <= item["due_on"] <= "2027-01-26" for item in lines)
-    assert [(i["license_number"], i["milestone"]) for i in lines][:1] == [("京B2-20200001", "d90")]
+    end = (real_today + timedelta(days=60)).isoformat()
+    assert all(real_today.isoformat() <= item["due_on"] <= end for item in lines)
+    mine = [(i["milestone"], i["due_on"]) for i in lines if i["license_number"] == "B1-20200011" and i["kind"] == "renewal"]
+    assert mine == [("d90", (real_today + timedelta(days=10)).isoformat()),
+                    ("d60", (real_today + timedelta(days=40)).isoformat())]

@@ -227,3 +227,21 @@ def test_annual_report_reminders_skip_licences_issued_this_year_and_filed_ones(d
         (out,) = s.exec(select(Outbox)).all()
     assert (row.license_id, row.kind, row.milestone, row.cycle) == (old, "annual", "early_jan", 2027)
     assert "2026年度" in out.body["text"] and "电信业务市场综合管理信息系统" in out.body["text"]
+
+
+def test_rows_written_by_the_sweep_are_stored_like_any_other_and_go_out_at_once(db):
+    from sqlalchemy import text
+
+    from bot.messages import ChatRef, Reply
+    from bot.outbox import enqueue
+
+    add_license(db, "京B2-20200012", TODAY + timedelta(days=7), TODAY - timedelta(days=10), START)
+    sweep(db, RULES, START)
+    with db.session() as s:
+        enqueue(s, ChatRef("telegram", "x"), Reply("relay"), "relay", "relay-1", START)
+    with db.session() as s:
+        stored = s.execute(text("SELECT not_before, created_at FROM outbox ORDER BY id")).all()
+    assert stored[0] == stored[1]  # same instant, same stored form, whoever wrote it
+    sender = FakeSender(FrozenClock(START))
+    report = asyncio.run(Dispatcher(db, {"telegram": sender}, FrozenClock(START)).drain())
+    assert report.sent == 2

@@ -1,17 +1,24 @@
-"""`licensebot run`: the bot on every configured channel; the console when none is configured."""
+"""`licensebot run`: the bot on every configured channel; the console when none is configured.
+
+By default the reminder sweep and the outbox dispatcher run in the same process (SCHEDULER_IN_PROCESS);
+set it to false when `licensebot scheduler` runs as a process of its own.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.app import build_engine
+from bot.app import build_engine, build_services
 from bot.channels.base import Channel
 from bot.channels.wecom import factory as wecom
 from bot.cli import chat
 from bot.engine import Engine
 from bot.settings import Settings
+from scheduler.rules import RulesError
+from scheduler.runner import configured_senders, start_in_thread
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -48,10 +55,42 @@ def build_runtime(engine: Engine, channels: list[Channel] | None = None) -> Star
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    if not any(is_on(settings) for _name, is_on, _factory in CHANNEL_FACTORIES):
+    if settings.telegram_bot_token:
+        print("The Telegram channel is not part of this build yet.", file=sys.stderr)
+    if any(is_on(settings) for _name, is_on, _factory in CHANNEL_FACTORIES):
+        return serve_channels(settings)
+    try:
+        stop = start_scheduler(settings) if settings.scheduler_in_process else None
+    except RulesError as exc:
+        print(f"licensebot: {exc}", file=sys.stderr)
+        return 2
+    try:
         return chat.main(args, settings)
+    finally:
+        if stop is not None:
+            stop()
+
+
+def serve_channels(settings: Settings) -> int:
+    """The web app with every configured channel (and the scheduler as a background task)."""
     import uvicorn
 
-    app = build_runtime(build_engine(settings))
+    try:
+        app = build_runtime(build_engine(settings))
+    except RulesError as exc:
+        print(f"licensebot: {exc}", file=sys.stderr)
+        return 2
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
     return 0
+
+
+def start_scheduler(settings: Settings) -> Callable[[], None]:
+    """The sweep and the dispatcher on a background thread of this process; returns the stop function."""
+    services = build_services(settings)
+    stop_thread = start_in_thread(services, configured_senders(settings, services))
+
+    def stop() -> None:
+        stop_thread()
+        services.db.dispose()
+
+    return stop
