@@ -3,7 +3,8 @@
 A message goes to the first route whose test matches:
 
     command (/start, button payloads "/…"; consultant-only ones refused to anybody else)
-      →  a consultant's reply to a relayed message  →  a client with a claimed ticket: relayed, bot silent
+      →  a consultant's reply to a relayed message (or a hint how to reply)
+      →  a client with a claimed ticket: relayed, bot silent
       →  "转人工" / "talk to a person"  →  active flow  →  FAQ answer or clarify  →  fallback
 """
 
@@ -51,13 +52,19 @@ COMMANDS: dict[str, Command] = {
     "/human": Command(handoff.request_human, "联系人工顾问", "Talk to a human consultant"),
     "/bot": Command(handoff.back_to_bot, "结束人工对话，回到机器人", "Leave the consultant, back to the bot"),
     "/rate": Command(handoff.rate_service, "", ""),
-    "/queue": Command(consult.show_queue, "查看等待和处理中的工单", "Waiting and claimed tickets", consultant_only=True),
-    "/claim": Command(consult.claim_ticket, "接单：/claim 工单号", "Claim a ticket: /claim TICKET", consultant_only=True),
-    "/case": Command(consult.show_case, "查看工单资料：/case 工单号", "A ticket's case packet: /case TICKET", consultant_only=True),
-    "/reply": Command(consult.reply_to_client, "回复客户：/reply 工单号 内容", "Answer: /reply TICKET TEXT", consultant_only=True),
+    # consultants only (refused to anybody else, hidden from their /help):
+    "/queue": Command(consult.show_queue, "查看等待和处理中的工单", "Waiting and claimed tickets",
+                      consultant_only=True),
+    "/claim": Command(consult.claim_ticket, "接单：/claim 工单号", "Claim a ticket: /claim TICKET",
+                      consultant_only=True),
+    "/case": Command(consult.show_case, "查看工单资料：/case 工单号", "A ticket's case packet: /case TICKET",
+                     consultant_only=True),
+    "/reply": Command(consult.reply_to_client, "回复客户：/reply 工单号 内容", "Answer: /reply TICKET TEXT",
+                      consultant_only=True),
     "/canned": Command(consult.send_canned, "快捷回复：/canned 名称 [工单号]", "Canned reply: /canned NAME [TICKET]",
                        consultant_only=True),
-    "/close": Command(consult.close_conversation, "结束工单：/close [工单号]", "Close a ticket: /close [TICKET]", consultant_only=True),
+    "/close": Command(consult.close_conversation, "结束工单：/close [工单号]", "Close a ticket: /close [TICKET]",
+                      consultant_only=True),
 }
 
 FLOWS: dict[str, Flow] = {
@@ -97,7 +104,7 @@ def always(_ctx: Context) -> bool:
 
 ROUTES: tuple[Route, ...] = (
     Route("command", is_command, run_command),
-    Route("consultant-reply", consult.is_reply_to_relay, consult.reply_by_quote),
+    Route("consultant-reply", consult.is_consultant_talking, consult.reply_by_quote),
     Route("with-consultant", handoff.is_with_consultant, handoff.relay_to_consultant),
     Route("human", handoff.asks_for_human, handoff.request_human_by_words),
     Route("flow", in_flow, continue_flow),

@@ -113,7 +113,8 @@ def reason_text(ticket: Ticket, lang: str) -> str:
 
 def headline(ticket: Ticket, lang: str) -> str:
     """One line naming the ticket and the client: #12 · telegram · 张三 (123)."""
-    who = f"{ticket.client_name} ({ticket.user_id})" if ticket.client_name else ticket.user_id
+    named = ticket.client_name and ticket.client_name != ticket.user_id
+    who = f"{ticket.client_name} ({ticket.user_id})" if named else ticket.user_id
     return f"{ticket.label} · {ticket.channel} · {short(who, 80)} · {ticket.lang}"
 
 

@@ -122,8 +122,8 @@ def claim_ticket(ctx: Context) -> list[Reply]:
     send_to_client(ctx.session, ticket, Reply(say(
         ticket.lang,
         f"{who}已接入（工单 {ticket.label}）。现在起您发的消息会直接转给顾问；发送 /bot 可随时回到机器人。",
-        f"{who.capitalize()} has joined (ticket {ticket.label}). From now on your messages go to the consultant; "
-        "send /bot any time to go back to the bot."), tags=("handoff-claimed",)), "handoff-claimed", ctx.now)
+        f"{who.capitalize()} has joined (ticket {ticket.label}). From now on your messages go to the "
+        "consultant; send /bot any time to go back to the bot."), tags=("handoff-claimed",)), "handoff-claimed", ctx.now)
     how = ctx.say(f"\n\n回复转来的消息，或用 /reply {ticket.id} 内容，与客户交流；/canned 查看快捷回复；"
                   f"/close {ticket.id} 结束。",
                   f"\n\nReply to a relayed message, or /reply {ticket.id} TEXT, to answer; /canned for canned "
@@ -185,20 +185,29 @@ def reply_to_client(ctx: Context) -> list[Reply]:
     return deliver_reply(ctx, ticket, (m.group(2) or "").strip())
 
 
-def is_reply_to_relay(ctx: Context) -> bool:
-    """Route test: a consultant replies to a message the bot relayed to them (Incoming.reply_to)."""
-    if not ctx.incoming.reply_to or not is_consultant(ctx):
+def is_consultant_talking(ctx: Context) -> bool:
+    """Route test: a consultant writes (not a command) and either quotes a relayed message
+    (Incoming.reply_to) or holds tickets and writes in their private chat."""
+    inc = ctx.incoming
+    if ctx.text.startswith("/") or inc.payload is not None or not is_consultant(ctx):
         return False
-    ticket = ticket_for_reply(ctx.session, ctx.incoming)
-    if ticket is None:
-        return False
-    ctx.notes["reply_ticket"] = ticket
-    return True
+    ticket = ticket_for_reply(ctx.session, inc)
+    if ticket is not None:
+        ctx.notes["reply_ticket"] = ticket
+        return True
+    return inc.chat_id == inc.user_id and bool(claimed_by(ctx.session, inc.channel, inc.user_id))
 
 
 def reply_by_quote(ctx: Context) -> list[Reply]:
-    """Sends a consultant's reply to a relayed message on to that ticket's client."""
-    return deliver_reply(ctx, ctx.notes["reply_ticket"], ctx.incoming.text.strip())
+    """Sends a consultant's reply to a relayed message on to that ticket's client, or says how to."""
+    ticket = ctx.notes.get("reply_ticket")
+    if ticket is not None:
+        return deliver_reply(ctx, ticket, ctx.incoming.text.strip())
+    held = ", ".join(t.label for t in claimed_by(ctx.session, ctx.incoming.channel, ctx.incoming.user_id))
+    return _answer(ctx, f"这条消息没有发给客户。你正在处理 {held}：请引用（回复）转来的客户消息，"
+                   "或用 /reply 工单号 内容。",
+                   f"That message was not sent to anyone. You hold {held}: reply to (quote) a relayed client "
+                   "message, or use /reply TICKET TEXT.", "consult-hint")
 
 
 def send_canned(ctx: Context) -> list[Reply]:
@@ -219,7 +228,8 @@ def send_canned(ctx: Context) -> list[Reply]:
     found = _my_ticket(ctx, rest.strip(), f"/canned {canned.name}")
     if isinstance(found, list):
         return found
-    consultancy = say(found.lang, ctx.services.settings.consultancy_name, ctx.services.settings.consultancy_name_en)
+    settings = ctx.services.settings
+    consultancy = say(found.lang, settings.consultancy_name, settings.consultancy_name_en)
     return deliver_reply(ctx, found, canned.text(found.lang).replace("{consultancy}", consultancy))
 
 

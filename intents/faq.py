@@ -85,7 +85,7 @@ def fall_back(ctx: Context) -> list[Reply]:
     offer = human_buttons(ctx, "offer")
     if ctx.state.fallbacks == 2 and offer:  # two misses in a row: offer a person without being asked
         replies.append(Reply(ctx.say("看来我暂时帮不上忙。要为您转接人工顾问吗？",
-                                     "It looks like I can't help with this. Shall I get you a human consultant?"),
+                                     "It looks like I can't help with this. Shall I get you a consultant?"),
                              buttons=offer, tags=("handoff-offer",)))
     return replies
 

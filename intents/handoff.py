@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from bot import language
 from bot.context import Context
 from bot.hours import business_hours, format_opening
 from bot.messages import Reply
@@ -143,6 +144,7 @@ def relay_to_consultant(ctx: Context) -> list[Reply]:
     """Passes the client's message (text and file) to the consultant; the bot itself says nothing."""
     ticket: Ticket = ctx.notes["ticket"]
     inc = ctx.incoming
+    ticket.lang = language.from_text(inc.text) or ticket.lang  # label replies in the client's language
     who = ticket.client_name or ticket.user_id
     text = inc.content.strip()
     body = f"💬 {ticket.label} {who}：{text}" if text else f"💬 {ticket.label} {who}"

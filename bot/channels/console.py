@@ -107,8 +107,9 @@ class OutboxFeed:
                 Outbox.not_before <= now).order_by(col(Outbox.id))).all()
             for row in rows:
                 # Claim the row: another process showing the same chat must not show it too.
-                won = session.execute(update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == "pending")
-                                      .values(status="sent", sent_at=now, attempts=row.attempts + 1))
+                won = session.execute(
+                    update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == "pending")
+                    .values(status="sent", sent_at=now, attempts=row.attempts + 1))
                 if not won.rowcount:  # type: ignore[attr-defined]
                     continue
                 if self.on_sent is not None:

@@ -35,5 +35,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     feed = console.OutboxFeed(services.db, services.clock, chats, on_sent=note_platform_id)
     session = console.ConsoleSession(Engine(services).handle, user=user, lang=args.lang)
     greeting = session.send("/queue" if args.consultant else "/start") if sys.stdin.isatty() else []
-    console.run(session, greeting=greeting, feed=feed)
+    try:
+        console.run(session, greeting=greeting, feed=feed)
+    finally:
+        services.db.dispose()
     return 0

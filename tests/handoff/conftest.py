@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -15,6 +17,7 @@ from bot.context import Services
 from bot.engine import Engine
 from bot.messages import Reply
 from bot.outbox import body_to_reply
+from bot.storage.db import Database
 from bot.storage.models import Outbox
 from intents.handoff_models import Ticket, note_platform_id
 from tests.chat import ChatDriver
@@ -90,10 +93,26 @@ def _hub(url: str, clock: FrozenClock, **overrides: object) -> Iterator[Hub]:
     services.db.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with every migration applied, made once; tests start from a copy (fast set-up)."""
+    path = tmp_path_factory.mktemp("template") / "bot.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    db.dispose()
+    return path
+
+
 @pytest.fixture
-def hub(sqlite_url: str, clock: FrozenClock) -> Iterator[Hub]:
+def fresh_sqlite(migrated_sqlite: Path, tmp_path: Path) -> str:
+    shutil.copyfile(migrated_sqlite, tmp_path / "bot.db")
+    return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+def hub(fresh_sqlite: str, clock: FrozenClock) -> Iterator[Hub]:
     """SQLite only: most hand-off tests."""
-    yield from _hub(sqlite_url, clock)
+    yield from _hub(fresh_sqlite, clock)
 
 
 @pytest.fixture
@@ -103,13 +122,13 @@ def hub_any(db_url: str, clock: FrozenClock) -> Iterator[Hub]:
 
 
 @pytest.fixture
-def make_hub(sqlite_url: str, clock: FrozenClock) -> Iterator:
+def make_hub(fresh_sqlite: str, clock: FrozenClock) -> Iterator:
     """A hub with other settings (e.g. no consultants, another knowledge folder)."""
     made: list[Hub] = []
 
     def make(**overrides: object) -> Hub:
         knowledge_dir = overrides.pop("knowledge_dir", None)
-        settings = make_settings(sqlite_url, **overrides)
+        settings = make_settings(fresh_sqlite, **overrides)
         if knowledge_dir is not None:
             settings = replace(settings, knowledge_dir=str(knowledge_dir))
         h = Hub(build_services(settings, clock))
