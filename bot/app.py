@@ -11,6 +11,7 @@ from bot.settings import Settings
 from bot.storage.db import Database
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_rules import load_rules_for
+from scheduler.rules import load_rules as load_reminder_rules
 
 
 def build_services(settings: Settings, clock: Clock | None = None, migrate: bool = True) -> Services:
@@ -21,7 +22,8 @@ def build_services(settings: Settings, clock: Clock | None = None, migrate: bool
     folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
     kb = KnowledgeBase(folder)
     return Services(settings=settings, db=db, kb=kb, clock=clock or SystemClock(),
-                    checklist=load_rules_for(folder))
+                    checklist=load_rules_for(folder),
+                    reminders=load_reminder_rules(Path(settings.reminder_rules) if settings.reminder_rules else None))
 
 
 def build_engine(settings: Settings, clock: Clock | None = None) -> Engine:

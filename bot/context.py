@@ -15,6 +15,8 @@ from bot.settings import Settings
 from bot.storage.db import Database
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_rules import ChecklistRules, load_rules
+from scheduler.rules import Rules as ReminderRules
+from scheduler.rules import load_rules as load_reminder_rules
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Services:
     kb: KnowledgeBase
     clock: Clock
     checklist: ChecklistRules = field(default_factory=load_rules)  # renewal checklist rules (YAML)
+    reminders: ReminderRules = field(default_factory=load_reminder_rules)  # scheduler/rules.yaml
 
 
 @dataclass

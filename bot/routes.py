@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.context import Context, Handler
 from bot.messages import Reply
-from intents import basics, checklist, consult, faq, feedback, handoff, privacy, staff
+from intents import basics, checklist, consult, faq, feedback, handoff, mylicenses, privacy, staff, subscribe
 from intents.commands import Command, split_command
 
 
@@ -41,6 +41,10 @@ COMMANDS: dict[str, Command] = {
     "/back": Command(basics.go_back, "返回上一步", "Go back one step"),
     "/renew": Command(checklist.start_renewal, "续期材料清单和时间表", "Renewal checklist and timeline"),
     "/checklist": Command(checklist.show_checklist, "查看或导出我的续期清单", "See or export my checklists"),
+    "/subscribe": Command(subscribe.start_subscription, "登记许可证，到期和年报前提醒我",
+                          "Register a licence for expiry and annual-report reminders"),
+    "/mylicenses": Command(mylicenses.show_my_licenses, "我登记的许可证", "My registered licences"),
+    "/license": Command(mylicenses.manage_license, "", ""),
     "/lang": Command(basics.set_language, "切换语言 zh|en", "Switch language zh|en"),
     "/mydata": Command(privacy.show_my_data, "查看我们保存的您的数据", "See the data we keep about you"),
     "/forget": Command(privacy.ask_to_forget, "删除我的全部数据", "Delete all my data"),
@@ -67,6 +71,9 @@ COMMANDS: dict[str, Command] = {
 FLOWS: dict[str, Flow] = {
     "forget": Flow(privacy.confirm_forget),
     checklist.FLOW_NAME: Flow(checklist.answer_renewal_step, checklist.go_back_in_renewal),
+    subscribe.FLOW_NAME: Flow(subscribe.answer_subscription_step, subscribe.go_back_in_subscription),
+    mylicenses.RENEWED.name: Flow(mylicenses.answer_renewed),
+    mylicenses.EDIT.name: Flow(mylicenses.answer_edit, mylicenses.go_back_in_edit),
 }
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, backup, chat, checklist, db, kb, run, stats
+from bot.cli import ask, backup, chat, checklist, db, kb, licenses, reminders, run, scheduler, stats
 from bot.logs import configure
 from bot.settings import Settings
 
@@ -24,6 +24,11 @@ SUBCOMMANDS = (
      checklist.main),
     ("stats", "hand-off figures: tickets, time to first consultant reply, satisfaction", stats.add_arguments,
      stats.main),
+    ("licenses", "licence registry: import or export the client list (CSV or .xlsx)", licenses.add_arguments,
+     licenses.main),
+    ("reminders", "reminders: preview what will go out; sweep and dispatch once", reminders.add_arguments,
+     reminders.main),
+    ("scheduler", "run the reminder sweep and the outbox dispatcher", scheduler.add_arguments, scheduler.main),
 )
 
 

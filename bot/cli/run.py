@@ -1,23 +1,34 @@
-"""`licensebot run`: the bot on every configured channel; the console when none is configured."""
+"""`licensebot run`: the bot on every configured channel; the console when none is configured.
+
+By default the reminder sweep and the outbox dispatcher run in the same process (SCHEDULER_IN_PROCESS);
+set it to false when `licensebot scheduler` runs as a process of its own.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.app import build_engine
+from bot.app import build_engine, build_services
 from bot.channels.base import Channel
+from bot.channels.wecom import factory as wecom
 from bot.cli import chat
 from bot.engine import Engine
 from bot.settings import Settings
+from scheduler.rules import RulesError
+from scheduler.runner import configured_senders, start_in_thread
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 # One line per channel: (name, is it configured?, factory). Channels add themselves here.
-CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = ()
-
-
-# Loops every worker runs beside the channels (the reminder scheduler adds itself here).
-BACKGROUND: tuple[Callable[[Engine], Callable[[], Awaitable[None]]], ...] = ()
+CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = (
+    ("wecom", wecom.members_configured, wecom.build_members),
+    ("wecom_kf", wecom.kf_configured, wecom.build_kf),
+    ("wecom_robot", wecom.robot_configured, wecom.build_robot),
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,8 +40,19 @@ def configured_channels(settings: Settings, engine: Engine) -> list[Channel]:
     return [factory(engine) for _name, is_on, factory in CHANNEL_FACTORIES if is_on(settings)]
 
 
-def background_loops(engine: Engine) -> list[Callable[[], Awaitable[None]]]:
-    return [make(engine) for make in BACKGROUND]
+def build_runtime(engine: Engine, channels: list[Channel] | None = None) -> Starlette:
+    """What `licensebot run` serves: every configured channel, and the reminder scheduler delivering
+    the outbox through those channels' senders (unless SCHEDULER_IN_PROCESS is off)."""
+    from bot.web import build_app
+    from scheduler.runner import background_loop
+
+    services = engine.services
+    if channels is None:
+        channels = configured_channels(services.settings, engine)
+    background = []
+    if services.settings.scheduler_in_process:
+        background.append(background_loop(services, {c.name: c.sender for c in channels}))
+    return build_app(services, channels, background)
 
 
 def workers_problem(settings: Settings, workers: int) -> str | None:
@@ -44,6 +66,8 @@ def workers_problem(settings: Settings, workers: int) -> str | None:
                 "(set DATABASE_URL=postgresql+psycopg://...)")
     if settings.telegram_bot_token and not settings.telegram_webhook_url:
         return "Telegram long polling allows one receiver: set TELEGRAM_WEBHOOK_URL to run several workers"
+    if not any(is_on(settings) for _name, is_on, _factory in CHANNEL_FACTORIES):
+        return "several workers serve webhooks; configure a channel (the console is one terminal)"
     return None
 
 
@@ -52,11 +76,46 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if problem:
         print(f"licensebot run: {problem}", file=sys.stderr)
         return 2
-    if not any(is_on(settings) for _name, is_on, _factory in CHANNEL_FACTORIES):
+    if any(is_on(settings) for _name, is_on, _factory in CHANNEL_FACTORIES):
+        return serve_channels(settings, args.workers)
+    try:
+        stop = start_scheduler(settings) if settings.scheduler_in_process else None
+    except RulesError as exc:
+        print(f"licensebot: {exc}", file=sys.stderr)
+        return 2
+    try:
         return chat.main(args, settings)
+    finally:
+        if stop is not None:
+            stop()
+
+
+def serve_channels(settings: Settings, workers: int = 1) -> int:
+    """The web app with every configured channel (and the scheduler as a background task)."""
     import uvicorn
 
-    build_engine(settings).services.db.dispose()  # apply migrations once, before workers start
-    uvicorn.run("bot.asgi:create_app", factory=True, host=settings.http_host, port=settings.http_port,
-                workers=args.workers, log_config=None)
+    try:
+        engine = build_engine(settings)  # applies migrations once, before any worker starts
+        app = build_runtime(engine) if workers == 1 else None
+    except RulesError as exc:
+        print(f"licensebot: {exc}", file=sys.stderr)
+        return 2
+    if app is not None:
+        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    else:
+        engine.services.db.dispose()
+        uvicorn.run("bot.asgi:create_app", factory=True, host=settings.http_host, port=settings.http_port,
+                    workers=workers, log_config=None)
     return 0
+
+
+def start_scheduler(settings: Settings) -> Callable[[], None]:
+    """The sweep and the dispatcher on a background thread of this process; returns the stop function."""
+    services = build_services(settings)
+    stop_thread = start_in_thread(services, configured_senders(settings, services))
+
+    def stop() -> None:
+        stop_thread()
+        services.db.dispose()
+
+    return stop

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, SQLModel
 
+from bot.channels.wecom.models import WeComButtons, WeComKfClient
 from bot.storage.models import Conversation, MessageLog, QueryLog, User
 from intents.checklist_store import ChecklistRecord
 from intents.handoff_models import Ticket
+from scheduler.models import Subscription
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,11 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(Conversation, "对话状态", "conversation state"),
     PersonalTable(MessageLog, "消息记录", "messages"),
     PersonalTable(QueryLog, "提问记录", "questions asked"),
-    PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
     PersonalTable(Ticket, "人工顾问工单", "consultant tickets"),
+    PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
+    PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
+    PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
+    PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
 )
 
 

@@ -1,7 +1,6 @@
 """Imports every module that defines tables, so migrations and create_all see them all."""
 
+from bot.channels.wecom import models as wecom_models  # noqa: F401
 from bot.storage import models  # noqa: F401
-from intents import (
-    checklist_store,  # noqa: F401
-    handoff_models,  # noqa: F401
-)
+from intents import checklist_store, handoff_models  # noqa: F401
+from scheduler import models as scheduler_models  # noqa: F401

@@ -1,0 +1,254 @@
+"""Company members through the self-built app (自建应用): encrypted callbacks in, message/send out.
+
+    text message              → Incoming(text)   ("2" or a button's label presses the last card's button)
+    template_card_event       → Incoming(payload)  (EventKey is the payload or a stored short key)
+    click (the app's menu)    → Incoming(payload=EventKey)
+    image, voice, file …      → Incoming(text="")  (the engine asks for text)
+
+Replies go out as text or markdown (2,048 bytes a message), files through media/upload, and
+buttons as a template card (button_interaction) that also lists the options by number.
+A member may receive 30 messages a minute from the app; replies beyond that wait in the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.wecom import buttons as keys
+from bot.channels.wecom import dedupe, render, store
+from bot.channels.wecom.api import TRANSIENT_OR_GONE, RateLimiter, WeComApi, WeComError, send_result
+from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
+from bot.channels.wecom.crypto import WeComCrypto
+from bot.context import Services
+from bot.engine import Engine
+from bot.messages import Attachment, Button, Incoming, Reply
+from bot.outbox import SendResult
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wecom"
+CALLBACK_PATH = "/wecom/callback"
+TEXT_BYTES = 2048
+KEY_BYTES = 1024
+CARD_BUTTONS = 6
+TITLE_CHARS = 36
+PER_MEMBER_PER_MINUTE = 30
+
+
+@dataclass
+class Outgoing:
+    """One platform message; a file's media_id is filled in by uploading `attachment` first."""
+
+    body: dict[str, Any]
+    attachment: Attachment | None = None
+    fallback: str = ""  # plain text to send instead if a card is refused
+
+
+def message_identity(fields: Fields) -> str:
+    """What makes a callback the same message on a retry: MsgId, or sender + time for events."""
+    agent = fields.get("AgentID", "")
+    if fields.get("MsgId"):
+        return f"app:{agent}:msg:{fields['MsgId']}"
+    return ":".join(["app", agent, "event", fields.get("FromUserName", ""), fields.get("CreateTime", ""),
+                     fields.get("Event", fields.get("MsgType", "")), fields.get("EventKey", "")])
+
+
+def card_body(title: str, options: str, buttons: tuple[Button, ...], key_of: dict[str, str]) -> dict[str, Any]:
+    return {"msgtype": "template_card", "template_card": {
+        "card_type": "button_interaction",
+        "main_title": {"title": render.clip(title, TITLE_CHARS * 3)},
+        "sub_title_text": render.clip(options, 1200),
+        "task_id": uuid.uuid4().hex,
+        "button_list": [{"text": render.clip(b.label, 30), "style": 1, "key": key_of[b.payload]} for b in buttons],
+    }}
+
+
+def cards(reply: Reply, title: str, key_of: dict[str, str]) -> list[Outgoing]:
+    """Buttons as cards of at most 6 (WeCom's limit), each listing its options by number as well."""
+    chinese = render.is_chinese(reply.text + "".join(b.label for b in reply.buttons))
+    groups = render.chunks(reply.buttons, CARD_BUTTONS)
+    out = []
+    for i, (start, group) in enumerate(groups):
+        options = render.numbered(group, start) + ("\n" + render.number_hint(chinese) if i == len(groups) - 1 else "")
+        head = title if i == 0 else render.more_title(chinese)
+        fallback = (title + "\n" if i == 0 and title != render.choose_title(chinese) else "") + options
+        out.append(Outgoing(card_body(head, options, group, key_of), fallback=fallback))
+    return out
+
+
+def member_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
+    """A reply as message/send bodies (without touser/agentid): text parts, file, card."""
+    text = reply.text.strip()
+    out: list[Outgoing] = []
+    short = bool(reply.buttons) and not reply.markdown and "\n" not in text and len(text) <= TITLE_CHARS
+    if text and not short:
+        kind = "markdown" if reply.markdown else "text"
+        out += [Outgoing({"msgtype": kind, kind: {"content": part}}) for part in render.split(text, TEXT_BYTES)]
+    if reply.attachment is not None:
+        out.append(Outgoing({"msgtype": "file", "file": {}}, reply.attachment))
+    if reply.buttons:
+        chinese = render.is_chinese(text + "".join(b.label for b in reply.buttons))
+        out += cards(reply, text if short and text else render.choose_title(chinese), key_of)
+    return out
+
+
+class MemberMessenger:
+    """Sends replies to one member: rendering, files, cards, the 30-a-minute limit, duplicate check."""
+
+    def __init__(self, services: Services, api: WeComApi, agent_id: int, limiter: RateLimiter,
+                 duplicate_interval: int) -> None:
+        self.services = services
+        self.api = api
+        self.agent_id = agent_id
+        self.limiter = limiter
+        self.duplicate_interval = duplicate_interval
+
+    def _now(self) -> datetime:
+        return self.services.clock.now()
+
+    async def render(self, reply: Reply) -> list[Outgoing]:
+        now = self._now()
+        payloads = [b.payload for b in reply.buttons]
+        key_of = await store.in_db(self.services, keys.keys_for, payloads, KEY_BYTES, now) \
+            if payloads else {}
+        return member_messages(reply, key_of)
+
+    async def post(self, userid: str, item: Outgoing, proactive: bool) -> str:
+        """Send one message; returns WeCom's msgid. A card WeCom refuses is sent as numbered text."""
+        body = {"touser": userid, "agentid": self.agent_id, **item.body}
+        if proactive:  # a resend after a crash is dropped by WeCom (same content, same member)
+            body |= {"enable_duplicate_check": 1, "duplicate_check_interval": self.duplicate_interval}
+        if item.attachment is not None:
+            a = item.attachment
+            body["file"] = {"media_id": await self.api.upload("media/upload", a.filename, a.content, a.mime)}
+        try:
+            data = await self.api.call("message/send", body)
+        except WeComError as exc:
+            if not item.fallback or exc.errcode in TRANSIENT_OR_GONE:
+                raise
+            log.warning("wecom: card refused (%s), sending numbered text instead", exc.errcode)
+            return await self.post(userid, Outgoing({"msgtype": "text", "text": {"content": item.fallback}}),
+                                   proactive)
+        if data.get("invaliduser"):
+            raise WeComError(81013, f"invalid user {data['invaliduser']}")
+        return str(data.get("msgid", ""))
+
+    async def deliver(self, userid: str, replies: list[Reply], proactive: bool) -> SendResult:
+        """Send replies in order. A direct reply that cannot go now waits in the outbox instead."""
+        platform_id = ""
+        for i, reply in enumerate(replies):
+            items = await self.render(reply)
+            wait = self.limiter.reserve(userid, len(items))
+            result: SendResult | None = None
+            if wait:
+                result = SendResult(ok=False, retry_after=wait, error="member rate limit (30 a minute)")
+            else:
+                try:
+                    for item in items:
+                        platform_id = await self.post(userid, item, proactive) or platform_id
+                except WeComError as exc:
+                    result = send_result(exc)
+            if result is not None:
+                if not proactive:
+                    await self._defer(userid, replies[i:], result)
+                return result
+        await self._remember(userid, replies, proactive)
+        return SendResult(ok=True, platform_id=platform_id)
+
+    async def _defer(self, userid: str, rest: list[Reply], result: SendResult) -> None:
+        if result.permanent:
+            log.warning("wecom: replies to a member dropped: %s", result.error, extra={"chat_id": userid})
+            return
+        now = self._now()
+        later = now + timedelta(seconds=result.retry_after or 60)
+        await store.in_db(self.services, store.enqueue_overflow, CHANNEL, userid, rest, now, later)
+        log.info("wecom: %d replies wait in the outbox: %s", len(rest), result.error, extra={"chat_id": userid})
+
+    async def _remember(self, userid: str, replies: list[Reply], proactive: bool) -> None:
+        with_buttons = [r for r in replies if r.buttons]
+        if (proactive and not with_buttons) or not replies:
+            return
+        shown = with_buttons[-1].buttons if with_buttons else ()
+        now = self._now()
+        await store.in_db(self.services, keys.remember, CHANNEL, userid, userid, shown, now)
+
+
+class MemberChannel:
+    """The self-built app as a channel: its callback route, its Sender, its background work."""
+
+    name = CHANNEL
+
+    def __init__(self, engine: Engine, messenger: MemberMessenger, crypto: WeComCrypto, max_age: float) -> None:
+        from bot.channels.wecom.sender import MemberSender
+
+        self.engine = engine
+        self.services = engine.services
+        self.messenger = messenger
+        self.sender = MemberSender(messenger)
+        self.queue = ChatQueue()
+        self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "members")
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
+
+    async def start(self) -> None:
+        now = self.services.clock.now()
+        await store.in_db(self.services, dedupe.prune, now)
+
+    async def stop(self) -> None:
+        await self.queue.drain()
+        await self.messenger.api.http.aclose()
+
+    async def drain(self) -> None:
+        """Wait until every accepted callback has been handled (tests; shutdown)."""
+        await self.queue.drain()
+
+    async def accept(self, fields: Fields) -> None:
+        """Take a decrypted callback once; the work happens after WeCom has its answer."""
+        agent = fields.get("AgentID", "")
+        if (agent and agent != str(self.messenger.agent_id)) or not fields.get("FromUserName"):
+            log.info("wecom: callback for another app or without a sender ignored")
+            return
+        now = self.services.clock.now()
+        identity = message_identity(fields)
+        if not await store.in_db(self.services, dedupe.claim, identity, now):
+            log.info("wecom: repeated callback ignored", extra={"chat_id": fields["FromUserName"]})
+            return
+        self.queue.submit(fields["FromUserName"], lambda: self.process(fields))
+
+    async def process(self, fields: Fields) -> None:
+        incoming = await store.in_db(self.services, self.to_incoming, fields)
+        if incoming is None:
+            return
+        replies = await anyio.to_thread.run_sync(self.engine.handle, incoming)
+        await self.messenger.deliver(incoming.chat_id, replies, proactive=False)
+
+    def to_incoming(self, session: Any, fields: Fields) -> Incoming | None:
+        """The callback as an Incoming, or None for events that say nothing to the bot."""
+        user = fields["FromUserName"]
+        kind, event = fields.get("MsgType", ""), fields.get("Event", "")
+        at = sent_at(fields.get("CreateTime", ""))
+        base = {"channel": CHANNEL, "chat_id": user, "user_id": user, "at": at, "display_name": user}
+        if kind == "text":
+            text = fields.get("Content", "")
+            return Incoming(**base, text=text, payload=keys.pressed(session, CHANNEL, user, text))
+        if kind == "event" and event in ("template_card_event", "click"):
+            payload = keys.payload_of(session, fields.get("EventKey", ""))
+            return Incoming(**base, payload=payload if payload is not None else "")
+        if kind == "event":
+            return None  # enter_agent, subscribe, view …: nothing to answer
+        return Incoming(**base, text="")
+
+
+def sent_at(create_time: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(create_time), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None

@@ -1,0 +1,275 @@
+"""/mylicenses lists a client's licences; /license <id> <action> edits, renews, pauses or deletes one.
+
+Every action is checked against the asking user's own subscriptions (registry.owned): a payload with
+somebody else's licence id, or one that does not exist, gets the same "not found" answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from bot.clock import SHANGHAI
+from bot.context import Context
+from bot.license_numbers import check_license_number, parse_license_number
+from bot.messages import Button, Reply
+from bot.problems import Problem
+from intents.commands import command_args
+from intents.registry_steps import COMPANY, EXPIRES, LICENSE, NEW_EXPIRES, NUMBER, PROVINCE, SCOPE
+from intents.steps import Env, StepFlow
+from scheduler import registry
+from scheduler.milestones import apply_by
+from scheduler.models import License, Subscription
+from scheduler.texts import license_name, show_date
+
+MAX_SHOWN = 20
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(SHANGHAI).date()
+
+
+def scope_label(ctx: Context, lic: License) -> str:
+    if lic.scope == "nationwide":
+        return ctx.say("全网（跨地区）", "nationwide (cross-region)")
+    return ctx.say(f"地网 · {lic.province}", f"provincial · {lic.province}")
+
+
+def license_card(ctx: Context, lic: License, subs: list[Subscription], title: str = "") -> Reply:
+    """One licence with days left and the buttons to act on it."""
+    today = _today(ctx)
+    days = (lic.expires_on - today).days
+    left = (ctx.say(f"还有{days}天", f"{days} days left") if days > 0 else
+            ctx.say("今天到期", "expires today") if days == 0 else ctx.say(f"已过期{-days}天", f"expired {-days} days ago"))
+    deadline = apply_by(ctx.services.reminders, lic.expires_on)
+    passed = ctx.say("（已过）", " (passed)") if deadline < today else ""
+    annual = (ctx.say(f"{lic.annual_done_year}年已标记完成", f"marked done for {lic.annual_done_year}")
+              if lic.annual_done_year else ctx.say("未标记", "not marked"))
+    paused = [s for s in subs if s.status != "active"]
+    reminders = (ctx.say("开启", "on") if not paused else
+                 ctx.say("已暂停", "paused") + (f"（{paused[0].paused_reason}）" if paused[0].paused_reason else ""))
+    lines = [title] if title else []
+    lines += [
+        f"📄 {license_name(lic.license_type, ctx.lang)} {lic.number}",
+        ctx.say(f"公司：{lic.company}", f"Company: {lic.company}"),
+        ctx.say(f"范围：{scope_label(ctx, lic)}", f"Scope: {scope_label(ctx, lic)}"),
+        ctx.say(f"到期：{show_date(lic.expires_on, 'zh')}（{left}）", f"Expires: {lic.expires_on} ({left})"),
+        ctx.say(f"续期申请截止：{show_date(deadline, 'zh')}（到期前90天）{passed}",
+                f"Apply for renewal by: {deadline} (90 days before expiry){passed}"),
+        ctx.say(f"年报：{annual}", f"Annual report: {annual}"),
+        ctx.say(f"提醒：{reminders}", f"Reminders: {reminders}"),
+    ]
+    pause = (Button(ctx.say("恢复提醒", "Resume reminders"), f"/license {lic.id} resume") if paused else
+             Button(ctx.say("暂停提醒", "Pause reminders"), f"/license {lic.id} pause"))
+    buttons = (Button(ctx.say("修改", "Edit"), f"/license {lic.id} edit"),
+               Button(ctx.say("已续期", "Renewed"), f"/license {lic.id} renewed"),
+               Button(ctx.say("年报已完成", "Annual report done"), f"/license {lic.id} annual"),
+               pause, Button(ctx.say("删除", "Delete"), f"/license {lic.id} delete"))
+    return Reply("\n".join(lines), buttons=buttons, tags=("license", f"license:{lic.id}"))
+
+
+def show_my_licenses(ctx: Context) -> list[Reply]:
+    """Lists the user's registered licences with days left and what they can do with each."""
+    inc = ctx.incoming
+    mine = registry.my_licenses(ctx.session, inc.channel, inc.user_id)
+    if not mine:
+        return [Reply(ctx.say("您还没有登记许可证。登记后，我们会在到期前和年报期间提醒您。",
+                              "You have no registered licences. Register one and we remind you before expiry "
+                              "and during the annual-report window."),
+                      buttons=(Button(ctx.say("登记许可证", "Register a licence"), "/subscribe"),),
+                      tags=("mylicenses-empty",))]
+    replies = [Reply(ctx.say(f"您登记的许可证（{len(mine)}张）：", f"Your registered licences ({len(mine)}):"),
+                     tags=("mylicenses",))]
+    replies += [license_card(ctx, lic, subs) for lic, subs in mine[:MAX_SHOWN]]
+    if len(mine) > MAX_SHOWN:
+        replies.append(Reply(ctx.say(f"只显示了最早到期的{MAX_SHOWN}张。", f"Showing the {MAX_SHOWN} expiring first.")))
+    return replies
+
+
+def not_found(ctx: Context) -> list[Reply]:
+    return [Reply(ctx.say("没有找到这张许可证，或者它不在您的名下。发送 /mylicenses 查看您登记的许可证。",
+                          "No such licence among yours. Send /mylicenses to see the licences you registered."),
+                  buttons=(Button(ctx.say("我的许可证", "My licences"), "/mylicenses"),), tags=("license-not-found",))]
+
+
+def manage_license(ctx: Context) -> list[Reply]:
+    """Acts on one of the user's licences: /license <id> [edit|renewed|annual|pause|resume|delete]."""
+    parts = command_args(ctx).split()
+    if not parts or not parts[0].isdigit() or len(parts[0]) > 12:
+        return not_found(ctx)
+    found = registry.owned(ctx.session, int(parts[0]), ctx.incoming.channel, ctx.incoming.user_id)
+    if found is None:
+        return not_found(ctx)
+    lic, subs = found
+    action = parts[1].lower() if len(parts) > 1 else "show"
+    handler = ACTIONS.get(action)
+    if handler is None:
+        return [license_card(ctx, lic, subs)]
+    return handler(ctx, lic, subs, parts[2:])
+
+
+def show_one(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    return [license_card(ctx, lic, subs)]
+
+
+def ask_what_to_edit(ctx: Context, lic: License, subs: list[Subscription], args: list[str]) -> list[Reply]:
+    if args and args[0] in EDIT_FIELDS:
+        preset: dict[str, Any] = {"license_id": lic.id, "field": args[0], "license": lic.license_type}
+        return EDIT.start(ctx, preset)
+    shared = len(registry.subscribers(ctx.session, lic))
+    note = ctx.say(f"（这张许可证还有{shared - 1}位同事在接收提醒，修改对他们同样生效。）",
+                   f"(Other people ({shared - 1}) get this licence's reminders; the change applies to them too.)")
+    labels = {"company": ("公司名称", "Company"), "license": ("许可证类型", "Licence type"),
+              "number": ("编号", "Number"), "scope": ("地网/全网与省份", "Scope and province"),
+              "expires": ("到期日（更正）", "Expiry date (correction)")}
+    return [Reply(ctx.say("要修改哪一项？", "What do you want to change?") + (note if shared > 1 else ""),
+                  buttons=tuple(Button(ctx.say(*labels[f]), f"/license {lic.id} edit {f}") for f in EDIT_FIELDS),
+                  tags=("license-edit-ask",))]
+
+
+def ask_new_expiry(ctx: Context, lic: License, _subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    return RENEWED.start(ctx, {"license_id": lic.id, "old_expires": lic.expires_on.isoformat()})
+
+
+def mark_annual(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    year = _today(ctx).year
+    if (lic.annual_done_year or 0) >= year:
+        text = ctx.say(f"{year}年的年报已经标记为完成了。", f"The {year} annual report is already marked done.")
+    else:
+        registry.mark_annual_done(ctx.session, lic, year, ctx.now)
+        text = ctx.say(f"已记录：{year}年一季度报送的{year - 1}年度年报已完成，今年不再提醒年报。",
+                       f"Noted: the annual report filed in {year} (for {year - 1}) is done; no more reminders "
+                       "about it this year.")
+    return [license_card(ctx, lic, subs, title=text)]
+
+
+def pause(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    registry.set_paused(ctx.session, subs, True, ctx.say(f"{_today(ctx)} 手动暂停", f"paused on {_today(ctx)}"))
+    return [license_card(ctx, lic, subs, title=ctx.say("已暂停这张许可证的提醒。", "Reminders for this licence are paused."))]
+
+
+def resume(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    registry.set_paused(ctx.session, subs, False)
+    return [license_card(ctx, lic, subs, title=ctx.say("已恢复提醒。", "Reminders are back on."))]
+
+
+def delete(ctx: Context, lic: License, subs: list[Subscription], args: list[str]) -> list[Reply]:
+    if not args or args[0] != "confirm":
+        return [Reply(ctx.say(f"确定删除 {lic.number} 吗？删除后不再提醒您。", f"Delete {lic.number}? You will get no more reminders."),
+                      buttons=(Button(ctx.say("确认删除", "Delete"), f"/license {lic.id} delete confirm"),
+                               Button(ctx.say("取消", "Cancel"), "/mylicenses")), tags=("license-delete-ask",))]
+    gone = registry.unsubscribe(ctx.session, lic, subs)
+    text = (ctx.say(f"已删除 {lic.number}。", f"{lic.number} is deleted.") if gone else
+            ctx.say(f"已为您取消 {lic.number} 的提醒；贵公司其他同事仍会收到。",
+                    f"You no longer get reminders for {lic.number}; your colleagues still do."))
+    return [Reply(text, buttons=(Button(ctx.say("我的许可证", "My licences"), "/mylicenses"),), tags=("license-deleted",))]
+
+
+ACTIONS = {"show": show_one, "edit": ask_what_to_edit, "renewed": ask_new_expiry, "annual": mark_annual,
+           "pause": pause, "resume": resume, "delete": delete}
+
+
+# --- the two small flows: a new expiry after renewal, and editing one field ---
+
+def _owned_from(ctx: Context, answers: dict[str, Any]) -> tuple[License, list[Subscription]] | None:
+    lid = answers.get("license_id")
+    if not isinstance(lid, int):
+        return None
+    return registry.owned(ctx.session, lid, ctx.incoming.channel, ctx.incoming.user_id)
+
+
+def finish_renewed(ctx: Context, answers: dict[str, Any]) -> list[Reply]:
+    """Records the renewal: reminders start again from the new expiry date."""
+    found = _owned_from(ctx, answers)
+    if found is None:
+        return not_found(ctx)
+    lic, subs = found
+    registry.mark_renewed(ctx.session, lic, date.fromisoformat(answers["expires"]), _today(ctx), ctx.now)
+    return [license_card(ctx, lic, subs, title=ctx.say("已记录续期，提醒将按新的到期日重新开始。",
+                                                       "Renewal recorded; reminders restart from the new expiry."))]
+
+
+def _field_is(name: str) -> Any:
+    return lambda env: env.answers.get("field") == name
+
+
+def _scope_asked(env: Env) -> bool:
+    return env.answers.get("field") == "scope" and not env.answers.get("scope")
+
+
+def _province_asked(env: Env) -> bool:
+    return env.answers.get("field") == "scope" and env.answers.get("scope") == "provincial" \
+        and not env.answers.get("province")
+
+
+def _changed(lic: License, answers: dict[str, Any]) -> registry.LicenseData:
+    field = answers.get("field")
+    data = registry.LicenseData(lic.number, lic.company, lic.license_type, lic.scope, lic.province,
+                                lic.expires_on, lic.issued_on)
+    if field == "company":
+        data = replace(data, company=answers["company"])
+    elif field == "license":
+        data = replace(data, license_type=answers["license_new"])
+    elif field == "number":
+        data = replace(data, number=answers["number"], scope=answers["scope"], province=answers.get("province", ""))
+    elif field == "scope":
+        data = replace(data, scope=answers["scope"], province=answers.get("province") or "")
+    elif field == "expires":
+        data = replace(data, expires_on=date.fromisoformat(answers["expires"]))
+    if data.scope == "nationwide":
+        data = replace(data, province="")
+    return data
+
+
+def _contradiction(data: registry.LicenseData) -> Problem | None:
+    parsed = parse_license_number(data.number)
+    if isinstance(parsed, Problem):
+        return None  # stored before the parser knew better: nothing to hold against the edit
+    problems = check_license_number(parsed, data.license_type, data.scope, data.province or None)
+    return problems[0] if problems else None
+
+
+def finish_edit(ctx: Context, answers: dict[str, Any]) -> list[Reply]:
+    """Saves the edited field if it still fits the rest of the licence."""
+    found = _owned_from(ctx, answers)
+    if found is None:
+        return not_found(ctx)
+    lic, subs = found
+    data = _changed(lic, answers)
+    problem = _contradiction(data)
+    if data.number != lic.number and registry.find_by_number(ctx.session, data.number) is not None:
+        problem = Problem("number_taken", "这个编号已经登记为另一张许可证。", "That number is registered as another licence.")
+    if problem is not None:
+        return [Reply("⚠️ " + problem.text(ctx.lang) + ctx.say(" 没有保存。", " Nothing was saved."),
+                      buttons=(Button(ctx.say("重新修改", "Edit again"), f"/license {lic.id} edit"),),
+                      tags=("license-edit-refused", f"problem:{problem.code}"))]
+    registry.apply_data(ctx.session, lic, data, _today(ctx), ctx.now)
+    return [license_card(ctx, lic, subs, title=ctx.say("已保存修改。", "Saved."))]
+
+
+EDIT_FIELDS = ("company", "license", "number", "scope", "expires")
+RENEWED = StepFlow("license_renewed", (NEW_EXPIRES,), finish=finish_renewed, config=lambda _ctx: None)
+EDIT = StepFlow("license_edit", (
+    replace(COMPANY, applies=_field_is("company")),
+    replace(LICENSE, id="license_new", applies=_field_is("license")),
+    replace(NUMBER, applies=_field_is("number")),
+    replace(SCOPE, applies=_scope_asked),
+    replace(PROVINCE, applies=_province_asked),
+    replace(EXPIRES, applies=_field_is("expires")),
+), finish=finish_edit, config=lambda _ctx: None)
+
+
+def answer_renewed(ctx: Context) -> list[Reply]:
+    """Takes the new expiry date of a renewed licence."""
+    return RENEWED.answer(ctx)
+
+
+def answer_edit(ctx: Context) -> list[Reply]:
+    """Takes the new value of the field being edited."""
+    return EDIT.answer(ctx)
+
+
+def go_back_in_edit(ctx: Context) -> list[Reply]:
+    """Asks the previous question of the edit again."""
+    return EDIT.back(ctx)

@@ -1,0 +1,62 @@
+"""Running the machinery: the APScheduler loop delivers and stops; run-once reports its counts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from datetime import timedelta
+
+from bot.clock import SystemClock, business_today
+from bot.messages import Reply
+from bot.outbox import SendResult
+from scheduler.rules import load_rules
+from scheduler.runner import run_forever, run_once
+from tests.reminders_support import FakeSender, add_license
+from tests.test_cli import licensebot
+from tests.test_licenses_import import write_csv
+
+RULES = load_rules()
+
+
+async def test_the_scheduler_loop_sweeps_delivers_and_stops(services, clock):
+    today = RULES.today(clock.now())
+    add_license(services.db, "京B2-20200001", today + timedelta(days=30), today - timedelta(days=5), clock.now())
+    stop = asyncio.Event()
+
+    class Stopping(FakeSender):
+        async def send(self, chat_id: str, reply: Reply) -> SendResult:
+            result = await super().send(chat_id, reply)
+            stop.set()
+            return result
+
+    sender = Stopping(clock)
+    await asyncio.wait_for(run_forever(services, {"telegram": sender}, RULES, stop), timeout=30)
+    assert [s.reply.tags[:3] for s in sender.sent] == [("reminder", "renewal", "d30")]
+
+
+async def test_run_once_counts_created_sent_and_failed(services, clock):
+    today = RULES.today(clock.now())
+    for i, chat in enumerate(("ok", "blocked")):
+        add_license(services.db, f"京B2-2020000{i}", today + timedelta(days=7), today - timedelta(days=5),
+                    clock.now(), chats=(chat,))
+    sender = FakeSender(clock)
+    sender.script["blocked"] = deque([SendResult(ok=False, permanent=True, error="blocked")])
+    report = await run_once(services, RULES, {"telegram": sender})
+    assert report.as_dict() == {"created": 2, "sent": 1, "deferred": 0, "failed": 1, "retrying": 0}
+    again = await run_once(services, RULES, {"telegram": sender})
+    assert (again.created, again.sent) == (0, 0)
+
+
+def test_run_once_cli_reports_deferred_reminders_at_night(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    today = business_today(SystemClock())  # the CLI registers imported licences as of today
+    row = f"示例公司,icp,京B2-20200001,地网,北京,,{today + timedelta(days=120)},telegram,1001"
+    licensebot("licenses", "import", str(write_csv(tmp_path / "list.csv", [row, row.replace("1001", "1002")])),
+               env=env)
+    night = f"{today + timedelta(days=30)}T22:30"  # the day the 90-days-before milestone comes due
+    done = licensebot("reminders", "run-once", "--now", night, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"created": 2, "sent": 0, "deferred": 2, "failed": 0, "retrying": 0}
+    bad = licensebot("reminders", "run-once", "--now", "yesterday", env=env)
+    assert bad.returncode == 2 and "not an ISO date" in bad.stderr

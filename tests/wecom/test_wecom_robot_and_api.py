@@ -1,0 +1,130 @@
+"""The group robot, the API client's token handling, the rate limiter and the channel table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from bot.channels.wecom.api import RateLimiter, WeComApi, WeComError, send_result
+from bot.channels.wecom.robot import CONSULTANTS_GROUP, robot_messages
+from bot.cli.run import CHANNEL_FACTORIES
+from bot.clock import FrozenClock
+from bot.messages import Button, Reply
+from tests.conftest import make_settings
+from tests.wecom.rig import CORP_ID, SECRET, wecom_overrides
+
+
+async def test_robot_posts_to_the_consultants_group(rig):
+    sender = rig.channels["wecom_robot"].sender
+    result = await sender.send(CONSULTANTS_GROUP.chat_id, Reply("新的转人工请求：客户 王总 询问ICP续期"))
+    assert result.ok
+    [post] = rig.fake.to("robot", "group")
+    assert post.body == {"msgtype": "text", "text": {"content": "新的转人工请求：客户 王总 询问ICP续期"}}
+
+
+async def test_robot_digest_in_markdown(rig):
+    digest = Reply("## 即将到期的许可证\n- 某公司 ICP 2027-02-25", markdown=True)
+    assert (await rig.channels["wecom_robot"].sender.send("consultants", digest)).ok
+    assert rig.fake.to("robot", "group")[0].msgtype == "markdown"
+
+
+async def test_robot_keeps_to_20_messages_a_minute(rig):
+    sender = rig.channels["wecom_robot"].sender
+    results = [await sender.send("consultants", Reply(f"提醒{i}")) for i in range(21)]
+    assert all(r.ok for r in results[:20])
+    assert not results[20].ok and results[20].retry_after and "20" in results[20].error
+    assert len(rig.fake.to("robot", "group")) == 20  # the 21st was never posted
+    rig.clock.advance(seconds=60)
+    assert (await sender.send("consultants", Reply("一分钟后"))).ok
+
+
+async def test_robot_with_a_wrong_key_reports_the_error(rig):
+    rig.channels["wecom_robot"].messenger.key = "wrong"
+    result = await rig.channels["wecom_robot"].sender.send("consultants", Reply("x"))
+    assert not result.ok and "93000" in result.error
+
+
+def test_robot_lists_buttons_with_their_commands_since_a_group_cannot_press_them():
+    [body] = robot_messages(Reply("客户请求回电", buttons=(Button("接手", "/take 1"),)), mentions=("li",))
+    assert body["text"] == {"content": "客户请求回电\n接手（/take 1）", "mentioned_list": ["li"]}
+
+
+# --- API client -------------------------------------------------------------------------------------
+
+@pytest.fixture
+async def api(fake_server, fake, clock):
+    async with httpx.AsyncClient() as http:
+        yield WeComApi(http, clock, CORP_ID, SECRET, fake_server[0])
+
+
+async def test_api_caches_the_token_and_refreshes_on_42001_once(api, fake):
+    await api.call("message/send", {"touser": "a", "agentid": 1, "msgtype": "text", "text": {"content": "1"}})
+    await api.call("message/send", {"touser": "a", "agentid": 1, "msgtype": "text", "text": {"content": "2"}})
+    assert fake.token_requests == 1
+    fake.expire_once = True
+    await api.call("message/send", {"touser": "a", "agentid": 1, "msgtype": "text", "text": {"content": "3"}})
+    assert fake.token_requests == 2 and [s.text for s in fake.sent] == ["1", "2", "3"]
+
+
+async def test_api_gives_up_after_one_refresh(api, fake):
+    await api.token()
+    fake.tokens.clear()  # every token WeCom issued is now invalid (40014) …
+    fake.fail_next["message/send"] = 40014  # … and the fresh one is refused once more
+    with pytest.raises(WeComError) as err:
+        await api.call("message/send", {"touser": "a", "agentid": 1, "msgtype": "text", "text": {"content": "x"}})
+    assert err.value.errcode == 40014 and fake.token_requests == 2
+
+
+async def test_api_with_a_wrong_secret_says_so(fake_server, fake, clock):
+    async with httpx.AsyncClient() as http:
+        api = WeComApi(http, clock, CORP_ID, "wrong-secret", fake_server[0])
+        with pytest.raises(WeComError) as err:
+            await api.call("message/send", {})
+    assert err.value.errcode == 40001
+
+
+def test_send_result_tells_passing_problems_from_permanent_ones():
+    assert send_result(WeComError(45009, "freq")).retry_after == 60.0
+    assert send_result(WeComError(-1, "busy")).retry_after == 15.0
+    assert send_result(WeComError(60111, "no user")).permanent
+    assert send_result(WeComError(40001, "bad secret")).retry_after == 300.0
+
+
+def test_rate_limiter_is_a_sliding_window_on_the_clock():
+    clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
+    limiter = RateLimiter(clock, limit=3, window=60)
+    assert [limiter.reserve("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.reserve("a") == 60.0
+    clock.advance(seconds=30)
+    assert limiter.reserve("a") == 30.0 and limiter.reserve("b") == 0.0
+    clock.advance(seconds=30)
+    assert limiter.reserve("a", n=2) == 0.0 and limiter.reserve("a", n=2) == 60.0
+
+
+# --- the channel table --------------------------------------------------------------------------------
+
+def test_each_wecom_channel_is_on_when_its_settings_are_set(wecom_db_url):
+    def on(**overrides: object) -> list[str]:
+        settings = make_settings(wecom_db_url, **overrides)
+        return [name for name, is_on, _ in CHANNEL_FACTORIES if is_on(settings)]
+
+    everything = wecom_overrides("http://127.0.0.1:1")
+    assert on() == []
+    assert on(**everything) == ["wecom", "wecom_kf", "wecom_robot"]
+    assert on(**{**everything, "wecom_secret": ""}) == ["wecom_kf", "wecom_robot"]
+    assert on(**{**everything, "wecom_kf_secret": "", "wecom_robot_key": ""}) == ["wecom"]
+    assert on(wecom_robot_key="k") == ["wecom_robot"]
+
+
+def test_a_scheduler_process_gets_a_sender_per_configured_wecom_channel(services):
+    from dataclasses import replace
+
+    from bot.channels.wecom.factory import build_senders
+
+    services.settings = replace(services.settings, **wecom_overrides("http://127.0.0.1:1"))
+    assert {name: s.channel for name, s in build_senders(services).items()} == {
+        "wecom": "wecom", "wecom_kf": "wecom_kf", "wecom_robot": "wecom_robot"}
+    services.settings = replace(services.settings, wecom_kf_secret="", wecom_secret="")
+    assert list(build_senders(services)) == ["wecom_robot"]
