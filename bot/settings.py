@@ -37,7 +37,11 @@ class Settings:
     telegram_bot_token: str = setting("", "Telegram bot token; empty = Telegram channel off")
     telegram_base_url: str = setting("", "Bot API base URL for a self-hosted server; empty = Telegram's")
     telegram_webhook_url: str = setting("", "Public HTTPS URL for webhook mode; empty = long polling")
-    telegram_webhook_secret: str = setting("", "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token")
+    telegram_webhook_secret: str = setting(
+        "", "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token; empty = derived from the token")
+    telegram_rate_per_second: int = setting(25, "Messages a second the bot sends to Telegram in all")
+    telegram_private_per_second: int = setting(1, "Messages a second to one private chat")
+    telegram_group_per_minute: int = setting(20, "Messages a minute to one group")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

@@ -6,13 +6,16 @@ import argparse
 from collections.abc import Callable
 
 from bot.app import build_engine
+from bot.channels import telegram
 from bot.channels.base import Channel
 from bot.cli import chat
 from bot.engine import Engine
 from bot.settings import Settings
 
 # One line per channel: (name, is it configured?, factory). Channels add themselves here.
-CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = ()
+CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = (
+    ("telegram", telegram.is_configured, telegram.build_channel),
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so migrations and create_all see them all."""
 
+from bot.channels.telegram import models as telegram_models  # noqa: F401
 from bot.storage import models  # noqa: F401

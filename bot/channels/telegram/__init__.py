@@ -1,0 +1,23 @@
+"""The Telegram channel (python-telegram-bot as transport). See app.py for the picture."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.channels.base import Channel
+    from bot.engine import Engine
+
+
+def is_configured(settings: Settings) -> bool:
+    """On when TELEGRAM_BOT_TOKEN is set."""
+    return bool(settings.telegram_bot_token)
+
+
+def build_channel(engine: Engine) -> Channel:
+    """Build the channel; imports python-telegram-bot only when Telegram is configured."""
+    from bot.channels.telegram.app import TelegramChannel
+
+    return TelegramChannel(engine)
