@@ -65,7 +65,8 @@ def bot_id_of(token: str) -> int:
 def build_application(settings: Settings, polling: bool) -> Application:
     builder = (Application.builder().token(settings.telegram_bot_token).concurrent_updates(64)
                .connect_timeout(5).read_timeout(15).write_timeout(15).pool_timeout(5)
-               .connection_pool_size(64).get_updates_read_timeout(POLL_TIMEOUT + 10))
+               .connection_pool_size(64).get_updates_read_timeout(POLL_TIMEOUT + 10)
+               .get_updates_connection_pool_size(2))
     base = settings.telegram_base_url.rstrip("/").removesuffix("/bot")
     if base:
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
