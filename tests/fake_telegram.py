@@ -68,6 +68,7 @@ class Failure:
     description: str
     retry_after: int | None
     times: int  # how many more calls fail; -1 = for ever
+    migrate_to: int | None = None
 
 
 class FakeTelegram:
@@ -164,12 +165,13 @@ class FakeTelegram:
         return self.push_update(self.button_update(chat_id, label, **kwargs))
 
     def fail(self, method: str, chat_id: int | None = None, status: int = 429, retry_after: int | None = None,
-             description: str | None = None, times: int = 1) -> None:
+             description: str | None = None, times: int = 1, migrate_to: int | None = None) -> None:
         """Make the next `times` calls of `method` (to `chat_id`, if given) fail."""
         default = {429: f"Too Many Requests: retry after {retry_after}", 403: "Forbidden: bot was blocked by the user",
                    400: "Bad Request: chat not found"}.get(status, "Internal Server Error")
         with self._lock:
-            self._failures.append(Failure(method, chat_id, status, description or default, retry_after, times))
+            self._failures.append(Failure(method, chat_id, status, description or default, retry_after, times,
+                                          migrate_to))
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
         with self._lock:
@@ -207,8 +209,8 @@ class FakeTelegram:
             self.calls.append(call)
             failure = self._take_failure(method, call.chat_id)
         if failure is not None:
-            extra = {"retry_after": failure.retry_after} if failure.retry_after is not None else None
-            return _error(failure.status, failure.description, extra)
+            extra = {"retry_after": failure.retry_after, "migrate_to_chat_id": failure.migrate_to}
+            return _error(failure.status, failure.description, {k: v for k, v in extra.items() if v is not None})
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")

@@ -31,8 +31,9 @@ USER = 42  # a private chat (Telegram: chat id == user id)
 GROUP = -1001234  # a supergroup
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
+@pytest.fixture(name="fake")
+def fake_fixture() -> Iterator[FakeTelegram]:
+    """The fake Bot API server (import `fake_fixture` into a test module to use `fake`)."""
     server = FakeTelegram().start()
     yield server
     server.stop()
@@ -62,7 +63,7 @@ class Runtime:
         """Wait until every queued update has been handled."""
         app = self.channel.application
         await self.fake.wait_for(lambda: app.update_queue.empty()
-                                 and app._update_processor.current_concurrent_updates == 0)  # noqa: SLF001
+                                 and app._update_processor.current_concurrent_updates == 0)
 
 
 @asynccontextmanager

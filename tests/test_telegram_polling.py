@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fake_telegram import FakeTelegram
-from tests.telegram_kit import GROUP, USER, fake, start_runtime, telegram_settings  # noqa: F401
+from tests.telegram_kit import GROUP, USER, fake_fixture, start_runtime, telegram_settings  # noqa: F401
 
 
 @pytest.fixture

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+
+# Opt in to PTB's coming behaviour (durations as timedelta) and silence its deprecation warnings.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 if TYPE_CHECKING:
     from bot.channels.base import Channel

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -43,9 +42,7 @@ class SendFailed(Exception):
 
 
 def retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
+    value = exc.retry_after  # a timedelta with PTB_TIMEDELTA (set in this package), else seconds
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
