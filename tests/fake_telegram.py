@@ -77,6 +77,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
+        self._confirmed = 0  # the highest offset getUpdates was called with: updates below it are received
         self._failures: list[Failure] = []
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
@@ -164,6 +165,11 @@ class FakeTelegram:
     def press(self, chat_id: int, label: str, **kwargs: Any) -> dict[str, Any]:
         return self.push_update(self.button_update(chat_id, label, **kwargs))
 
+    def all_fetched(self) -> bool:
+        """The bot has confirmed (by the offset of its next getUpdates) every pushed update."""
+        with self._lock:
+            return all(u["update_id"] < self._confirmed for u in self._updates)
+
     def fail(self, method: str, chat_id: int | None = None, status: int = 429, retry_after: int | None = None,
              description: str | None = None, times: int = 1, migrate_to: int | None = None) -> None:
         """Make the next `times` calls of `method` (to `chat_id`, if given) fail."""
@@ -227,6 +233,8 @@ class FakeTelegram:
 
     async def _api_getUpdates(self, params: dict[str, Any], _files: Any) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
+        with self._lock:
+            self._confirmed = max(self._confirmed, offset)
         wait = min(float(params.get("timeout") or 0), 0.25)  # short long-polls keep shutdown quick
         deadline = time.monotonic() + wait
         while True:

@@ -60,10 +60,18 @@ class Runtime:
             lambda: next((t for t in self.fake.texts(chat_id) if contains in t), None), timeout)
 
     async def settle(self) -> None:
-        """Wait until every queued update has been handled."""
+        """Wait until every pushed update has been received and handled (quiet for a few polls)."""
         app = self.channel.application
-        await self.fake.wait_for(lambda: app.update_queue.empty()
-                                 and app._update_processor.current_concurrent_updates == 0)
+        quiet = 0
+
+        def idle() -> bool:
+            nonlocal quiet
+            now_idle = (self.fake.all_fetched() and app.update_queue.empty()
+                        and app._update_processor.current_concurrent_updates == 0)
+            quiet = quiet + 1 if now_idle else 0
+            return quiet >= 3
+
+        await self.fake.wait_for(idle)
 
 
 @asynccontextmanager

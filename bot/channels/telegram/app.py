@@ -66,7 +66,7 @@ def build_application(settings: Settings, polling: bool) -> Application:
     builder = (Application.builder().token(settings.telegram_bot_token).concurrent_updates(64)
                .connect_timeout(5).read_timeout(15).write_timeout(15).pool_timeout(5)
                .connection_pool_size(64).get_updates_read_timeout(POLL_TIMEOUT + 10)
-               .get_updates_connection_pool_size(2))
+               .get_updates_connection_pool_size(2).job_queue(None))
     base = settings.telegram_base_url.rstrip("/").removesuffix("/bot")
     if base:
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -193,8 +193,11 @@ class TelegramChannel:
         if len(body) > MAX_WEBHOOK_BODY:
             return Response("too large", status_code=413)
         try:
-            update = Update.de_json(json.loads(body), self.application.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("no update_id")
+            update = Update.de_json(data, self.application.bot)
+        except Exception:  # whatever PTB makes of a malformed body, it is the sender's problem
             log.warning("ignoring a webhook body that is not a Telegram update")
             return Response("bad update", status_code=400)
         await self.application.update_queue.put(update)
