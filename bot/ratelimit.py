@@ -21,10 +21,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Window:
-    """At most `limit` sends in any `seconds`-long interval."""
+    """At most `limit` sends in any `seconds`-long interval; `even` also spaces them evenly
+    (no burst), so that network jitter cannot bunch two windows' worth together at the far end."""
 
     limit: int
     seconds: float
+    even: bool = False
 
 
 class SlidingLog:
@@ -38,6 +40,8 @@ class SlidingLog:
         """The first moment at or after `now` (and after the last slot) that the window allows."""
         self._forget(now)
         t = max(now, self.times[-1]) if self.times else now
+        if self.window.even and self.times:
+            t = max(t, self.times[-1] + self.window.seconds / self.window.limit)
         if len(self.times) >= self.window.limit:
             t = max(t, self.times[-self.window.limit] + self.window.seconds)
         return t

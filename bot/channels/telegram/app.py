@@ -101,7 +101,7 @@ class TelegramChannel:
         self.engine, self.settings = engine, s
         self.polling = not s.telegram_webhook_url
         self.application = build_application(s, self.polling)
-        self.limiter = RateLimiter(Window(s.telegram_rate_per_second, 1.0),
+        self.limiter = RateLimiter(Window(s.telegram_rate_per_second, 1.0, even=True),
                                    Window(s.telegram_private_per_second, 1.0),
                                    Window(s.telegram_group_per_minute, 60.0), clock=clock, sleep=sleep)
         self.store = TelegramStore(engine.services.db, engine.services.clock, bot_id_of(s.telegram_bot_token))

@@ -100,7 +100,7 @@ def addressed_text(message: Message, text: str, me: BotIdentity) -> str | None:
         return None
     if mention:
         text = re.sub(re.escape(mention), "", text, flags=re.IGNORECASE)
-    return " ".join(text.split(" ")).strip()
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def callback_to_incoming(query: CallbackQuery, payload: str) -> Incoming:

@@ -1,0 +1,106 @@
+"""Push reminders through the Telegram channel to the fake Bot API server and measure the send rate.
+
+    python bench/telegram_bench.py [--messages 2000] [--chats 400] [--workers 50]
+
+The reminders are enqueued as Outbox rows, then delivered by concurrent workers through the
+channel's Sender (the real PTB Bot over HTTP, the real rate limiter on the real clock). The rate is
+measured from the times the fake server received the sendMessage calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlmodel import select  # noqa: E402
+
+from bot.app import build_services  # noqa: E402
+from bot.channels.telegram.app import TelegramChannel  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.messages import Button, ChatRef, Reply  # noqa: E402
+from bot.outbox import body_to_reply, enqueue  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.storage.models import Outbox  # noqa: E402
+from tests.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
+
+
+def max_in_window(times: list[float], seconds: float) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - seconds:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def run(messages: int, chats: int, workers: int) -> None:
+    fake = FakeTelegram().start()
+    folder = tempfile.mkdtemp(prefix="tgbench-")
+    settings = replace(Settings.load(environ={}, env_file=Path("/nonexistent")),
+                       database_url=f"sqlite:///{folder}/bench.db", telegram_bot_token=TOKEN,
+                       telegram_base_url=fake.base_url)
+    services = build_services(settings, SystemClock())
+    channel = TelegramChannel(Engine(services))
+    await channel.application.initialize()
+    now = services.clock.now()
+    with services.db.session() as s:
+        for i in range(messages):
+            reply = Reply(f"提醒 #{i}：您的ICP许可证将于90天后到期。", buttons=(Button("开始续期", "/renew"),))
+            enqueue(s, ChatRef("telegram", str(10_000 + i % chats)), reply, "reminder", f"bench:{i}", now)
+    with services.db.session() as s:
+        rows = [(r.chat_id, body_to_reply(r.body)) for r in s.exec(select(Outbox).order_by(Outbox.id)).all()]
+
+    queue: asyncio.Queue[tuple[str, Reply]] = asyncio.Queue()
+    for row in rows:
+        queue.put_nowait(row)
+    failures = 0
+
+    async def worker() -> None:
+        nonlocal failures
+        while not queue.empty():
+            chat_id, reply = queue.get_nowait()
+            result = await channel.sender.send(chat_id, reply)
+            failures += not result.ok
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    elapsed = time.monotonic() - started
+    await channel.application.shutdown()
+    fake.stop()
+
+    sends = fake.sent(method="sendMessage")
+    times = [c.at for c in sends]
+    per_chat: dict[int, list[float]] = {}
+    for c in sends:
+        per_chat.setdefault(c.chat_id or 0, []).append(c.at)
+    span = max(times) - min(times)
+    print(f"reminders: {messages} to {chats} private chats, {workers} concurrent senders")
+    print(f"limits: {settings.telegram_rate_per_second}/s overall, {settings.telegram_private_per_second}/s per "
+          f"private chat, {settings.telegram_group_per_minute}/min per group")
+    print(f"delivered: {len(sends)} (failures {failures}) in {elapsed:.1f} s")
+    print(f"achieved rate: {(len(sends) - 1) / span:.2f} messages/s (first to last send)")
+    print(f"most sends in any 1 s window: {max_in_window(times, 1.0)}")
+    gaps = [b - a for t in per_chat.values() for a, b in zip(sorted(t), sorted(t)[1:], strict=False)]
+    print(f"shortest gap between two sends to one chat: {min(gaps):.3f} s" if gaps else "one send per chat")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--messages", type=int, default=2000)
+    p.add_argument("--chats", type=int, default=400)
+    p.add_argument("--workers", type=int, default=50)
+    args = p.parse_args()
+    asyncio.run(run(args.messages, args.chats, args.workers))
+
+
+if __name__ == "__main__":
+    main()
