@@ -19,17 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlmodel import select  # noqa: E402
+from sqlmodel import select
 
-from bot.app import build_services  # noqa: E402
-from bot.channels.telegram.app import TelegramChannel  # noqa: E402
-from bot.clock import SystemClock  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from bot.messages import Button, ChatRef, Reply  # noqa: E402
-from bot.outbox import body_to_reply, enqueue  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.storage.models import Outbox  # noqa: E402
-from tests.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
+from bot.app import build_services
+from bot.channels.telegram.app import TelegramChannel
+from bot.clock import SystemClock
+from bot.engine import Engine
+from bot.messages import Button, ChatRef, Reply
+from bot.outbox import body_to_reply, enqueue
+from bot.settings import Settings
+from bot.storage.models import Outbox
+from tests.fake_telegram import TOKEN, FakeTelegram
 
 
 def max_in_window(times: list[float], seconds: float) -> int:
@@ -63,6 +63,15 @@ async def run(messages: int, chats: int, workers: int) -> None:
     for row in rows:
         queue.put_nowait(row)
     failures = 0
+    slots: list[float] = []  # when the limiter let each send go, as the bot sees it
+    acquire = channel.limiter.acquire
+
+    async def recording_acquire(chat_key: str, is_group: bool = False) -> float:
+        slot = await acquire(chat_key, is_group)
+        slots.append(slot)
+        return slot
+
+    channel.limiter.acquire = recording_acquire  # type: ignore[method-assign]
 
     async def worker() -> None:
         nonlocal failures
@@ -88,7 +97,8 @@ async def run(messages: int, chats: int, workers: int) -> None:
           f"private chat, {settings.telegram_group_per_minute}/min per group")
     print(f"delivered: {len(sends)} (failures {failures}) in {elapsed:.1f} s")
     print(f"achieved rate: {(len(sends) - 1) / span:.2f} messages/s (first to last send)")
-    print(f"most sends in any 1 s window: {max_in_window(times, 1.0)}")
+    print(f"most sends in any 1 s window: {max_in_window(slots, 1.0)} as the bot sent them, "
+          f"{max_in_window(times, 1.0)} as the server received them (network and scheduling jitter)")
     gaps = [b - a for t in per_chat.values() for a, b in zip(sorted(t), sorted(t)[1:], strict=False)]
     print(f"shortest gap between two sends to one chat: {min(gaps):.3f} s" if gaps else "one send per chat")
 

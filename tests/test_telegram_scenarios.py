@@ -3,10 +3,13 @@ groups, deep links, languages, proactive messages, failures that must not stop t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
 from bot.channels.telegram.sender import TelegramSender
+from bot.clock import as_utc
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import body_to_reply, enqueue
 from bot.ratelimit import FakeTime
@@ -150,3 +153,13 @@ async def test_messages_from_bots_and_edited_messages_are_ignored(bot):
     bot.fake.push_text(USER, "/start")
     await bot.said(USER, "Hello")
     assert len(bot.fake.sent(USER)) == 1
+
+
+async def test_a_reply_telegram_will_not_take_now_is_left_in_the_outbox(bot, clock):
+    bot.fake.fail("sendMessage", USER, status=429, retry_after=3600)
+    bot.fake.push_text(USER, "/help")
+    await bot.settle()
+    with bot.services.db.session() as s:
+        (row,) = s.exec(select(Outbox)).all()
+    assert (row.kind, row.chat_id, row.status) == ("reply", str(USER), "pending")
+    assert "/forget" in row.body["text"] and as_utc(row.not_before) - clock.now() == timedelta(hours=1)

@@ -3,7 +3,6 @@ Telegram tables on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st

@@ -19,6 +19,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -32,7 +33,8 @@ from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
 from bot.channels.telegram.sender import TelegramSender
 from bot.engine import Engine
-from bot.messages import Incoming
+from bot.messages import Incoming, Reply
+from bot.outbox import enqueue
 from bot.ratelimit import RateLimiter, Window
 from bot.settings import Settings
 
@@ -215,18 +217,19 @@ class TelegramChannel:
                     log.info("Telegram update %s seen before; ignored", update.update_id)
                     return
                 if update.callback_query is not None:
-                    await self._on_button(update.callback_query)
+                    await self._on_button(update.callback_query, update.update_id)
                 elif update.message is not None:
-                    await self._on_message(update.message)
+                    await self._on_message(update.message, update.update_id)
         except Exception:
             log.exception("failed to handle Telegram update %s", update.update_id)
 
-    async def _on_message(self, message: Message) -> None:
+    async def _on_message(self, message: Message, update_id: int) -> None:
         incoming = translate.message_to_incoming(message, self.me)
         if incoming is not None:
-            await self._respond(incoming, reply_to=message.message_id if incoming.is_group else None)
+            await self._respond(incoming, f"u{update_id}",
+                                reply_to=message.message_id if incoming.is_group else None)
 
-    async def _on_button(self, query: CallbackQuery) -> None:
+    async def _on_button(self, query: CallbackQuery, update_id: int) -> None:
         await self.sender.answer_button(query.id)
         message = query.message if isinstance(query.message, Message) else None
         data = query.data or ""
@@ -237,20 +240,30 @@ class TelegramChannel:
                 return
             await self.sender.mark_choice(message, translate.pressed_label(message, data))
         payload = await asyncio.to_thread(self.store.load_payload, data) if data else None
-        await self._respond(translate.callback_to_incoming(query, payload or ""))
+        await self._respond(translate.callback_to_incoming(query, payload or ""), f"u{update_id}")
 
-    async def _respond(self, incoming: Incoming, reply_to: int | None = None) -> None:
+    async def _respond(self, incoming: Incoming, key: str, reply_to: int | None = None) -> None:
+        """Let the engine answer (showing "typing…"), then send its replies in order."""
         typing = asyncio.create_task(self._keep_typing(incoming.chat_id))
         try:
             replies = await asyncio.to_thread(self.engine.handle, incoming)
         finally:
             typing.cancel()
-        for reply in replies:
+        for i, reply in enumerate(replies):
             result = await self.sender.send(incoming.chat_id, reply, reply_to=reply_to)
-            if not result.ok:
-                log.warning("reply to Telegram chat %s not delivered: %s", incoming.chat_id, result.error)
-                if result.permanent:
-                    return
+            if result.ok:
+                continue
+            log.warning("reply to Telegram chat %s not delivered: %s", incoming.chat_id, result.error)
+            if not result.permanent:  # Telegram is slow or away: the dispatcher delivers the rest later
+                await asyncio.to_thread(self._defer, incoming, replies[i:], key, result.retry_after or 0.0)
+            return
+
+    def _defer(self, incoming: Incoming, replies: list[Reply], key: str, wait: float) -> None:
+        now = self.engine.services.clock.now()
+        with self.engine.services.db.session() as session:
+            for i, reply in enumerate(replies):
+                enqueue(session, incoming.chat, reply, "reply", f"telegram:{self.store.bot_id}:{key}:{i}", now,
+                        not_before=now + timedelta(seconds=wait))
 
     async def _keep_typing(self, chat_id: str) -> None:
         with contextlib.suppress(asyncio.CancelledError):
