@@ -10,6 +10,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 from bot.storage.db import Database
 from knowledge.base import KnowledgeBase
+from knowledge.checklist_rules import load_rules_for
 
 
 def build_services(settings: Settings, clock: Clock | None = None, migrate: bool = True) -> Services:
@@ -17,8 +18,10 @@ def build_services(settings: Settings, clock: Clock | None = None, migrate: bool
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
-    kb = KnowledgeBase(Path(settings.knowledge_dir) if settings.knowledge_dir else None)
-    return Services(settings=settings, db=db, kb=kb, clock=clock or SystemClock())
+    folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
+    kb = KnowledgeBase(folder)
+    return Services(settings=settings, db=db, kb=kb, clock=clock or SystemClock(),
+                    checklist=load_rules_for(folder))
 
 
 def build_engine(settings: Settings, clock: Clock | None = None) -> Engine:

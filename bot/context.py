@@ -14,6 +14,7 @@ from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage.db import Database
 from knowledge.base import KnowledgeBase
+from knowledge.checklist_rules import ChecklistRules, load_rules
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Services:
     db: Database
     kb: KnowledgeBase
     clock: Clock
+    checklist: ChecklistRules = field(default_factory=load_rules)  # renewal checklist rules (YAML)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.context import Context, Handler
 from bot.messages import Reply
-from intents import basics, faq, privacy
+from intents import basics, checklist, faq, privacy
 from intents.commands import Command, split_command
 
 
@@ -35,6 +35,9 @@ COMMANDS: dict[str, Command] = {
     "/start": Command(basics.greet, "开始", "Start"),
     "/help": Command(basics.show_help, "帮助与命令列表", "Help and commands"),
     "/cancel": Command(basics.cancel, "退出当前流程", "Leave the current flow"),
+    "/back": Command(basics.go_back, "返回上一步", "Go back one step"),
+    "/renew": Command(checklist.start_renewal, "续期材料清单和时间表", "Renewal checklist and timeline"),
+    "/checklist": Command(checklist.show_checklist, "查看或导出我的续期清单", "See or export my checklists"),
     "/lang": Command(basics.set_language, "切换语言 zh|en", "Switch language zh|en"),
     "/mydata": Command(privacy.show_my_data, "查看我们保存的您的数据", "See the data we keep about you"),
     "/forget": Command(privacy.ask_to_forget, "删除我的全部数据", "Delete all my data"),
@@ -43,6 +46,7 @@ COMMANDS: dict[str, Command] = {
 
 FLOWS: dict[str, Flow] = {
     "forget": Flow(privacy.confirm_forget),
+    checklist.FLOW_NAME: Flow(checklist.answer_renewal_step, checklist.go_back_in_renewal),
 }
 
 

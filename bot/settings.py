@@ -42,6 +42,15 @@ class Settings:
     telegram_rate_per_second: int = setting(25, "Messages a second the bot sends to Telegram in all")
     telegram_private_per_second: int = setting(1, "Messages a second to one private chat")
     telegram_group_per_minute: int = setting(20, "Messages a minute to one group")
+    reminder_rules: str = setting("", "Reminder rules YAML file; empty = the shipped scheduler/rules.yaml")
+    scheduler_in_process: bool = setting(True, "licensebot run also runs the reminder sweep and the dispatcher")
+    sweep_interval_seconds: int = setting(300, "How often the reminder sweep looks for due milestones")
+    dispatch_interval_seconds: int = setting(2, "How often the dispatcher looks for outbox messages to send")
+    dispatch_batch_size: int = setting(100, "Outbox messages one dispatcher claims at a time")
+    dispatch_lease_seconds: int = setting(300, "A message claimed but not recorded within this time is retried")
+    dispatch_max_attempts: int = setting(10, "Failed sends of one message before it is given up")
+    channel_rate_per_second: int = setting(30, "Messages a second per channel (Telegram allows about 30)")
+    chat_rate_per_minute: int = setting(60, "Messages a minute to one chat (Telegram: about 1 a second)")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

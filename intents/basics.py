@@ -65,6 +65,17 @@ def cancel(ctx: Context) -> list[Reply]:
                   buttons=main_menu(ctx), tags=("cancel",))]
 
 
+def go_back(ctx: Context) -> list[Reply]:
+    """Asks the previous question of the current guided flow again."""
+    from bot.routes import FLOWS
+
+    flow = FLOWS.get(ctx.state.flow or "")
+    if flow is None or flow.back is None:
+        return [Reply(ctx.say("当前没有可以返回的上一步。", "There is no previous step to go back to."),
+                      tags=("back-nothing",))]
+    return flow.back(ctx)
+
+
 def set_language(ctx: Context) -> list[Reply]:
     """Switches the reply language to Chinese or English, remembered for this user."""
     from intents.commands import command_args

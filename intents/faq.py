@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.messages import Button, Reply
 from bot.storage.models import QueryLog
 from intents.commands import command_args
+from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.entries import Entry
 from knowledge.search import SearchOutcome
 
@@ -32,6 +33,9 @@ def render_entry(ctx: Context, entry: Entry) -> Reply:
         rel = ctx.services.kb.get(rel_id)
         if rel is not None:
             buttons.append(Button(rel.text(ctx.lang).question, f"/faq {rel.id}"))
+    if entry.topic == "renewal":  # offer the guided checklist under renewal answers
+        payload = f"/renew {entry.license}" if entry.license in HOLDABLE_LICENSES else "/renew"
+        buttons.append(Button(ctx.say("开始续期清单", "Start a renewal checklist"), payload))
     return Reply(text, buttons=tuple(buttons), tags=("faq-answer", f"entry:{entry.id}"))
 
 

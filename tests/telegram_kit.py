@@ -17,13 +17,12 @@ from starlette.applications import Starlette
 
 from bot.app import build_services
 from bot.channels.telegram.app import TelegramChannel
-from bot.cli.run import configured_channels
+from bot.cli.run import build_runtime, configured_channels
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
 from bot.ratelimit import FakeTime
 from bot.settings import Settings
-from bot.web import build_app
 from tests.conftest import make_settings
 from tests.fake_telegram import TOKEN, FakeTelegram
 
@@ -42,7 +41,9 @@ def fake_fixture() -> Iterator[FakeTelegram]:
 def telegram_settings(db_url: str, fake: FakeTelegram, **overrides: Any) -> Settings:
     # Replies in these scenarios follow each other within a second; pacing is tested with FakeTime.
     values: dict[str, Any] = {"telegram_bot_token": TOKEN, "telegram_base_url": fake.base_url,
-                              "telegram_private_per_second": 1000, "telegram_group_per_minute": 60_000}
+                              "telegram_private_per_second": 1000, "telegram_group_per_minute": 60_000,
+                              "chat_rate_per_minute": 60_000, "sweep_interval_seconds": 1,
+                              "dispatch_interval_seconds": 1}
     values.update(overrides)
     return make_settings(db_url, **values)
 
@@ -77,11 +78,12 @@ class Runtime:
 @asynccontextmanager
 async def start_runtime(settings: Settings, clock: FrozenClock, fake: FakeTelegram,
                         make_channel: Callable[[Engine], TelegramChannel] | None = None) -> AsyncIterator[Runtime]:
-    """Start what `licensebot run` starts; `make_channel` replaces the factory (e.g. to inject time)."""
+    """Start what `licensebot run` starts (channels and the reminder scheduler, through the ASGI
+    lifespan); `make_channel` replaces the channel factory (e.g. to inject time)."""
     services = build_services(settings, clock)
     engine = Engine(services)
     channels = [make_channel(engine)] if make_channel else configured_channels(settings, engine)
-    app = build_app(services, channels)
+    app = build_runtime(engine, channels)
     try:
         async with app.router.lifespan_context(app):
             tg = channels[0]

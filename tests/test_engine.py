@@ -23,7 +23,8 @@ def test_faq_question_gets_the_entry_answer_with_consultancy_name(chat):
     chat.send("ICP证续期要准备哪些材料")
     assert "entry:icp-renewal-materials" in chat.tags
     assert "测试顾问" in chat.text  # {consultancy} replaced by the setting
-    assert chat.buttons == ["增值电信许可证年报什么时候报？"]  # the related entry as a follow-up
+    # the related entry as a follow-up; a renewal answer offers the guided checklist
+    assert chat.buttons == ["增值电信许可证年报什么时候报？", "开始续期清单"]
 
 
 def test_follow_up_button_shows_the_related_entry(chat):

@@ -8,13 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.channels.telegram.sender import TelegramSender
-from bot.clock import as_utc
+from bot.clock import as_utc, business_today
 from bot.messages import Button, ChatRef, Reply
-from bot.outbox import body_to_reply, enqueue
+from bot.outbox import enqueue
 from bot.ratelimit import FakeTime
 from bot.storage.models import Outbox, User
+from scheduler.models import Subscription
 from tests.fake_telegram import BOT
+from tests.reminders_support import add_license
 from tests.telegram_kit import (  # noqa: F401
     GROUP,
     USER,
@@ -25,17 +26,15 @@ from tests.telegram_kit import (  # noqa: F401
 )
 
 
+def outbox_status(runtime) -> list[str]:
+    with runtime.services.db.session() as s:
+        return [row.status for row in s.exec(select(Outbox))]
+
+
 @pytest.fixture
 async def bot(fake, sqlite_url, clock):
     async with start_runtime(telegram_settings(sqlite_url, fake), clock, fake) as runtime:
         yield runtime
-
-
-async def deliver_outbox(services, sender: TelegramSender) -> list:
-    """What the dispatcher does with pending Telegram rows (a stand-in until `reminders` lands)."""
-    with services.db.session() as s:
-        rows = s.exec(select(Outbox).where(Outbox.channel == "telegram", Outbox.status == "pending")).all()
-    return [await sender.send(r.chat_id, body_to_reply(r.body)) for r in rows]
 
 
 async def test_forget_is_a_two_step_flow_by_buttons_and_a_keyboard_works_once(bot):
@@ -98,23 +97,37 @@ async def test_in_a_group_only_commands_mentions_and_replies_to_the_bot_are_answ
     await bot.said(GROUP, "每年第一季度")
 
 
-async def test_a_proactive_message_from_the_outbox_is_delivered(bot, clock):
+async def test_a_reminder_is_delivered_by_the_runtime_scheduler(bot, clock):
+    today = business_today(clock)
+    add_license(bot.services.db, "京B2-20200010", today + timedelta(days=30), today - timedelta(days=300),
+                clock.now(), chats=(str(USER),))
+    text = await bot.said(USER, "京B2-20200010")  # the sweep wrote it, the dispatcher sent it via Telegram
+    assert text and bot.fake.keyboards(USER)
+    await bot.fake.wait_for(lambda: outbox_status(bot) == ["sent"])
+
+
+async def test_an_enqueued_message_is_delivered_with_its_buttons(bot, clock):
     with bot.services.db.session() as s:
-        enqueue(s, ChatRef("telegram", str(USER)), Reply("您的ICP许可证将于90天后到期。",
-                buttons=(Button("开始续期", "/renew"),)), "reminder", "lic1:expiry:90", clock.now())
-    (result,) = await deliver_outbox(bot.services, bot.channel.sender)
-    assert result.ok and result.platform_id
-    assert bot.fake.texts(USER) == ["您的ICP许可证将于90天后到期。"] and bot.fake.keyboards(USER) == [["开始续期"]]
+        enqueue(s, ChatRef("telegram", str(USER)), Reply("顾问回复：材料已收到。", buttons=(Button("谢谢", "/help"),)),
+                "relay", "relay:1", clock.now())
+    await bot.said(USER, "顾问回复")
+    assert bot.fake.keyboards(USER) == [["谢谢"]]
 
 
-async def test_a_blocked_user_gives_a_permanent_result_and_the_bot_goes_on(bot, clock):
+async def test_a_user_who_blocked_the_bot_has_the_subscription_paused(bot, clock):
     bot.fake.fail("sendMessage", USER, status=403, times=-1)
-    with bot.services.db.session() as s:
-        enqueue(s, ChatRef("telegram", str(USER)), Reply("提醒"), "reminder", "k-blocked", clock.now())
-    (result,) = await deliver_outbox(bot.services, bot.channel.sender)
-    assert result.permanent and "blocked" in result.error
-    bot.fake.push_text(USER, "/help")  # replying to a blocked user fails quietly
-    bot.fake.push_text(99, "/help")
+    today = business_today(clock)
+    add_license(bot.services.db, "京B2-20200011", today + timedelta(days=7), today - timedelta(days=300),
+                clock.now(), chats=(str(USER),))
+
+    def paused() -> list[str]:
+        with bot.services.db.session() as s:
+            return [sub.paused_reason for sub in s.exec(select(Subscription)) if sub.status == "paused"]
+
+    (reason,) = await bot.fake.wait_for(paused)
+    assert "blocked by the user" in reason
+    assert "failed" in outbox_status(bot)
+    bot.fake.push_text(99, "/help")  # and the bot goes on
     await bot.said(99, "/forget")
 
 
@@ -163,3 +176,26 @@ async def test_a_reply_telegram_will_not_take_now_is_left_in_the_outbox(bot, clo
         (row,) = s.exec(select(Outbox)).all()
     assert (row.kind, row.chat_id, row.status) == ("reply", str(USER), "pending")
     assert "/forget" in row.body["text"] and as_utc(row.not_before) - clock.now() == timedelta(hours=1)
+
+
+async def test_the_renewal_checklist_is_walked_by_buttons_and_exported_as_a_document(bot):
+    fake = bot.fake
+    fake.push_text(USER, "/renew", language_code="zh-hans")
+    await bot.said(USER, "许可证")
+    for label in ("ICP经营许可证", "地网（一个省份）", "北京"):
+        fake.press(USER, label, language_code="zh-hans")
+        await bot.settle()
+    fake.push_text(USER, "京B2-20210001", language_code="zh-hans")
+    await bot.settle()
+    fake.push_text(USER, "2027年3月15日", language_code="zh-hans")
+    await bot.settle()
+    for label in ("股东/股权", "完成", "外资50%及以上", "完成"):
+        fake.press(USER, label, language_code="zh-hans")
+        await bot.settle()
+    checklist = await bot.said(USER, "京B2-20210001")
+    assert "2027-03-15 许可证到期" in "\n".join(fake.texts(USER)) and checklist
+    assert fake.count("answerCallbackQuery") == 7 and len(fake.sent(USER, "editMessageText")) == 7
+    fake.press(USER, "导出Excel", language_code="zh-hans")
+    (doc,) = await fake.wait_for(lambda: fake.sent(USER, "sendDocument"))
+    name, content = doc.files["document"]
+    assert name.endswith(".xlsx") and content[:2] == b"PK"

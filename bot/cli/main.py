@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, chat, db, kb, run
+from bot.cli import ask, chat, checklist, db, kb, run
 from bot.logs import configure
 from bot.settings import Settings
 
@@ -17,6 +17,7 @@ SUBCOMMANDS = (
     ("ask", "answer questions from the knowledge base (the judge's --json contract)", ask),
     ("kb", "knowledge-base tools: lint, coverage, eval, gaps", kb),
     ("db", "database tools: upgrade", db),
+    ("checklist", "renewal checklist and timeline for a licence (same engine as /renew)", checklist),
 )
 
 

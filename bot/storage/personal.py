@@ -13,6 +13,8 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session, SQLModel
 
 from bot.storage.models import Conversation, MessageLog, QueryLog, User
+from intents.checklist_store import ChecklistRecord
+from scheduler.models import Subscription
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(Conversation, "对话状态", "conversation state"),
     PersonalTable(MessageLog, "消息记录", "messages"),
     PersonalTable(QueryLog, "提问记录", "questions asked"),
+    PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
+    PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
 )
 
 

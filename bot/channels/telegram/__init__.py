@@ -13,6 +13,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 if TYPE_CHECKING:
     from bot.channels.base import Channel
     from bot.engine import Engine
+    from bot.outbox import Sender
 
 
 def is_configured(settings: Settings) -> bool:
@@ -25,3 +26,10 @@ def build_channel(engine: Engine) -> Channel:
     from bot.channels.telegram.app import TelegramChannel
 
     return TelegramChannel(engine)
+
+
+def build_sender(settings: Settings) -> Sender:
+    """A Sender alone, for processes that deliver the outbox without receiving (`licensebot scheduler`)."""
+    from bot.channels.telegram.app import standalone_sender
+
+    return standalone_sender(settings)

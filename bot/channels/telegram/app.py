@@ -77,6 +77,24 @@ def build_application(settings: Settings, polling: bool) -> Application:
     return builder.build()
 
 
+def make_limiter(settings: Settings, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> RateLimiter:
+    """Telegram's limits: overall (spaced evenly), per private chat, per group."""
+    return RateLimiter(Window(settings.telegram_rate_per_second, 1.0, even=True),
+                       Window(settings.telegram_private_per_second, 1.0),
+                       Window(settings.telegram_group_per_minute, 60.0), clock=clock, sleep=sleep)
+
+
+def standalone_sender(settings: Settings) -> TelegramSender:
+    """A sender with its own Bot, limiter and database handle (no update handling)."""
+    from bot.clock import SystemClock
+    from bot.storage.db import Database
+
+    bot = build_application(settings, polling=False).bot
+    store = TelegramStore(Database(settings.database_url), SystemClock(), bot_id_of(settings.telegram_bot_token))
+    return TelegramSender(bot, make_limiter(settings), store)
+
+
 def menu_commands(lang: str) -> list[BotCommand]:
     """The public commands of bot/routes.py COMMANDS, as Telegram's command menu in one language."""
     import re
@@ -103,9 +121,7 @@ class TelegramChannel:
         self.engine, self.settings = engine, s
         self.polling = not s.telegram_webhook_url
         self.application = build_application(s, self.polling)
-        self.limiter = RateLimiter(Window(s.telegram_rate_per_second, 1.0, even=True),
-                                   Window(s.telegram_private_per_second, 1.0),
-                                   Window(s.telegram_group_per_minute, 60.0), clock=clock, sleep=sleep)
+        self.limiter = make_limiter(s, clock, sleep)
         self.store = TelegramStore(engine.services.db, engine.services.clock, bot_id_of(s.telegram_bot_token))
         self.sender = TelegramSender(self.application.bot, self.limiter, self.store, sleep)
         self.secret = webhook_secret(s)

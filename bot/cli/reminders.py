@@ -1,0 +1,87 @@
+"""`licensebot reminders preview|run-once`: what will go out, and one sweep + dispatch by hand."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime, time
+
+from bot.app import build_services
+from bot.clock import SHANGHAI, Clock, FrozenClock, SystemClock
+from bot.context import Services
+from bot.settings import Settings
+from scheduler.preview import preview
+from scheduler.rules import Rules, RulesError
+from scheduler.runner import configured_senders, rules_from, run_once
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="reminders_action", required=True)
+    pre = sub.add_parser("preview", help="list the reminders that will go out in the coming days")
+    pre.add_argument("--days", type=int, default=60, help="how many days ahead (default 60)")
+    once = sub.add_parser("run-once", help="sweep and dispatch once; report created, sent, deferred, failed")
+    for q in (pre, once):
+        q.add_argument("--now", type=parse_now, default=None,
+                       help="pretend it is this time (ISO 8601; without a zone: Asia/Shanghai; a date alone: noon)")
+        q.add_argument("--json", action="store_true", help="machine-readable output, one JSON object per line")
+
+
+def parse_now(text: str) -> datetime:
+    """2027-01-10T10:00+08:00 as given; without a zone it is Shanghai time; a date alone is noon."""
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r} (e.g. 2027-01-10T10:00)") from None
+    if len(text) == 10:
+        value = datetime.combine(value.date(), time(12))
+    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        rules = rules_from(settings)
+    except RulesError as exc:
+        print(f"licensebot: {exc}", file=sys.stderr)
+        return 2
+    if args.reminders_action == "preview" and not 0 <= args.days <= 3660:
+        print("licensebot: --days must be between 0 and 3660", file=sys.stderr)
+        return 2
+    clock: Clock = FrozenClock(args.now) if args.now else SystemClock()
+    services = build_services(settings, clock)
+    try:
+        if args.reminders_action == "preview":
+            return show_preview(services, rules, args.days, args.json)
+        return show_run_once(services, rules, args.json)
+    finally:
+        services.db.dispose()
+
+
+def show_preview(services: Services, rules: Rules, days: int, as_json: bool) -> int:
+    today = rules.today(services.clock.now())
+    with services.db.session() as session:
+        planned = preview(session, rules, today, days)
+    for p in planned:
+        if as_json:
+            print(json.dumps(p.as_dict(), ensure_ascii=False))
+        else:
+            print(f"{p.due_on}  {p.kind:<8} {p.milestone:<10} {p.license_number:<24} {p.company}  "
+                  f"[{p.status}, {p.subscribers} subscriber{'s' if p.subscribers != 1 else ''}]")
+    if not as_json:
+        print(f"{len(planned)} reminders from {today} through {days} days ahead", file=sys.stderr)
+    return 0
+
+
+def show_run_once(services: Services, rules: Rules, as_json: bool) -> int:
+    senders = configured_senders(services.settings)
+    report = asyncio.run(run_once(services, rules, senders))
+    if as_json:
+        print(json.dumps(report.as_dict()))
+    else:
+        print(f"created {report.created}, sent {report.sent}, deferred {report.deferred}, "
+              f"failed {report.failed}, retrying {report.retrying}")
+    if not senders:
+        print("no channel sender is configured in this process: messages wait in the outbox", file=sys.stderr)
+    return 0

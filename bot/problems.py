@@ -1,0 +1,19 @@
+"""A reason, in Chinese and English, why an input was not accepted (shared by the parsers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a value was rejected: a stable code for programs, a sentence for people."""
+
+    code: str
+    zh: str
+    en: str
+
+    ok = False  # so `result.ok` works on a parsed value or a Problem alike
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh

@@ -1,0 +1,143 @@
+"""The guided renewal checklist: /renew asks the questions, the answers become a personal plan.
+
+The questions are data (intents/checklist_steps.py, diagram intents/checklist_flow.mmd) run by the
+generic step engine (intents/steps.py); the rules are knowledge/checklist.yaml. A finished checklist
+is saved with a token (intents/checklist_store.py) that its buttons carry: /checklist <token> shows
+or exports it, /subscribe checklist:<token> registers the licence for reminders.
+"""
+
+from __future__ import annotations
+
+from bot.clock import SHANGHAI
+from bot.context import Context
+from bot.export_xlsx import XLSX_MIME, checklist_filename, checklist_xlsx
+from bot.messages import Attachment, Button, Reply
+from intents.checklist_steps import RENEWAL_STEPS
+from intents.checklist_store import TOKEN_PREFIX, find_checklist, recent_checklists, save_checklist
+from intents.commands import command_args
+from intents.steps import Option, StepFlow, match_option
+from knowledge.checklist_plan import Answers, Plan, build_plan, plan_items_text, plan_summary_text
+from knowledge.checklist_rules import ChecklistRules
+
+FLOW_NAME = "renew"
+
+
+def _rules(ctx: Context) -> ChecklistRules:
+    return ctx.services.checklist
+
+
+def show_result(ctx: Context, raw_answers: dict[str, object]) -> list[Reply]:
+    """Saves the answers and shows the checklist, the timeline and what to do next."""
+    try:
+        answers = Answers.from_dict(dict(raw_answers))
+        plan = build_plan(_rules(ctx), answers, ctx.now.astimezone(SHANGHAI).date())
+    except ValueError:
+        return [Reply(ctx.say("抱歉，清单的答案不完整，请重新开始。", "Sorry, the answers were incomplete; please start again."),
+                      buttons=(Button(ctx.say("重新开始", "Start again"), "/renew"),), tags=("checklist-error",))]
+    inc = ctx.incoming
+    record = save_checklist(ctx.session, inc.channel, inc.chat_id, inc.user_id, answers, ctx.now)
+    return render_plan(ctx, plan, record.token)
+
+
+def render_plan(ctx: Context, plan: Plan, token: str) -> list[Reply]:
+    """The checklist as two chat messages (summary and timeline; items) with the next-step buttons."""
+    rules = _rules(ctx)
+    buttons = [
+        Button(ctx.say("订阅到期提醒", "Remind me before expiry"), f"/subscribe {TOKEN_PREFIX}{token}"),
+        Button(ctx.say("联系顾问", "Talk to a consultant"), "/human"),
+        Button(ctx.say("导出Excel", "Export as Excel"), f"/checklist {token} xlsx"),
+    ]
+    faq = next((e for e in ctx.services.kb.snapshot.entries.values()
+                if e.license == plan.answers.license and e.topic == "renewal"), None)
+    if faq is not None:
+        buttons.append(Button(faq.text(ctx.lang).question, f"/faq {faq.id}"))
+    tags = ("checklist", f"urgency:{plan.urgency.level}", f"application:{plan.application}", f"checklist:{token}")
+    return [Reply(plan_summary_text(rules, plan, ctx.lang), tags=tags),
+            Reply(plan_items_text(rules, plan, ctx.lang), buttons=tuple(buttons), tags=("checklist-items",))]
+
+
+def config_of(ctx: Context) -> ChecklistRules:
+    return _rules(ctx)
+
+
+RENEWAL = StepFlow(FLOW_NAME, RENEWAL_STEPS, finish=show_result, config=config_of)
+
+
+def license_option(rules: ChecklistRules, text: str) -> Option | None:
+    options = tuple(Option(lt.code, lt.name.zh, lt.name.en, lt.aliases) for lt in rules.licenses)
+    return match_option(options, text)
+
+
+def start_renewal(ctx: Context) -> list[Reply]:
+    """Starts the renewal checklist questions (`/renew icp` skips the licence question), or resumes them."""
+    arg = command_args(ctx)
+    if ctx.state.flow == FLOW_NAME and arg != "restart":
+        note = Reply(ctx.say("您有一份还没填完的续期清单，接着回答下面的问题即可；也可以重新开始。",
+                             "You have an unfinished renewal checklist; answer the question below, or start over."),
+                     buttons=(Button(ctx.say("重新开始", "Start over"), "/renew restart"),), tags=("checklist-resume",))
+        return [note, *RENEWAL.resume(ctx)]
+    replies: list[Reply] = []
+    preset: dict[str, object] = {}
+    if arg and arg != "restart":
+        option = license_option(_rules(ctx), arg)
+        if option is not None:
+            preset["license"] = option.value
+        else:
+            replies.append(Reply(ctx.say(f"没有识别出许可证类型“{arg[:30]}”，请在下面选择。",
+                                         f"I don't know the licence type “{arg[:30]}”; please choose below.")))
+    return replies + RENEWAL.start(ctx, preset)
+
+
+def answer_renewal_step(ctx: Context) -> list[Reply]:
+    """Takes the answer to the current checklist question and asks the next one (or re-asks with why)."""
+    return RENEWAL.answer(ctx)
+
+
+def go_back_in_renewal(ctx: Context) -> list[Reply]:
+    """Asks the previous checklist question again."""
+    return RENEWAL.back(ctx)
+
+
+def show_checklist(ctx: Context) -> list[Reply]:
+    """Lists the user's checklists, shows one again (with today's dates) or sends it as an .xlsx file."""
+    parts = command_args(ctx).split()
+    inc = ctx.incoming
+    if not parts:
+        records = recent_checklists(ctx.session, inc.channel, inc.user_id)
+        if not records:
+            return [Reply(ctx.say("您还没有生成过续期清单。", "You have no checklists yet."),
+                          buttons=(Button(ctx.say("开始续期清单", "Start a renewal checklist"), "/renew"),),
+                          tags=("checklist-list",))]
+        rules = _rules(ctx)
+        buttons = []
+        for r in records:
+            lt = rules.license(r.license)
+            name = lt.name.get(ctx.lang) if lt else r.license
+            buttons.append(Button(f"{name} · {r.expires.isoformat()}", f"/checklist {r.token}"))
+        return [Reply(ctx.say("您的续期清单：", "Your checklists:"), buttons=tuple(buttons), tags=("checklist-list",))]
+    record = find_checklist(ctx.session, inc.channel, inc.user_id, parts[0])
+    if record is None:
+        return [Reply(ctx.say("没有找到这份清单（只能查看您自己生成的清单）。", "No such checklist among yours."),
+                      buttons=(Button(ctx.say("我的清单", "My checklists"), "/checklist"),), tags=("checklist-missing",))]
+    try:
+        plan = build_plan(_rules(ctx), record.to_answers(), ctx.now.astimezone(SHANGHAI).date())
+    except ValueError:
+        return [Reply(ctx.say("这份清单的数据已不适用于当前规则，请重新生成。",
+                              "This checklist no longer fits the current rules; please make a new one."),
+                      buttons=(Button(ctx.say("开始续期清单", "Start a renewal checklist"), "/renew"),),
+                      tags=("checklist-missing",))]
+    if len(parts) > 1 and parts[1].lower() in ("xlsx", "excel", "export"):
+        return [export_checklist(ctx, plan, record.token)]
+    return render_plan(ctx, plan, record.token)
+
+
+def export_checklist(ctx: Context, plan: Plan, token: str) -> Reply:
+    """The checklist as an .xlsx attachment, with a button to read it as text instead."""
+    content = checklist_xlsx(_rules(ctx), plan, ctx.lang)
+    filename = checklist_filename(plan)
+    return Reply(ctx.say(f"续期清单已导出为 Excel 文件：{filename}（含状态列，可转发给同事）。看不到文件的话，可以点下面以文字查看。",
+                         f"Here is the checklist as an Excel file: {filename} (with a status column to share). "
+                         "If no file shows up, read it as text below."),
+                 attachment=Attachment(filename, content, XLSX_MIME),
+                 buttons=(Button(ctx.say("以文字查看", "Show as text"), f"/checklist {token} text"),),
+                 tags=("checklist-export",))

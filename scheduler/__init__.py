@@ -1,0 +1,1 @@
+"""Licence registry and reminders: rules, the idempotent sweep, the outbox dispatcher."""

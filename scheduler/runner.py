@@ -1,0 +1,141 @@
+"""Running the reminder machinery: once (operators, tests) or for good under APScheduler.
+
+APScheduler only *triggers* the idempotent sweep and the dispatcher on an interval; it never holds one
+job per licence (a job store per licence would be lost or doubled across workers and restarts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.context import Services
+from bot.outbox import Sender
+from bot.settings import Settings
+from scheduler.dispatcher import Dispatcher, DispatchPolicy
+from scheduler.ratelimit import Rate, RateLimiter
+from scheduler.registry import pause_chat
+from scheduler.rules import Rules, load_rules
+from scheduler.sweep import sweep
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOnceReport:
+    created: int  # reminder messages written to the outbox by this sweep (one per subscriber)
+    sent: int
+    deferred: int  # reminders held until quiet hours end
+    failed: int  # given up (e.g. the user blocked the bot)
+    retrying: int  # transient failures, tried again later
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def rules_from(settings: Settings) -> Rules:
+    return load_rules(Path(settings.reminder_rules) if settings.reminder_rules else None)
+
+
+def configured_senders(settings: Settings) -> dict[str, Sender]:
+    """Senders of the channels configured for this process, by channel name.
+
+    The Telegram and WeCom adapters contribute theirs here (each live channel has a `sender`); the
+    console delivers its own rows. A channel without a sender keeps its messages pending.
+    """
+    from bot.channels import telegram
+
+    senders: dict[str, Sender] = {}
+    if telegram.is_configured(settings):
+        senders["telegram"] = telegram.build_sender(settings)
+    return senders
+
+
+def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules) -> Dispatcher:
+    s = services.settings
+    overall = Rate(s.channel_rate_per_second, burst=s.channel_rate_per_second) if s.channel_rate_per_second > 0 else None
+    per_chat = Rate(s.chat_rate_per_minute / 60.0) if s.chat_rate_per_minute > 0 else None
+    policy = DispatchPolicy(batch_size=max(s.dispatch_batch_size, 1), lease_seconds=max(s.dispatch_lease_seconds, 1),
+                            max_attempts=max(s.dispatch_max_attempts, 1))
+    return Dispatcher(services.db, senders, services.clock, policy=policy,
+                      limiter=RateLimiter(overall, per_chat, time.monotonic), quiet=rules.quiet,
+                      on_permanent_failure=pause_chat)
+
+
+async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sender]) -> RunOnceReport:
+    """Sweep, then dispatch until nothing claimable is left."""
+    swept = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
+    done = await make_dispatcher(services, senders, rules).drain()
+    return RunOnceReport(created=swept.created, sent=done.sent, deferred=swept.deferred + done.deferred,
+                         failed=done.failed, retrying=done.retrying)
+
+
+async def run_forever(services: Services, senders: Mapping[str, Sender], rules: Rules,
+                      stop: asyncio.Event | None = None) -> None:
+    """Sweep and dispatch on their intervals until `stop` is set (or the task is cancelled)."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    settings = services.settings
+    dispatcher = make_dispatcher(services, senders, rules)
+
+    async def sweep_job() -> None:
+        try:
+            report = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
+            if report.created:
+                log.info("sweep wrote reminders", extra={"milestones": report.milestones, "messages": report.created,
+                                                          "deferred": report.deferred})
+        except Exception:
+            log.exception("reminder sweep failed; the next run catches up")
+
+    async def dispatch_job() -> None:
+        try:
+            await dispatcher.drain(max_batches=50)
+        except Exception:
+            log.exception("dispatch failed; rows stay pending or are retried when their lease expires")
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    now = datetime.now(UTC)
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now}
+    scheduler.add_job(sweep_job, IntervalTrigger(seconds=max(settings.sweep_interval_seconds, 1)), id="sweep",
+                      **common)
+    scheduler.add_job(dispatch_job, IntervalTrigger(seconds=max(settings.dispatch_interval_seconds, 1)),
+                      id="dispatch", **common)
+    scheduler.start()
+    log.info("reminder scheduler started", extra={"channels": sorted(dispatcher.channels)})
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def background_loop(services: Services, senders: Mapping[str, Sender]) -> Callable[[], Awaitable[None]]:
+    """For `licensebot run` with an event loop (web app): a coroutine function to start as a task."""
+    rules = rules_from(services.settings)  # load now: a broken rules file stops start-up, not a task
+    return lambda: run_forever(services, senders, rules)
+
+
+def start_in_thread(services: Services, senders: Mapping[str, Sender]) -> Callable[[], None]:
+    """For `licensebot run` in the terminal: run the scheduler on a thread; returns a function to stop it."""
+    rules = rules_from(services.settings)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(run_forever(services, senders, rules, stop))
+
+    thread = threading.Thread(target=serve, name="reminder-scheduler", daemon=True)
+    thread.start()
+
+    def stop_it() -> None:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=10)
+
+    return stop_it
