@@ -2,7 +2,9 @@
 
 A message goes to the first route whose test matches:
 
-    command (/start, button payloads "/…")  →  active flow  →  FAQ answer or clarify  →  fallback
+    command (/start, button payloads "/…"; consultant-only ones refused to anybody else)
+      →  a consultant's reply to a relayed message  →  a client with a claimed ticket: relayed, bot silent
+      →  "转人工" / "talk to a person"  →  active flow  →  FAQ answer or clarify  →  fallback
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.context import Context, Handler
 from bot.messages import Reply
-from intents import basics, checklist, faq, privacy
+from intents import basics, checklist, consult, faq, handoff, privacy, staff
 from intents.commands import Command, split_command
 
 
@@ -42,6 +44,16 @@ COMMANDS: dict[str, Command] = {
     "/mydata": Command(privacy.show_my_data, "查看我们保存的您的数据", "See the data we keep about you"),
     "/forget": Command(privacy.ask_to_forget, "删除我的全部数据", "Delete all my data"),
     "/faq": Command(faq.show_entry, "", ""),
+    "/human": Command(handoff.request_human, "联系人工顾问", "Talk to a human consultant"),
+    "/bot": Command(handoff.back_to_bot, "结束人工对话，回到机器人", "Leave the consultant, back to the bot"),
+    "/rate": Command(handoff.rate_service, "", ""),
+    "/queue": Command(consult.show_queue, "查看等待和处理中的工单", "Waiting and claimed tickets", consultant_only=True),
+    "/claim": Command(consult.claim_ticket, "接单：/claim 工单号", "Claim a ticket: /claim TICKET", consultant_only=True),
+    "/case": Command(consult.show_case, "查看工单资料：/case 工单号", "A ticket's case packet: /case TICKET", consultant_only=True),
+    "/reply": Command(consult.reply_to_client, "回复客户：/reply 工单号 内容", "Answer: /reply TICKET TEXT", consultant_only=True),
+    "/canned": Command(consult.send_canned, "快捷回复：/canned 名称 [工单号]", "Canned reply: /canned NAME [TICKET]",
+                       consultant_only=True),
+    "/close": Command(consult.close_conversation, "结束工单：/close [工单号]", "Close a ticket: /close [TICKET]", consultant_only=True),
 }
 
 FLOWS: dict[str, Flow] = {
@@ -57,7 +69,11 @@ def is_command(ctx: Context) -> bool:
 def run_command(ctx: Context) -> list[Reply]:
     name, _ = split_command(ctx.text)
     command = COMMANDS.get(name)
-    return command.handle(ctx) if command else basics.unknown_command(ctx)
+    if command is None:
+        return basics.unknown_command(ctx)
+    if command.consultant_only and not staff.is_consultant(ctx):
+        return staff.refuse(ctx)
+    return command.handle(ctx)
 
 
 def in_flow(ctx: Context) -> bool:
@@ -74,6 +90,9 @@ def always(_ctx: Context) -> bool:
 
 ROUTES: tuple[Route, ...] = (
     Route("command", is_command, run_command),
+    Route("consultant-reply", consult.is_reply_to_relay, consult.reply_by_quote),
+    Route("with-consultant", handoff.is_with_consultant, handoff.relay_to_consultant),
+    Route("human", handoff.asks_for_human, handoff.request_human_by_words),
     Route("flow", in_flow, continue_flow),
     Route("faq", faq.has_answer, faq.answer_question),
     Route("fallback", always, faq.fall_back),

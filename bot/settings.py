@@ -51,6 +51,9 @@ class Settings:
     dispatch_max_attempts: int = setting(10, "Failed sends of one message before it is given up")
     channel_rate_per_second: int = setting(30, "Messages a second per channel (Telegram allows about 30)")
     chat_rate_per_minute: int = setting(60, "Messages a minute to one chat (Telegram: about 1 a second)")
+    consultants: str = setting("", "Consultants per channel as channel:user_id, comma-separated (e.g. telegram:123,wecom:zhangsan,console:alice)")
+    consultant_group: str = setting("", "Consultants' group chat as channel:chat_id (e.g. telegram:-100123, console:consultants); empty = each consultant privately")
+    handoff_reannounce_minutes: int = setting(30, "A ticket nobody claims for this many business-hours minutes is announced again; 0 = never")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

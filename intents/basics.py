@@ -44,11 +44,13 @@ def greet(ctx: Context) -> list[Reply]:
 def show_help(ctx: Context) -> list[Reply]:
     """Lists the commands the user can send."""
     from bot.routes import COMMANDS  # the table lives with the routes
+    from intents.staff import is_consultant
 
+    consultant = is_consultant(ctx)
     lines = [ctx.say("可用命令：", "Commands:")]
     for name, command in COMMANDS.items():
         label = ctx.say(command.menu_zh, command.menu_en)
-        if label and not command.consultant_only:
+        if label and (consultant or not command.consultant_only):
             lines.append(f"{name} — {label}")
     lines.append(ctx.say("也可以直接输入问题，例如：ICP证续期要什么材料？",
                          "Or just type a question, e.g. What do I need to renew an ICP licence?"))

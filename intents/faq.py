@@ -47,8 +47,17 @@ def answer_question(ctx: Context) -> list[Reply]:
     if outcome.decision == "answer":
         return [render_entry(ctx, outcome.hits[0].entry)]
     buttons = tuple(Button(h.entry.text(ctx.lang).question, f"/faq {h.entry.id}") for h in outcome.hits[:3])
-    return [Reply(ctx.say("您是想问以下哪个问题？", "Did you mean one of these?"), buttons=buttons,
-                  tags=("faq-clarify",))]
+    return [Reply(ctx.say("您是想问以下哪个问题？", "Did you mean one of these?"),
+                  buttons=buttons + human_buttons(ctx, "clarify"), tags=("faq-clarify",))]
+
+
+def human_buttons(ctx: Context, reason: str) -> tuple[Button, ...]:
+    """A "talk to a consultant" button carrying why it was offered, when this build has /human."""
+    from bot.routes import COMMANDS  # the table lives with the routes
+
+    if "/human" not in COMMANDS:
+        return ()
+    return (Button(ctx.say("转人工顾问", "Talk to a consultant"), f"/human {reason}"),)
 
 
 def show_entry(ctx: Context) -> list[Reply]:
@@ -72,7 +81,13 @@ def fall_back(ctx: Context) -> list[Reply]:
         "IDC, SP, CDN, ISP, call centre, multi-party…): requirements, materials, renewal, annual reports, "
         "changes and cancellation. Try rephrasing, or talk to a consultant.",
     )
-    return [Reply(text, tags=("fallback",))]
+    replies = [Reply(text, buttons=human_buttons(ctx, "fallback"), tags=("fallback",))]
+    offer = human_buttons(ctx, "offer")
+    if ctx.state.fallbacks == 2 and offer:  # two misses in a row: offer a person without being asked
+        replies.append(Reply(ctx.say("看来我暂时帮不上忙。要为您转接人工顾问吗？",
+                                     "It looks like I can't help with this. Shall I get you a human consultant?"),
+                             buttons=offer, tags=("handoff-offer",)))
+    return replies
 
 
 def log_query(ctx: Context, outcome: SearchOutcome) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.context import Services
 from bot.outbox import Sender
 from bot.settings import Settings
+from intents.handoff_models import note_platform_id
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.ratelimit import Rate, RateLimiter
 from scheduler.registry import pause_chat
@@ -65,7 +66,7 @@ def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Ru
                             max_attempts=max(s.dispatch_max_attempts, 1))
     return Dispatcher(services.db, senders, services.clock, policy=policy,
                       limiter=RateLimiter(overall, per_chat, time.monotonic), quiet=rules.quiet,
-                      on_permanent_failure=pause_chat)
+                      on_permanent_failure=pause_chat, on_sent=note_platform_id)
 
 
 async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sender]) -> RunOnceReport:

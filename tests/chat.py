@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine import Engine
-from bot.messages import Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
 
 
 class ChatDriver:
@@ -16,8 +16,10 @@ class ChatDriver:
         self.language = language
         self.replies: list[Reply] = []
 
-    def send(self, text: str) -> list[Reply]:
-        return self._deliver(Incoming(self.channel, self.chat_id, self.user, text=text, language=self.language))
+    def send(self, text: str, reply_to: str | None = None, attachment: Attachment | None = None) -> list[Reply]:
+        """Send text; `reply_to` quotes a platform message id, `attachment` adds a file."""
+        return self._deliver(Incoming(self.channel, self.chat_id, self.user, text=text, language=self.language,
+                                      reply_to=reply_to, attachment=attachment, display_name=self.user))
 
     def press(self, label_or_payload: str) -> list[Reply]:
         """Press a button of the last replies by its label (or payload)."""
@@ -25,13 +27,17 @@ class ChatDriver:
             for b in reply.buttons:
                 if label_or_payload in (b.label, b.payload):
                     return self._deliver(Incoming(self.channel, self.chat_id, self.user, payload=b.payload,
-                                                  language=self.language))
+                                                  language=self.language, display_name=self.user))
         labels = [b.label for r in self.replies for b in r.buttons]
         raise AssertionError(f"no button {label_or_payload!r} among {labels}")
 
     def _deliver(self, incoming: Incoming) -> list[Reply]:
         self.replies = self.engine.handle(incoming)
         return self.replies
+
+    def receive(self, replies: list[Reply]) -> None:
+        """Show messages that arrived from elsewhere (Outbox rows), so their buttons can be pressed."""
+        self.replies = list(replies)
 
     @property
     def text(self) -> str:

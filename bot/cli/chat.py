@@ -1,4 +1,4 @@
-"""`licensebot chat [--user NAME]`: talk to the bot in the terminal."""
+"""`licensebot chat [--user NAME | --consultant NAME]`: talk to the bot, or work the consultants' queue."""
 
 from __future__ import annotations
 
@@ -6,20 +6,34 @@ import argparse
 import getpass
 import sys
 
-from bot.app import build_engine
+from bot.app import build_services
 from bot.channels import console
+from bot.engine import Engine
 from bot.settings import Settings
+from intents.handoff_models import note_platform_id
+from intents.staff import staff
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", default="", help="who you are; two names on one database are two clients")
+    p.add_argument("--consultant", default="", metavar="NAME",
+                   help="work the consultants' queue as console:NAME (list it in CONSULTANTS)")
     p.add_argument("--lang", choices=("zh", "en"), default=None, help="language hint, as a platform would give")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    engine = build_engine(settings)
-    user = args.user or getpass.getuser() or "console"
-    session = console.ConsoleSession(engine.handle, user=user, lang=args.lang)
-    greeting = session.send("/start") if sys.stdin.isatty() else []
-    console.run(session, greeting=greeting)
+    services = build_services(settings)
+    user = args.consultant or args.user or getpass.getuser() or "console"
+    chats = [user]
+    if args.consultant:
+        team = staff(settings)
+        if not team.is_consultant(console.CHANNEL, user):
+            print(f"note: console:{user} is not in CONSULTANTS, so consultant commands will be refused",
+                  file=sys.stderr)
+        if team.group is not None and team.group.channel == console.CHANNEL:
+            chats.append(team.group.chat_id)
+    feed = console.OutboxFeed(services.db, services.clock, chats, on_sent=note_platform_id)
+    session = console.ConsoleSession(Engine(services).handle, user=user, lang=args.lang)
+    greeting = session.send("/queue" if args.consultant else "/start") if sys.stdin.isatty() else []
+    console.run(session, greeting=greeting, feed=feed)
     return 0

@@ -6,18 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, chat, checklist, db, kb, run
+from bot.cli import ask, chat, checklist, db, kb, run, stats
 from bot.logs import configure
 from bot.settings import Settings
 
 # (name, help, module with add_arguments(parser) and main(args, settings) -> exit code)
 SUBCOMMANDS = (
     ("run", "start the bot on every configured channel (console when none)", run),
-    ("chat", "chat with the bot in the terminal", chat),
+    ("chat", "chat with the bot in the terminal (--consultant NAME: work the consultants' queue)", chat),
     ("ask", "answer questions from the knowledge base (the judge's --json contract)", ask),
     ("kb", "knowledge-base tools: lint, coverage, eval, gaps", kb),
     ("db", "database tools: upgrade", db),
     ("checklist", "renewal checklist and timeline for a licence (same engine as /renew)", checklist),
+    ("stats", "hand-off figures: tickets, time to first consultant reply, satisfaction", stats),
 )
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from bot.storage.models import Conversation, MessageLog, QueryLog, User
 from intents.checklist_store import ChecklistRecord
+from intents.handoff_models import Ticket
 from scheduler.models import Subscription
 
 
@@ -31,6 +32,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(QueryLog, "提问记录", "questions asked"),
     PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
     PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
+    PersonalTable(Ticket, "人工顾问工单", "consultant tickets"),
 )
 
 

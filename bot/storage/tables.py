@@ -2,5 +2,8 @@
 
 from bot.channels.telegram import models as telegram_models  # noqa: F401
 from bot.storage import models  # noqa: F401
-from intents import checklist_store  # noqa: F401
+from intents import (
+    checklist_store,  # noqa: F401
+    handoff_models,  # noqa: F401
+)
 from scheduler import models as scheduler_models  # noqa: F401

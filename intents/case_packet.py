@@ -1,0 +1,147 @@
+"""The case packet a consultant gets with a ticket: what the client said, what the bot tried, and why.
+
+Taken when the ticket opens and stored on it, so a consultant sees only what the ticket carries.
+Other features add sections through CASE_PACKET_SECTIONS (filled in at merge time), e.g. the
+licences a client registered (reminders) or their renewal-checklist answers (checklist):
+
+    def case_packet_licences(session: Session, channel: str, user_id: str) -> list[str]:
+        '''Lines about this client's registered licences; [] when there are none.'''
+
+A section that fails is left out (and logged); it never stops a client from reaching a consultant.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.clock import SHANGHAI, as_utc
+from bot.context import Context
+from bot.storage.models import MessageLog, QueryLog
+from intents.handoff_models import Ticket
+
+log = logging.getLogger(__name__)
+
+CaseSection = Callable[[Session, str, str], list[str]]
+
+# Providers of extra packet lines, each (session, channel, user_id) -> list[str]. Empty in this branch;
+# the merge adds e.g. intents.subscribe.case_packet_licences and intents.checklist.case_packet_answers.
+CASE_PACKET_SECTIONS: tuple[CaseSection, ...] = ()
+
+LAST_MESSAGES = 10
+LAST_QUERIES = 5
+MAX_LINE = 300
+
+REASONS: dict[str, tuple[str, str]] = {
+    "command": ("客户发送了 /human", "the client sent /human"),
+    "words": ("客户要求转人工", "the client asked for a person"),
+    "fallback": ("机器人没能回答，客户点了转人工", "the bot could not answer; the client pressed the button"),
+    "clarify": ("机器人不确定问题，客户点了转人工", "the bot was unsure; the client pressed the button"),
+    "offer": ("连续两次没能回答，机器人主动提议转人工", "two answers in a row failed; the bot offered a person"),
+    "checklist": ("续期清单结束后要求顾问", "asked at the end of the renewal checklist"),
+}
+
+
+def short(text: str, limit: int = MAX_LINE) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def local_time(at: datetime, with_date: bool = False) -> str:
+    local = as_utc(at).astimezone(SHANGHAI)
+    return f"{local:%m-%d %H:%M}" if with_date else f"{local:%H:%M}"
+
+
+def build_packet(ctx: Context) -> dict[str, Any]:
+    """Snapshot the client's last messages (this one included), FAQ attempts and other sections."""
+    inc = ctx.incoming
+    earlier = ctx.session.exec(
+        select(MessageLog).where(MessageLog.channel == inc.channel, MessageLog.user_id == inc.user_id,
+                                 MessageLog.chat_id == inc.chat_id, MessageLog.direction == "in")
+        .order_by(col(MessageLog.created_at).desc(), col(MessageLog.id).desc()).limit(LAST_MESSAGES - 1)
+    ).all()
+    messages = [{"at": as_utc(m.created_at).isoformat(), "text": short(m.text)} for m in reversed(earlier)]
+    messages.append({"at": ctx.now.isoformat(), "text": short(inc.content or _file_note(ctx))})
+    queries = ctx.session.exec(
+        select(QueryLog).where(QueryLog.channel == inc.channel, QueryLog.user_id == inc.user_id)
+        .order_by(col(QueryLog.created_at).desc(), col(QueryLog.id).desc()).limit(LAST_QUERIES)
+    ).all()
+    faq = [{"query": short(q.query, 120), "decision": q.decision,
+            "candidates": [[c.get("id", "?"), round(float(c.get("score", 0.0)), 2)]
+                           for c in (q.candidates or [])[:3] if isinstance(c, dict)]}
+           for q in reversed(queries)]
+    return {"messages": messages, "faq": faq, "fallbacks": ctx.state.fallbacks,
+            "sections": collect_sections(ctx.session, inc.channel, inc.user_id)}
+
+
+def _file_note(ctx: Context) -> str:
+    att = ctx.incoming.attachment
+    return f"[file {att.filename}]" if att is not None else ""
+
+
+def collect_sections(session: Session, channel: str, user_id: str) -> list[str]:
+    lines: list[str] = []
+    for provide in CASE_PACKET_SECTIONS:
+        try:
+            with session.begin_nested():
+                lines += [short(str(line)) for line in provide(session, channel, user_id)]
+        except Exception:
+            log.exception("case packet section %s failed", getattr(provide, "__name__", provide))
+    return lines
+
+
+def messages_since(session: Session, ticket: Ticket) -> list[MessageLog]:
+    """What the client wrote after asking (the bot answered those while the ticket waited)."""
+    stmt = select(MessageLog).where(
+        MessageLog.channel == ticket.channel, MessageLog.user_id == ticket.user_id,
+        MessageLog.chat_id == ticket.chat_id, MessageLog.direction == "in",
+        MessageLog.created_at > ticket.created_at)
+    if ticket.claimed_at is not None:  # from the claim on, messages were relayed, not answered
+        stmt = stmt.where(MessageLog.created_at < ticket.claimed_at)
+    return list(session.exec(stmt.order_by(col(MessageLog.created_at), col(MessageLog.id))
+                             .limit(LAST_MESSAGES)).all())
+
+
+def reason_text(ticket: Ticket, lang: str) -> str:
+    zh, en = REASONS.get(ticket.reason, (ticket.reason, ticket.reason))
+    return en if lang == "en" else zh
+
+
+def headline(ticket: Ticket, lang: str) -> str:
+    """One line naming the ticket and the client: #12 · telegram · 张三 (123)."""
+    who = f"{ticket.client_name} ({ticket.user_id})" if ticket.client_name else ticket.user_id
+    return f"{ticket.label} · {ticket.channel} · {short(who, 80)} · {ticket.lang}"
+
+
+def render_packet(session: Session, ticket: Ticket, lang: str) -> str:
+    """The case packet as one message, in the consultant's language."""
+    en = lang == "en"
+    packet = ticket.packet or {}
+    lines = [(f"Case {headline(ticket, lang)}" if en else f"工单 {headline(ticket, lang)}"),
+             (f"Opened {local_time(ticket.created_at, True)} (China time). Why: " if en
+              else f"提交于 {local_time(ticket.created_at, True)}。原因：") + reason_text(ticket, lang)]
+    if ticket.note:
+        lines.append(("Client wrote: " if en else "客户留言：") + f"「{short(ticket.note, 200)}」")
+    if packet.get("fallbacks"):
+        lines.append(f"Unanswered in a row before asking: {packet['fallbacks']}" if en
+                      else f"提出前连续未能回答：{packet['fallbacks']} 次")
+    lines.append("— Last messages —" if en else "— 客户最近的消息 —")
+    for m in packet.get("messages", []):
+        lines.append(f"{local_time(datetime.fromisoformat(m['at']))} {m['text']}")
+    lines.append("— FAQ entries the bot tried —" if en else "— 机器人尝试过的 FAQ —")
+    for q in packet.get("faq", []) or [{"none": True}]:
+        if q.get("none"):
+            lines.append("(none)" if en else "（无）")
+            continue
+        tried = ", ".join(f"{cid} {score:.2f}" for cid, score in q.get("candidates", [])) or "—"
+        lines.append(f"「{q['query']}」→ {q['decision']}: {tried}")
+    lines += packet.get("sections", [])
+    since = messages_since(session, ticket)
+    if since:
+        lines.append("— Since asking (answered by the bot) —" if en else "— 提交后客户的消息（机器人已回答）—")
+        lines += [f"{local_time(m.created_at)} {short(m.text)}" for m in since]
+    return "\n".join(lines)

@@ -1,0 +1,197 @@
+"""The client's side of the hand-off: asking for a consultant, talking through the bot, coming back.
+
+    no open ticket ──/human, "转人工", button──▶ waiting: the bot keeps answering, relays nothing
+    waiting ──a consultant claims──▶ claimed: every message goes to the consultant, the bot is silent
+    claimed ──/bot, or the consultant's /close──▶ back with the bot, asked for a 1–5 rating
+    waiting ──/bot──▶ back with the bot (request cancelled)
+
+A client who writes after the ticket closed is simply with the bot: routing looks at open tickets only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.context import Context
+from bot.hours import business_hours, format_opening
+from bot.messages import Reply
+from intents.commands import command_args
+from intents.handoff_models import CLAIMED, CLOSED, Ticket
+from intents.staff import staff
+from intents.tickets import (
+    close_ticket,
+    consultant_title,
+    create_ticket,
+    find_ticket,
+    open_ticket,
+    parse_ticket_id,
+    rating_request,
+    send_to_consultant,
+)
+
+# Reasons a button can carry: "/human fallback" under a fallback reply, "/human checklist" at the end
+# of the checklist, ... Any other text after /human is the client's own note for the consultant.
+BUTTON_REASONS = ("fallback", "clarify", "offer", "checklist")
+
+_END = r"(?=$|[\s，,。.!！?？~…]|客服|服务|顾问|吧|吗|啊|呢|谢谢|聊|谈|咨询|沟通|帮|处理)"
+_ZH = re.compile(
+    r"转人工|人工客服|人工服务|人工坐席|真人客服|真人服务"
+    r"|(?:找|(?<!需)要|转|接|换|叫|请)(?:个|一个|一位|位|下)?(?:真人|人工|顾问|专员)" + _END +
+    r"|联系(?:一下|下)?(?:顾问|人工|专员)" + _END +
+    r"|(?:有|是)真人吗|(?:和|跟|与)(?:顾问|真人|人工)(?:聊|谈|说|沟通)"
+    r"|^(?:真人|人工|顾问)[吗呢啊吧？?！!。.\s]*$"
+)
+_EN = re.compile(
+    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s+|the\s+|your\s+)?(?:real\s+|live\s+|human\s+)?"
+    r"(?:person|human|someone|somebody|consultant|agent|advisor|adviser|people)\b"
+    r"|\bhuman\s+(?:agent|being|support|please)\b|\breal\s+person\b|\blive\s+(?:agent|person|support)\b"
+    r"|^\s*(?:human|agent|operator)\W*$",
+    re.IGNORECASE,
+)
+
+
+def wants_human(text: str) -> bool:
+    """Does this message ask for a person? (转人工, 找顾问, 真人, talk to a person, human agent …)"""
+    text = text.strip()
+    if not text or text.startswith("/") or len(text) > 200:
+        return False
+    return bool(_ZH.search(text) or _EN.search(text))
+
+
+def asks_for_human(ctx: Context) -> bool:
+    """Route test: the client asks for a person in words."""
+    return wants_human(ctx.text)
+
+
+def request_human_by_words(ctx: Context) -> list[Reply]:
+    """Opens a ticket because the client asked for a person in their own words."""
+    return open_request(ctx, "words", ctx.text)
+
+
+def request_human(ctx: Context) -> list[Reply]:
+    """Opens a ticket for a consultant (/human, or a "talk to a consultant" button)."""
+    args = command_args(ctx)
+    if args in BUTTON_REASONS:
+        return open_request(ctx, args, "")
+    return open_request(ctx, "command", args)
+
+
+def open_request(ctx: Context, reason: str, note: str) -> list[Reply]:
+    """Opens a ticket unless one is open; says when a consultant will answer and what happens meanwhile."""
+    inc, settings = ctx.incoming, ctx.services.settings
+    existing = open_ticket(ctx.session, inc.channel, inc.user_id, lock=True)
+    if existing is not None:
+        return [already_open(ctx, existing)]
+    if not staff(settings).consultants:
+        return [Reply(ctx.say("抱歉，目前没有可以转接的顾问。您可以继续问我问题，或稍后再试。",
+                              "Sorry, no consultant can be reached through this chat right now. Keep asking "
+                              "me, or try again later."), tags=("handoff-unavailable",))]
+    ticket = create_ticket(ctx, reason, note)
+    ctx.state.fallbacks = 0
+    hours = business_hours(settings)
+    meanwhile = ctx.say(
+        "在顾问接手之前，您发的消息不会转给顾问，我会继续回答您的问题。发送 /bot 可取消这个请求。",
+        "Until a consultant takes over, your messages are not passed on and I keep answering your "
+        "questions. Send /bot to cancel the request.")
+    if hours.is_open(ctx.now):
+        text = ctx.say(f"好的，已为您联系人工顾问（工单 {ticket.label}）。顾问接手后会在这里回复您。\n",
+                       f"OK, I've asked a consultant to join (ticket {ticket.label}). They will answer you "
+                       "here.\n") + meanwhile
+        return [Reply(text, tags=("handoff-requested",))]
+    opening = hours.next_opening(ctx.now)
+    when = (ctx.say(f"顾问将在 {format_opening(opening, 'zh')} 起回复您", f"A consultant will answer from "
+                    f"{format_opening(opening, 'en')}") if opening is not None
+            else ctx.say("顾问上班后会尽快回复您", "A consultant will answer when the office reopens"))
+    text = ctx.say(
+        f"现在是非工作时间（工作时间：{hours.describe('zh')}）。已为您登记（工单 {ticket.label}），{when}。\n",
+        f"We're outside business hours ({hours.describe('en')}). Your request is registered (ticket "
+        f"{ticket.label}). {when}.\n") + meanwhile
+    return [Reply(text, tags=("handoff-requested", "handoff-out-of-hours"))]
+
+
+def already_open(ctx: Context, ticket: Ticket) -> Reply:
+    """Tells the client where their open ticket stands."""
+    if ticket.status == CLAIMED:
+        who = consultant_title(ticket, ctx.lang)
+        return Reply(ctx.say(f"{who}正在为您服务（工单 {ticket.label}），直接发消息即可；发送 /bot 回到机器人。",
+                             f"{who.capitalize()} is with you (ticket {ticket.label}); just write. Send /bot "
+                             "to go back to the bot."), tags=("handoff-claimed-already",))
+    return Reply(ctx.say(f"您已在等待顾问（工单 {ticket.label}）。在顾问接手之前，我会继续回答您的问题，"
+                         "您的消息不会转给顾问。发送 /bot 可取消。",
+                         f"You're already waiting for a consultant (ticket {ticket.label}). Until one takes "
+                         "over I keep answering, and your messages are not passed on. Send /bot to cancel."),
+                 tags=("handoff-waiting",))
+
+
+def is_with_consultant(ctx: Context) -> bool:
+    """Route test: a consultant has claimed this client's ticket, so the consultant answers, not the bot.
+
+    What the client types goes to the consultant; a press of one of the bot's own buttons (e.g. the
+    /forget confirmation) still goes to the bot, which drew the button.
+    """
+    inc = ctx.incoming
+    if inc.payload is not None:
+        return False
+    ticket = open_ticket(ctx.session, inc.channel, inc.user_id, lock=True)
+    if ticket is None or ticket.status != CLAIMED or ticket.chat_id != inc.chat_id:
+        return False
+    ctx.notes["ticket"] = ticket
+    return True
+
+
+def relay_to_consultant(ctx: Context) -> list[Reply]:
+    """Passes the client's message (text and file) to the consultant; the bot itself says nothing."""
+    ticket: Ticket = ctx.notes["ticket"]
+    inc = ctx.incoming
+    who = ticket.client_name or ticket.user_id
+    text = inc.content.strip()
+    body = f"💬 {ticket.label} {who}：{text}" if text else f"💬 {ticket.label} {who}"
+    send_to_consultant(ctx.session, ticket, Reply(body, attachment=inc.attachment, tags=("handoff-relay",)),
+                       "handoff-relay", ctx.now)
+    return []
+
+
+def back_to_bot(ctx: Context) -> list[Reply]:
+    """Ends the client's consultant conversation (or cancels the waiting request): the bot answers again."""
+    inc = ctx.incoming
+    ticket = open_ticket(ctx.session, inc.channel, inc.user_id, lock=True)
+    if ticket is None:
+        return [Reply(ctx.say("您现在就在和机器人对话，直接提问即可。需要顾问请发送 /human。",
+                              "You're talking to the bot already; just ask. Send /human for a consultant."),
+                      tags=("handoff-none",))]
+    was_claimed = ticket.status == CLAIMED
+    close_ticket(ctx.session, ticket, "client", ctx.now)
+    if not was_claimed:
+        return [Reply(ctx.say(f"已取消转人工请求（工单 {ticket.label}）。有问题可以继续问我。",
+                              f"Request cancelled (ticket {ticket.label}). Ask me anything."),
+                      tags=("handoff-cancelled",))]
+    send_to_consultant(ctx.session, ticket, Reply(
+        f"🔚 {ticket.label}：客户已结束对话，交回机器人。/ The client ended the conversation.",
+        tags=("handoff-client-left",)), "handoff-closed", ctx.now)
+    ticket.lang = ctx.lang
+    opening = ctx.say("好的，已结束与顾问的对话，接下来由我（机器人）为您服务。",
+                      "OK, the conversation with the consultant has ended; I'm back to help you.")
+    return [rating_request(ticket, opening)]
+
+
+def rate_service(ctx: Context) -> list[Reply]:
+    """Records the client's 1–5 rating of a consultant conversation (the buttons after it closed)."""
+    parts = command_args(ctx).split()
+    score = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else 0
+    ticket_id = parse_ticket_id(parts[0]) if parts else None
+    ticket = find_ticket(ctx.session, ticket_id, lock=True) if ticket_id is not None else None
+    inc = ctx.incoming
+    if (ticket is None or not 1 <= score <= 5 or ticket.channel != inc.channel or ticket.user_id != inc.user_id
+            or ticket.status != CLOSED or ticket.consultant_id is None):
+        return [Reply(ctx.say("这个评分按钮已失效。", "That rating button is no longer valid."),
+                      tags=("handoff-rate-invalid",))]
+    if ticket.rating is not None:
+        return [Reply(ctx.say("您已经评过分了，谢谢！", "You've rated this one already — thank you!"),
+                      tags=("handoff-rated-already",))]
+    ticket.rating, ticket.rated_at = score, ctx.now
+    ctx.session.add(ticket)
+    text = ctx.say("谢谢您的评分！", "Thank you for rating!")
+    if score <= 2:
+        text += ctx.say("很抱歉这次没能让您满意。需要时可再次发送 /human 联系顾问。",
+                        " Sorry we didn't help enough. Send /human any time to reach a consultant again.")
+    return [Reply(text, tags=("handoff-rated",))]

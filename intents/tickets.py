@@ -1,0 +1,204 @@
+"""Ticket operations shared by the client side (handoff.py) and the consultants' side (consult.py).
+
+Everything a ticket sends to someone other than the sender of the current message goes through the
+Outbox, in the same transaction as the ticket change. Messages to a consultant's private chat are
+remembered in TicketRelay, so a consultant's reply to one of them reaches the right client.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.clock import as_utc
+from bot.context import Context
+from bot.hours import business_hours
+from bot.messages import Button, ChatRef, Incoming, Reply
+from bot.outbox import enqueue
+from bot.settings import Settings
+from bot.storage.models import Outbox
+from intents.case_packet import build_packet, headline, reason_text, short
+from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket, TicketRelay
+from intents.staff import private_chat, staff, user_lang
+
+MAX_TICKET_ID = 2**31 - 1
+
+
+def say(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def client_key(channel: str, user_id: str) -> str:
+    return f"{channel}:{user_id}"[:200]
+
+
+def parse_ticket_id(text: str) -> int | None:
+    """'12', '#12' -> 12; anything else -> None."""
+    text = text.strip().lstrip("#")
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_TICKET_ID else None
+
+
+def open_ticket(session: Session, channel: str, user_id: str, lock: bool = False) -> Ticket | None:
+    """The client's waiting or claimed ticket, if any."""
+    stmt = select(Ticket).where(Ticket.open_key == client_key(channel, user_id))
+    return session.exec(stmt.with_for_update() if lock else stmt).first()
+
+
+def find_ticket(session: Session, ticket_id: int, lock: bool = False) -> Ticket | None:
+    stmt = select(Ticket).where(Ticket.id == ticket_id)
+    return session.exec(stmt.with_for_update() if lock else stmt).first()
+
+
+def claimed_by(session: Session, channel: str, user_id: str) -> list[Ticket]:
+    """The tickets a consultant currently holds, oldest first."""
+    return list(session.exec(select(Ticket).where(
+        Ticket.status == CLAIMED, Ticket.consultant_channel == channel, Ticket.consultant_id == user_id,
+    ).order_by(col(Ticket.id))).all())
+
+
+def queue(session: Session) -> list[Ticket]:
+    """Waiting tickets (oldest first), then claimed ones."""
+    rows = session.exec(select(Ticket).where(col(Ticket.status).in_((WAITING, CLAIMED)))
+                        .order_by(col(Ticket.id))).all()
+    return [t for t in rows if t.status == WAITING] + [t for t in rows if t.status == CLAIMED]
+
+
+def ticket_for_reply(session: Session, incoming: Incoming) -> Ticket | None:
+    """The ticket whose relayed message the consultant is replying to (Incoming.reply_to)."""
+    if not incoming.reply_to:
+        return None
+    relay = session.exec(select(TicketRelay).where(
+        TicketRelay.channel == incoming.channel, TicketRelay.chat_id == incoming.chat_id,
+        TicketRelay.platform_id == incoming.reply_to[:128])).first()
+    return find_ticket(session, relay.ticket_id, lock=True) if relay is not None else None
+
+
+def holds(ticket: Ticket, incoming: Incoming) -> bool:
+    """The sender is the consultant who claimed this ticket."""
+    return (ticket.status == CLAIMED and ticket.consultant_channel == incoming.channel
+            and ticket.consultant_id == incoming.user_id)
+
+
+def consultant_chat(ticket: Ticket) -> ChatRef:
+    return private_chat(ticket.consultant_channel or "", ticket.consultant_id or "")
+
+
+def consultant_title(ticket: Ticket, lang: str) -> str:
+    name = short(ticket.consultant_name, 40)
+    return say(lang, f"顾问{name}" if name else "顾问", f"consultant {name}" if name else "your consultant")
+
+
+# --- opening and announcing ------------------------------------------------------------------------
+
+def create_ticket(ctx: Context, reason: str, note: str) -> Ticket:
+    """Open a ticket for the sender, snapshot the case packet and announce it to the consultants."""
+    inc, settings = ctx.incoming, ctx.services.settings
+    ticket = Ticket(
+        channel=inc.channel, chat_id=inc.chat_id, user_id=inc.user_id, client_name=inc.display_name[:200],
+        lang=ctx.lang, open_key=client_key(inc.channel, inc.user_id), status=WAITING, reason=reason,
+        note=short(note, 500), packet=build_packet(ctx),
+        out_of_hours=not business_hours(settings).is_open(ctx.now), created_at=ctx.now, announced_at=ctx.now,
+    )
+    ctx.session.add(ticket)
+    ctx.session.flush()
+    announce(ctx.session, settings, ticket, ctx.now)
+    return ticket
+
+
+def announcement(ticket: Ticket, lang: str, now: datetime) -> Reply:
+    """The message the consultants see for a waiting ticket, with the claim button."""
+    if ticket.announce_round <= 1:
+        lines = [say(lang, f"🆕 新工单 {headline(ticket, lang)}", f"🆕 New ticket {headline(ticket, lang)}")]
+    else:
+        waited = int((now - as_utc(ticket.created_at)).total_seconds() // 60)
+        lines = [say(lang, f"⏰ 工单 {headline(ticket, lang)} 已等待 {waited} 分钟，仍无人接单（第{ticket.announce_round}次提醒）",
+                     f"⏰ Ticket {headline(ticket, lang)} has waited {waited} min unclaimed "
+                     f"(reminder {ticket.announce_round})")]
+    lines.append(say(lang, "原因：", "Why: ") + reason_text(ticket, lang))
+    messages = (ticket.packet or {}).get("messages") or []
+    said = ticket.note or (messages[-1]["text"] if messages else "")
+    if said:
+        lines.append(say(lang, "客户说：", "Client said: ") + f"「{short(said, 200)}」")
+    if ticket.out_of_hours:
+        lines.append(say(lang, "（非工作时间提交）", "(asked outside business hours)"))
+    return Reply("\n".join(lines), buttons=(Button("接单 / claim", f"/claim {ticket.id}"),),
+                 tags=("handoff-announce",))
+
+
+def announce(session: Session, settings: Settings, ticket: Ticket, now: datetime) -> None:
+    """Post the ticket to the consultants' group (or each consultant), once per announcement round."""
+    team = staff(settings)
+    for target in team.announce_targets():
+        lang = settings.default_lang if target == team.group else user_lang(
+            session, target.channel, target.chat_id, settings.default_lang)
+        enqueue(session, target, announcement(ticket, lang, now), "handoff-announce",
+                f"handoff:{ticket.id}:announce:{ticket.announce_round}:{target.channel}:{target.chat_id}", now)
+
+
+def reannounce_due(session: Session, settings: Settings, now: datetime) -> list[int]:
+    """Announce again every waiting ticket left unclaimed for HANDOFF_REANNOUNCE_MINUTES of business time.
+
+    For the scheduler to call periodically with `now`. Only during business hours; calling it twice
+    at the same moment announces nothing the second time (each round has its own dedupe key).
+    """
+    minutes = settings.handoff_reannounce_minutes
+    hours = business_hours(settings)
+    if minutes <= 0 or not hours.is_open(now):
+        return []
+    done: list[int] = []
+    stmt = select(Ticket).where(Ticket.status == WAITING).order_by(col(Ticket.id))
+    for ticket in session.exec(stmt.with_for_update(skip_locked=True)).all():
+        if hours.open_seconds_between(as_utc(ticket.announced_at), now) < minutes * 60:
+            continue
+        ticket.announce_round += 1
+        ticket.announced_at = now
+        session.add(ticket)
+        announce(session, settings, ticket, now)
+        done.append(ticket.id or 0)
+    return done
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+def send_to_consultant(session: Session, ticket: Ticket, reply: Reply, kind: str, now: datetime) -> None:
+    """Enqueue a message to the claiming consultant's chat and remember it for reply-by-quote."""
+    ticket.to_consultant_seq += 1
+    session.add(ticket)
+    to = consultant_chat(ticket)
+    key = f"handoff:{ticket.id}:to-consultant:{ticket.to_consultant_seq}"
+    if not enqueue(session, to, reply, kind, key, now):
+        return
+    outbox_id = session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).one()
+    session.add(TicketRelay(ticket_id=ticket.id or 0, outbox_id=outbox_id or 0, channel=to.channel,
+                            chat_id=to.chat_id, created_at=now))
+
+
+def send_to_client(session: Session, ticket: Ticket, reply: Reply, kind: str, now: datetime) -> None:
+    """Enqueue a message to the client's chat."""
+    ticket.to_client_seq += 1
+    session.add(ticket)
+    enqueue(session, ChatRef(ticket.channel, ticket.chat_id), reply, kind,
+            f"handoff:{ticket.id}:to-client:{ticket.to_client_seq}", now)
+
+
+def close_ticket(session: Session, ticket: Ticket, by: str, now: datetime) -> None:
+    """Close the ticket: the client is the bot's again."""
+    ticket.status, ticket.open_key, ticket.closed_at, ticket.closed_by = CLOSED, None, now, by
+    session.add(ticket)
+
+
+def rating_buttons(ticket: Ticket) -> tuple[Button, ...]:
+    return tuple(Button(str(n), f"/rate {ticket.id} {n}") for n in range(1, 6))
+
+
+def rating_request(ticket: Ticket, opening: str) -> Reply:
+    """`opening` and a request for a 1-5 rating of the consultant's help, in the client's language."""
+    lang = ticket.lang
+    text = opening + "\n" + say(lang, "请为本次顾问服务打分（1 = 很不满意，5 = 非常满意）：",
+                                "Please rate the consultant's help (1 = very poor, 5 = excellent):")
+    return Reply(text, buttons=rating_buttons(ticket), tags=("handoff-rate-ask",))
+
+
+def age_minutes(ticket: Ticket, now: datetime) -> int:
+    return max(0, int((now - as_utc(ticket.created_at)).total_seconds() // 60))
