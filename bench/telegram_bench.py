@@ -3,14 +3,17 @@
     python bench/telegram_bench.py [--messages 2000] [--chats 400] [--workers 50]
 
 The reminders are enqueued as Outbox rows, then delivered by concurrent workers through the
-channel's Sender (the real PTB Bot over HTTP, the real rate limiter on the real clock). The rate is
-measured from the times the fake server received the sendMessage calls.
+channel's Sender (the real PTB Bot over HTTP, the real rate limiter on the real clock). The fake
+server runs in its own process (so the two do not share a GIL), and the rate is measured from the
+times it received the sendMessage calls (CLOCK_MONOTONIC is shared by processes on one machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import multiprocessing.connection
 import sys
 import tempfile
 import time
@@ -32,6 +35,15 @@ from bot.storage.models import Outbox
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 
+def serve_fake(conn: multiprocessing.connection.Connection) -> None:
+    """Child process: run the fake server, report its URL, and on request the sendMessage log."""
+    fake = FakeTelegram().start()
+    conn.send(fake.base_url)
+    conn.recv()  # "stop"
+    conn.send([(c.chat_id, c.at) for c in fake.sent(method="sendMessage")])
+    fake.stop()
+
+
 def max_in_window(times: list[float], seconds: float) -> int:
     times = sorted(times)
     best, start = 0, 0
@@ -43,11 +55,14 @@ def max_in_window(times: list[float], seconds: float) -> int:
 
 
 async def run(messages: int, chats: int, workers: int) -> None:
-    fake = FakeTelegram().start()
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve_fake, args=(child,), daemon=True)
+    server.start()
+    base_url = parent.recv()
     folder = tempfile.mkdtemp(prefix="tgbench-")
     settings = replace(Settings.load(environ={}, env_file=Path("/nonexistent")),
                        database_url=f"sqlite:///{folder}/bench.db", telegram_bot_token=TOKEN,
-                       telegram_base_url=fake.base_url)
+                       telegram_base_url=base_url)
     services = build_services(settings, SystemClock())
     channel = TelegramChannel(Engine(services))
     await channel.application.initialize()
@@ -84,13 +99,14 @@ async def run(messages: int, chats: int, workers: int) -> None:
     await asyncio.gather(*(worker() for _ in range(workers)))
     elapsed = time.monotonic() - started
     await channel.application.shutdown()
-    fake.stop()
+    parent.send("stop")
+    sends: list[tuple[int, float]] = parent.recv()
+    server.join(timeout=10)
 
-    sends = fake.sent(method="sendMessage")
-    times = [c.at for c in sends]
+    times = [at for _chat, at in sends]
     per_chat: dict[int, list[float]] = {}
-    for c in sends:
-        per_chat.setdefault(c.chat_id or 0, []).append(c.at)
+    for chat, at in sends:
+        per_chat.setdefault(chat, []).append(at)
     span = max(times) - min(times)
     print(f"reminders: {messages} to {chats} private chats, {workers} concurrent senders")
     print(f"limits: {settings.telegram_rate_per_second}/s overall, {settings.telegram_private_per_second}/s per "

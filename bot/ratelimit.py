@@ -1,10 +1,11 @@
 """Send-rate limits for a platform: overall, per private chat and per group, as sliding windows.
 
-Each send asks `acquire(chat_key, is_group)` first and gets a slot: a moment at which sending keeps
-every window within its limit ("at most N sends in any W seconds"). Slots are reserved, so many
-concurrent senders queue up without stampeding; waiting for one chat never holds up another.
+Each send asks `acquire(chat_key, is_group)` first and is let go at a moment when sending keeps
+every window within its limit ("at most N sends in any W seconds"). Senders to one chat queue on
+that chat's lock; all of them then pass one overall gate in turn, so waiting for one chat never
+holds up another, and concurrent senders never stampede.
 
-    acquire ─▶ chat lock ─▶ earliest time the chat window allows ─▶ reserve global slot ─▶ sleep
+    acquire ─▶ chat lock ─▶ wait for the chat window ─▶ overall gate ─▶ wait for the overall window ─▶ go
 
 The clock and the sleep are injected, so tests move time instead of waiting. The limits hold within
 one process; run one dispatcher per bot (see README) when several workers share a token.
@@ -46,6 +47,11 @@ class SlidingLog:
             t = max(t, self.times[-self.window.limit] + self.window.seconds)
         return t
 
+    @property
+    def slack(self) -> float:
+        """How late a send may be recorded as on time: half the even spacing."""
+        return self.window.seconds / self.window.limit / 2
+
     def reserve(self, t: float) -> None:
         self.times.append(t)
 
@@ -70,27 +76,39 @@ class RateLimiter:
         self._chats: dict[str, SlidingLog] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
+        self._overall_lock = asyncio.Lock()
 
     async def acquire(self, chat_key: str, is_group: bool = False) -> float:
-        """Wait until a message to this chat may be sent; returns the (clock) time of its slot."""
+        """Wait until a message to this chat may be sent; returns the (clock) time it was let go."""
         lock = self._locks.setdefault(chat_key, asyncio.Lock())
         self._waiting[chat_key] = self._waiting.get(chat_key, 0) + 1
         try:
             async with lock:
                 chat = self._chats.get(chat_key) or SlidingLog(self.group if is_group else self.private)
                 self._chats[chat_key] = chat
-                ready = chat.earliest(self.clock())
-                if ready > self.clock():
-                    await self.sleep(ready - self.clock())
-                slot = self.overall.earliest(max(self.clock(), chat.earliest(self.clock())))
-                self.overall.reserve(slot)
-                chat.reserve(slot)
-            wait = slot - self.clock()
-            if wait > 0:
-                await self.sleep(wait)
+                await self._wait_for(chat)
+                async with self._overall_lock:
+                    due = await self._wait_for(self.overall)
+                    sent = self.clock()
+                    # Waking a little late (timer granularity) does not cost rate; a real stall does
+                    # not let a backlog out at once.
+                    self.overall.reserve(max(due, sent - self.overall.slack))
+                    chat.reserve(sent)
         finally:
             self._release(chat_key)
-        return slot
+        return sent
+
+    async def _wait_for(self, log: SlidingLog) -> float:
+        """Sleep until the window allows a send; returns the moment it allowed it.
+
+        Sends are recorded when they are let go, never booked ahead, so if the event loop stalls
+        the senders that were waiting do not all leave at once when it resumes.
+        """
+        due = log.earliest(self.clock())
+        while due > self.clock():
+            await self.sleep(due - self.clock())
+            due = log.earliest(due)  # unchanged unless a best-effort call took a slot meanwhile
+        return due
 
     def try_acquire_overall(self) -> bool:
         """Take an overall slot only if one is free right now (for best-effort calls like "typing")."""

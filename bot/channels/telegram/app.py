@@ -29,6 +29,7 @@ from telegram import BotCommand, CallbackQuery, Message, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot import language
 from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
 from bot.channels.telegram.sender import TelegramSender
@@ -246,15 +247,19 @@ class TelegramChannel:
                                 reply_to=message.message_id if incoming.is_group else None)
 
     async def _on_button(self, query: CallbackQuery, update_id: int) -> None:
-        await self.sender.answer_button(query.id)
         message = query.message if isinstance(query.message, Message) else None
         data = query.data or ""
         if message is not None:
             first = await asyncio.to_thread(self.store.first_time, f"k:{message.chat.id}:{message.message_id}")
             if not first:
                 log.info("keyboard of message %s pressed again; ignored", message.message_id)
+                en = language.from_platform(query.from_user.language_code) == "en"
+                await self.sender.answer_button(query.id, "Already chosen." if en else "已经选过了。")
                 return
+            await self.sender.answer_button(query.id)
             await self.sender.mark_choice(message, translate.pressed_label(message, data))
+        else:
+            await self.sender.answer_button(query.id)
         payload = await asyncio.to_thread(self.store.load_payload, data) if data else None
         await self._respond(translate.callback_to_incoming(query, payload or ""), f"u{update_id}")
 

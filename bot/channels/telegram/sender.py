@@ -177,9 +177,9 @@ class TelegramSender:
         except (TelegramError, ValueError) as exc:
             log.debug("typing indicator failed for %s: %s", chat_id, exc)
 
-    async def answer_button(self, query_id: str) -> None:
-        """Stop the spinner on a pressed button; a late or repeated answer is harmless."""
+    async def answer_button(self, query_id: str, text: str | None = None) -> None:
+        """Stop the spinner on a pressed button (with a short notice); a late answer is harmless."""
         try:
-            await self.bot.answer_callback_query(query_id)
+            await self.bot.answer_callback_query(query_id, text=text)
         except TelegramError as exc:
             log.debug("answerCallbackQuery failed: %s", exc)
