@@ -114,6 +114,16 @@ class FakeTelegram:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def reset(self) -> None:
+        """Forget calls, messages, queued updates and failures (ids keep counting up, so a stale
+        long poll from an earlier test can never swallow a new update)."""
+        with self._lock:
+            self.calls.clear()
+            self.messages.clear()
+            self._updates.clear()
+            self._failures.clear()
+            self._confirmed = 0
+
     # ── what tests do ──────────────────────────────────────────────────────────────────────────
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:

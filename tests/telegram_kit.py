@@ -7,6 +7,7 @@ ASGI lifespan), in-process, with the fake server as TELEGRAM_BASE_URL.
 from __future__ import annotations
 
 import asyncio
+import atexit
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,12 +31,17 @@ USER = 42  # a private chat (Telegram: chat id == user id)
 GROUP = -1001234  # a supergroup
 
 
+_server: list[FakeTelegram] = []  # one server for the session; tests get it reset
+
+
 @pytest.fixture(name="fake")
 def fake_fixture() -> Iterator[FakeTelegram]:
-    """The fake Bot API server (import `fake_fixture` into a test module to use `fake`)."""
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
+    """The fake Bot API server, reset (import `fake_fixture` into a test module to use `fake`)."""
+    if not _server:
+        _server.append(FakeTelegram().start())
+        atexit.register(_server[0].stop)
+    _server[0].reset()
+    yield _server[0]
 
 
 def telegram_settings(db_url: str, fake: FakeTelegram, **overrides: Any) -> Settings:
