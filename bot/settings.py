@@ -37,7 +37,11 @@ class Settings:
     telegram_bot_token: str = setting("", "Telegram bot token; empty = Telegram channel off")
     telegram_base_url: str = setting("", "Bot API base URL for a self-hosted server; empty = Telegram's")
     telegram_webhook_url: str = setting("", "Public HTTPS URL for webhook mode; empty = long polling")
-    telegram_webhook_secret: str = setting("", "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token")
+    telegram_webhook_secret: str = setting(
+        "", "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token; empty = derived from the token")
+    telegram_rate_per_second: int = setting(25, "Messages a second the bot sends to Telegram in all")
+    telegram_private_per_second: int = setting(1, "Messages a second to one private chat")
+    telegram_group_per_minute: int = setting(20, "Messages a minute to one group")
     consultants: str = setting("", "Consultants per channel as channel:user_id, comma-separated (e.g. telegram:123,wecom:zhangsan,console:alice)")
     consultant_group: str = setting("", "Consultants' group chat as channel:chat_id (e.g. telegram:-100123, console:consultants); empty = each consultant privately")
     handoff_reannounce_minutes: int = setting(30, "A ticket nobody claims for this many business-hours minutes is announced again; 0 = never")
@@ -112,3 +116,20 @@ def read_env_file(path: Path) -> dict[str, str]:
             value = value[1:-1]
         out[key.strip()] = value
     return out
+
+
+def env_example() -> str:
+    """The text of `.env.example`: every setting in order, with its help and default."""
+    lines = ["# licensebot settings. Copy to .env and fill in; the process environment wins over .env.",
+             "# Every setting of bot/settings.py is listed here, in the same order, with its default.",
+             "# Regenerate with: python -m bot.settings > .env.example", ""]
+    for f in fields(Settings):
+        default = f.default
+        if isinstance(default, bool):
+            default = "true" if default else "false"
+        lines += [f"# {f.metadata['help']}", f"{f.name.upper()}={default}", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(env_example(), end="")

@@ -48,7 +48,15 @@ NEVER_QUIET = QuietHours(time(0), time(0), ZoneInfo("UTC"))
 PermanentFailureHook = Callable[[Session, str, str, str, datetime], None]
 
 
+# (session, outbox_id, platform_id): e.g. remember which platform message a relay became; same transaction.
+SentHook = Callable[[Session, int, str], None]
+
+
 def ignore_failure(_s: Session, _channel: str, _chat_id: str, _error: str, _now: datetime) -> None:
+    return None
+
+
+def ignore_sent(_s: Session, _outbox_id: int, _platform_id: str) -> None:
     return None
 
 
@@ -92,6 +100,7 @@ class Dispatcher:
     def __init__(self, db: Database, senders: Mapping[str, Sender], clock: Clock, *,
                  policy: DispatchPolicy = DispatchPolicy(), limiter: RateLimiter | None = None,
                  quiet: QuietHours = NEVER_QUIET, on_permanent_failure: PermanentFailureHook = ignore_failure,
+                 on_sent: SentHook = ignore_sent,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.db = db
         self.senders = dict(senders)
@@ -101,6 +110,7 @@ class Dispatcher:
         self.limiter = limiter or RateLimiter.unlimited()
         self.quiet = quiet
         self.on_permanent_failure = on_permanent_failure
+        self.on_sent = on_sent
         self.sleep = sleep
         self._claim_any, self._claim_quiet = self._claim_query(False), self._claim_query(True)
 
@@ -202,6 +212,8 @@ class Dispatcher:
                 return "lost_lease"
             if result.permanent:
                 self.on_permanent_failure(s, row.channel, row.chat_id, result.error, now)
+            elif result.ok and result.platform_id:
+                self.on_sent(s, row.id, result.platform_id)
         return outcome
 
     def release(self, rows: list[Claimed], not_before: datetime) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.context import Services
 from bot.outbox import Sender
 from bot.settings import Settings
+from intents.handoff_models import note_platform_id
 from scheduler.digest import post_digest
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.ratelimit import Rate, RateLimiter
@@ -52,7 +53,11 @@ def configured_senders(settings: Settings, services: Services | None = None) -> 
     console delivers its own rows. A channel without a sender keeps its messages pending.
     WeCom's senders keep state in the database (reply windows, button keys), so they need `services`.
     """
+    from bot.channels import telegram
+
     senders: dict[str, Sender] = {}
+    if telegram.is_configured(settings):
+        senders["telegram"] = telegram.build_sender(settings)
     if services is not None:
         from bot.channels.wecom.factory import build_senders
 
@@ -74,7 +79,7 @@ def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Ru
                             max_attempts=max(s.dispatch_max_attempts, 1))
     return Dispatcher(services.db, senders, services.clock, policy=policy,
                       limiter=RateLimiter(overall, per_chat, time.monotonic), quiet=rules.quiet,
-                      on_permanent_failure=pause_chat)
+                      on_permanent_failure=pause_chat, on_sent=note_platform_id)
 
 
 async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sender]) -> RunOnceReport:

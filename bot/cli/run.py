@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.app import build_engine, build_services
+from bot.channels import telegram
 from bot.channels.base import Channel
 from bot.channels.wecom import factory as wecom
 from bot.cli import chat
@@ -23,8 +24,12 @@ from scheduler.runner import configured_senders, start_in_thread
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
 # One line per channel: (name, is it configured?, factory). Channels add themselves here.
 CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = (
+    ("telegram", telegram.is_configured, telegram.build_channel),
     ("wecom", wecom.members_configured, wecom.build_members),
     ("wecom_kf", wecom.kf_configured, wecom.build_kf),
     ("wecom_robot", wecom.robot_configured, wecom.build_robot),

@@ -1,0 +1,311 @@
+"""The Telegram channel: python-telegram-bot as transport only, polling or webhook, state in the core.
+
+    getUpdates (polling) ─┐
+                          ├─▶ PTB update_queue ─▶ TypeHandler(Update, handle_update)
+    POST /telegram/webhook┘     (secret checked,      │ per-chat order, update_id seen once (DB)
+                                 acknowledged at once)├─ message  ─▶ Incoming ─▶ Engine.handle (thread)
+                                                      └─ button   ─▶ answer, spend keyboard, Incoming
+                                                                      ─▶ replies ─▶ TelegramSender
+PTB's ConversationHandler and JobQueue are not used: every bit of dialogue state is in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from telegram import BotCommand, CallbackQuery, Message, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot import language
+from bot.channels.telegram import translate
+from bot.channels.telegram.models import TelegramStore
+from bot.channels.telegram.sender import TelegramSender
+from bot.engine import Engine
+from bot.messages import Incoming, Reply
+from bot.outbox import enqueue
+from bot.ratelimit import RateLimiter, Window
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open
+TYPING_EVERY = 4.5  # Telegram shows "typing…" for about 5 seconds
+MAX_WEBHOOK_BODY = 1_000_000
+BOOT_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret, or one derived from the token (stable across workers, A-Z a-z 0-9 only)."""
+    if settings.telegram_webhook_secret:
+        return settings.telegram_webhook_secret
+    return hashlib.sha256(f"licensebot-webhook:{settings.telegram_bot_token}".encode()).hexdigest()
+
+
+def webhook_path(settings: Settings) -> str:
+    return urlsplit(settings.telegram_webhook_url).path.rstrip("/") or DEFAULT_WEBHOOK_PATH
+
+
+def bot_id_of(token: str) -> int:
+    head = token.partition(":")[0]
+    return int(head) if head.isdigit() else 0
+
+
+def build_application(settings: Settings, polling: bool) -> Application:
+    builder = (Application.builder().token(settings.telegram_bot_token).concurrent_updates(64)
+               .connect_timeout(5).read_timeout(15).write_timeout(15).pool_timeout(5)
+               .connection_pool_size(64).get_updates_read_timeout(POLL_TIMEOUT + 10)
+               .get_updates_connection_pool_size(2).job_queue(None))
+    base = settings.telegram_base_url.rstrip("/").removesuffix("/bot")
+    if base:
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def make_limiter(settings: Settings, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> RateLimiter:
+    """Telegram's limits: overall (spaced evenly), per private chat, per group."""
+    return RateLimiter(Window(settings.telegram_rate_per_second, 1.0, even=True),
+                       Window(settings.telegram_private_per_second, 1.0),
+                       Window(settings.telegram_group_per_minute, 60.0), clock=clock, sleep=sleep)
+
+
+def standalone_sender(settings: Settings) -> TelegramSender:
+    """A sender with its own Bot, limiter and database handle (no update handling)."""
+    from bot.clock import SystemClock
+    from bot.storage.db import Database
+
+    bot = build_application(settings, polling=False).bot
+    store = TelegramStore(Database(settings.database_url), SystemClock(), bot_id_of(settings.telegram_bot_token))
+    return TelegramSender(bot, make_limiter(settings), store)
+
+
+def menu_commands(lang: str) -> list[BotCommand]:
+    """The public commands of bot/routes.py COMMANDS, as Telegram's command menu in one language."""
+    import re
+
+    from bot.routes import COMMANDS
+
+    out = []
+    for name, command in COMMANDS.items():
+        text = command.menu_zh if lang == "zh" else command.menu_en
+        bare = name.lstrip("/")
+        if text and not command.consultant_only and re.fullmatch(r"[a-z0-9_]{1,32}", bare):
+            out.append(BotCommand(bare, text[:256]))
+    return out
+
+
+class TelegramChannel:
+    """One bot token inside `licensebot run`: receives updates, hands them to the engine, replies."""
+
+    name = translate.CHANNEL
+
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        s = engine.services.settings
+        self.engine, self.settings = engine, s
+        self.polling = not s.telegram_webhook_url
+        self.application = build_application(s, self.polling)
+        self.limiter = make_limiter(s, clock, sleep)
+        self.store = TelegramStore(engine.services.db, engine.services.clock, bot_id_of(s.telegram_bot_token))
+        self.sender = TelegramSender(self.application.bot, self.limiter, self.store, sleep)
+        self.secret = webhook_secret(s)
+        self.me = translate.BotIdentity(0, "")
+        self.ready = asyncio.Event()
+        self._boot_task: asyncio.Task[None] | None = None
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._chat_users: dict[str, int] = {}
+        self.application.add_handler(TypeHandler(Update, self.handle_update))
+        self.application.add_error_handler(self.on_error)
+
+    # ── lifecycle ──────────────────────────────────────────────────────────────────────────────
+
+    def routes(self) -> list[BaseRoute]:
+        return [] if self.polling else [Route(webhook_path(self.settings), self.receive_webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Connect in the background (retrying while Telegram is unreachable) and return at once."""
+        self.ready = asyncio.Event()
+        self._boot_task = asyncio.create_task(self._boot(), name="telegram-boot")
+
+    async def _boot(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._connect()
+                self.ready.set()
+                log.info("Telegram channel up as @%s (%s)", self.me.username, "polling" if self.polling else "webhook")
+                return
+            except InvalidToken:
+                log.error("Telegram refused TELEGRAM_BOT_TOKEN; the Telegram channel stays off")
+                return
+            except (TelegramError, OSError) as exc:
+                wait = BOOT_BACKOFF[min(attempt, len(BOOT_BACKOFF) - 1)]
+                log.warning("cannot reach Telegram (%s); retrying in %.0f s", exc, wait)
+                attempt += 1
+                await asyncio.sleep(wait)
+
+    async def _connect(self) -> None:
+        app = self.application
+        await app.initialize()  # returns at once if already done; safe to repeat after a failure
+        me = app.bot.bot
+        self.me = translate.BotIdentity(me.id, me.username or "")
+        self.store.bot_id = me.id
+        await asyncio.to_thread(self.store.prune)
+        await app.bot.set_my_commands(menu_commands("en"))
+        await app.bot.set_my_commands(menu_commands("zh"), language_code="zh")
+        if self.polling:
+            assert app.updater is not None
+            await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
+                                            poll_interval=0.0, error_callback=self._on_poll_error)
+        else:
+            await app.bot.set_webhook(self.settings.telegram_webhook_url, secret_token=self.secret,
+                                      allowed_updates=ALLOWED_UPDATES, max_connections=40)
+        await app.start()
+
+    async def stop(self) -> None:
+        if self._boot_task is not None and not self._boot_task.done():
+            self._boot_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._boot_task
+        app = self.application
+        with contextlib.suppress(Exception):
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+        with contextlib.suppress(Exception):
+            if app.running:
+                await app.stop()
+        with contextlib.suppress(Exception):
+            await app.shutdown()
+
+    def _on_poll_error(self, exc: TelegramError) -> None:
+        log.warning("polling Telegram failed: %s", exc)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB's error handler: log, never re-raise (the update loop keeps going)."""
+        log.error("error while handling a Telegram update", exc_info=context.error)
+
+    # ── webhook ────────────────────────────────────────────────────────────────────────────────
+
+    async def receive_webhook(self, request: Request) -> Response:
+        """Check the secret, queue the update and acknowledge at once; processing happens after."""
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return Response("forbidden", status_code=403)
+        body = await request.body()
+        if len(body) > MAX_WEBHOOK_BODY:
+            return Response("too large", status_code=413)
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("no update_id")
+            update = Update.de_json(data, self.application.bot)
+        except Exception:  # whatever PTB makes of a malformed body, it is the sender's problem
+            log.warning("ignoring a webhook body that is not a Telegram update")
+            return Response("bad update", status_code=400)
+        await self.application.update_queue.put(update)
+        return Response(status_code=200)
+
+    # ── updates ────────────────────────────────────────────────────────────────────────────────
+
+    async def handle_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update comes here; nothing raised in here reaches PTB's loop."""
+        chat = update.effective_chat
+        key = str(chat.id) if chat is not None else ""
+        try:
+            async with self._chat_lock(key):
+                if not await asyncio.to_thread(self.store.first_time, f"u:{update.update_id}"):
+                    log.info("Telegram update %s seen before; ignored", update.update_id)
+                    return
+                if update.callback_query is not None:
+                    await self._on_button(update.callback_query, update.update_id)
+                elif update.message is not None:
+                    await self._on_message(update.message, update.update_id)
+        except Exception:
+            log.exception("failed to handle Telegram update %s", update.update_id)
+
+    async def _on_message(self, message: Message, update_id: int) -> None:
+        incoming = translate.message_to_incoming(message, self.me)
+        if incoming is not None:
+            await self._respond(incoming, f"u{update_id}",
+                                reply_to=message.message_id if incoming.is_group else None)
+
+    async def _on_button(self, query: CallbackQuery, update_id: int) -> None:
+        message = query.message if isinstance(query.message, Message) else None
+        data = query.data or ""
+        if message is not None:
+            first = await asyncio.to_thread(self.store.first_time, f"k:{message.chat.id}:{message.message_id}")
+            if not first:
+                log.info("keyboard of message %s pressed again; ignored", message.message_id)
+                en = language.from_platform(query.from_user.language_code) == "en"
+                await self.sender.answer_button(query.id, "Already chosen." if en else "已经选过了。")
+                return
+            await self.sender.answer_button(query.id)
+            await self.sender.mark_choice(message, translate.pressed_label(message, data))
+        else:
+            await self.sender.answer_button(query.id)
+        payload = await asyncio.to_thread(self.store.load_payload, data) if data else None
+        await self._respond(translate.callback_to_incoming(query, payload or ""), f"u{update_id}")
+
+    async def _respond(self, incoming: Incoming, key: str, reply_to: int | None = None) -> None:
+        """Let the engine answer (showing "typing…"), then send its replies in order."""
+        typing = asyncio.create_task(self._keep_typing(incoming.chat_id))
+        try:
+            replies = await asyncio.to_thread(self.engine.handle, incoming)
+        finally:
+            typing.cancel()
+        for i, reply in enumerate(replies):
+            result = await self.sender.send(incoming.chat_id, reply, reply_to=reply_to)
+            if result.ok:
+                continue
+            log.warning("reply to Telegram chat %s not delivered: %s", incoming.chat_id, result.error)
+            if not result.permanent:  # Telegram is slow or away: the dispatcher delivers the rest later
+                await asyncio.to_thread(self._defer, incoming, replies[i:], key, result.retry_after or 0.0)
+            return
+
+    def _defer(self, incoming: Incoming, replies: list[Reply], key: str, wait: float) -> None:
+        now = self.engine.services.clock.now()
+        with self.engine.services.db.session() as session:
+            for i, reply in enumerate(replies):
+                enqueue(session, incoming.chat, reply, "reply", f"telegram:{self.store.bot_id}:{key}:{i}", now,
+                        not_before=now + timedelta(seconds=wait))
+
+    async def _keep_typing(self, chat_id: str) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await self.sender.typing(chat_id)
+                await asyncio.sleep(TYPING_EVERY)
+
+    @contextlib.asynccontextmanager
+    async def _chat_lock(self, key: str) -> AsyncIterator[None]:
+        """Handle one chat's updates in arrival order within this process (different chats run in parallel)."""
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        self._chat_users[key] = self._chat_users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._chat_users[key] -= 1
+            if not self._chat_users[key]:
+                del self._chat_users[key], self._chat_locks[key]
+
+
+def build_channel(engine: Engine) -> TelegramChannel:
+    """The factory `licensebot run` calls when TELEGRAM_BOT_TOKEN is set."""
+    return TelegramChannel(engine)

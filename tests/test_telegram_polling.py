@@ -1,0 +1,37 @@
+"""`licensebot run` with TELEGRAM_BOT_TOKEN set, long polling the fake Bot API server, end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram
+from tests.telegram_kit import GROUP, USER, fake_fixture, start_runtime, telegram_settings  # noqa: F401
+
+
+@pytest.fixture
+async def bot(fake, sqlite_url, clock):
+    async with start_runtime(telegram_settings(sqlite_url, fake), clock, fake) as runtime:
+        yield runtime
+
+
+async def test_start_registers_the_menu_in_chinese_and_english_and_polls(bot):
+    fake: FakeTelegram = bot.fake
+    menus = {c.params.get("language_code", ""): [x["command"] for x in c.params["commands"]]
+             for c in fake.sent(method="setMyCommands")}
+    assert menus[""] == menus["zh"]
+    assert {"start", "help", "lang", "forget"} <= set(menus["zh"])
+    assert "faq" not in menus["zh"]  # no menu text: not in the menu
+    assert fake.count("deleteWebhook") == 1
+    await fake.wait_for(lambda: fake.count("getUpdates") >= 1)
+
+
+async def test_a_question_gets_the_answer_with_follow_up_buttons(bot):
+    bot.fake.push_text(USER, "ICP证续期要准备哪些材料？", language_code="zh-hans")
+    await bot.said(USER, "测试答案：ICP续期材料")
+    assert bot.fake.keyboards(USER) == [["增值电信许可证年报什么时候报？", "开始续期清单"]]
+    assert bot.fake.count("sendChatAction") >= 1
+    bot.fake.press(USER, "增值电信许可证年报什么时候报？")
+    await bot.said(USER, "每年第一季度")
+    await bot.fake.wait_for(lambda: bot.fake.count("answerCallbackQuery") == 1)
+    edit = bot.fake.sent(USER, "editMessageText")[0]
+    assert edit.text.endswith("✓ 增值电信许可证年报什么时候报？") and "reply_markup" not in edit.params
