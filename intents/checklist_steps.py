@@ -103,7 +103,7 @@ RENEWAL_STEPS: tuple[Step, ...] = (
          example=("例如：北京、广东、浙江，或简称 京、粤、浙", "e.g. Beijing, Guangdong, or 京, 粤"),
          options=_province_suggestions, parse=parse_province, applies=_provincial),
     Step("number", TEXT, ("许可证编号是多少？（可跳过）", "What is the licence number? (optional)"),
-         example=(f"例如：{EXAMPLES}", f"e.g. {EXAMPLES}"), parse=parse_number, optional=True),
+         example=(f"例如：{EXAMPLES}", f"e.g. {EXAMPLES.replace('、', ', ')}"), parse=parse_number, optional=True),
     Step("expires", TEXT, ("许可证哪天到期？", "When does the licence expire?"),
          example=("例如：2027-03-15、2027年3月15日 或 明年3月15日", "e.g. 2027-03-15, 15 March 2027"),
          parse=parse_expiry),

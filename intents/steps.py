@@ -79,7 +79,7 @@ class Step:
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lower().replace(" ", "")
+    return unicodedata.normalize("NFKC", text).replace("✓", "").strip().lower().replace(" ", "")
 
 
 def match_option(options: tuple[Option, ...], text: str) -> Option | None:
