@@ -62,3 +62,13 @@ def test_run_once_cli_reports_deferred_reminders_at_night(tmp_path, monkeypatch,
     with pytest.raises(SystemExit):  # argparse: exit 2 with the reason
         cli(monkeypatch, capsys, db_file, "reminders", "run-once", "--now", "yesterday")
     assert "not an ISO date" in capsys.readouterr().err
+
+
+def test_run_starts_the_scheduler_in_process_and_stops_it(settings):
+    from bot.cli.run import start_scheduler
+
+    stop = start_scheduler(settings)
+    stop()  # returns once the thread has ended
+    import threading
+
+    assert "reminder-scheduler" not in {t.name for t in threading.enumerate()}
