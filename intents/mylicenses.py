@@ -88,6 +88,7 @@ def show_my_licenses(ctx: Context) -> list[Reply]:
 
 
 def not_found(ctx: Context) -> list[Reply]:
+    """Tells the user there is no such licence among theirs (the same answer for someone else's)."""
     return [Reply(ctx.say("没有找到这张许可证，或者它不在您的名下。发送 /mylicenses 查看您登记的许可证。",
                           "No such licence among yours. Send /mylicenses to see the licences you registered."),
                   buttons=(Button(ctx.say("我的许可证", "My licences"), "/mylicenses"),), tags=("license-not-found",))]
@@ -110,10 +111,12 @@ def manage_license(ctx: Context) -> list[Reply]:
 
 
 def show_one(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Shows one licence with its buttons."""
     return [license_card(ctx, lic, subs)]
 
 
 def ask_what_to_edit(ctx: Context, lic: License, subs: list[Subscription], args: list[str]) -> list[Reply]:
+    """Asks which field to change, or starts asking the new value of the field named."""
     if args and args[0] in EDIT_FIELDS:
         preset: dict[str, Any] = {"license_id": lic.id, "field": args[0], "license": lic.license_type}
         return EDIT.start(ctx, preset)
@@ -129,10 +132,12 @@ def ask_what_to_edit(ctx: Context, lic: License, subs: list[Subscription], args:
 
 
 def ask_new_expiry(ctx: Context, lic: License, _subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Asks for the expiry date on the renewed licence."""
     return RENEWED.start(ctx, {"license_id": lic.id, "old_expires": lic.expires_on.isoformat()})
 
 
 def mark_annual(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Records this year's annual report as filed: no more annual reminders this year."""
     year = _today(ctx).year
     if (lic.annual_done_year or 0) >= year:
         text = ctx.say(f"{year}年的年报已经标记为完成了。", f"The {year} annual report is already marked done.")
@@ -145,16 +150,19 @@ def mark_annual(ctx: Context, lic: License, subs: list[Subscription], _args: lis
 
 
 def pause(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Stops this licence's reminders for the user until they resume them."""
     registry.set_paused(ctx.session, subs, True, ctx.say(f"{_today(ctx)} 手动暂停", f"paused on {_today(ctx)}"))
     return [license_card(ctx, lic, subs, title=ctx.say("已暂停这张许可证的提醒。", "Reminders for this licence are paused."))]
 
 
 def resume(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Turns this licence's reminders back on for the user."""
     registry.set_paused(ctx.session, subs, False)
     return [license_card(ctx, lic, subs, title=ctx.say("已恢复提醒。", "Reminders are back on."))]
 
 
 def delete(ctx: Context, lic: License, subs: list[Subscription], args: list[str]) -> list[Reply]:
+    """Asks for confirmation, then removes the user's registration (the licence too if nobody is left)."""
     if not args or args[0] != "confirm":
         return [Reply(ctx.say(f"确定删除 {lic.number} 吗？删除后不再提醒您。", f"Delete {lic.number}? You will get no more reminders."),
                       buttons=(Button(ctx.say("确认删除", "Delete"), f"/license {lic.id} delete confirm"),

@@ -146,7 +146,14 @@ def start_in_thread(services: Services, senders: Mapping[str, Sender]) -> Callab
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(run_forever(services, senders, rules, stop))
+        try:
+            loop.run_until_complete(run_forever(services, senders, rules, stop))
+        finally:  # let jobs still running see their cancellation, then close the loop
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
 
     thread = threading.Thread(target=serve, name="reminder-scheduler", daemon=True)
     thread.start()

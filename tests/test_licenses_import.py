@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
+from bot.cli.main import main
 from bot.clock import SystemClock, business_today
 from bot.storage.db import Database
 from scheduler.importer import export_file, import_file
@@ -146,26 +147,41 @@ def test_a_file_that_cannot_be_read_imports_nothing(db, tmp_path, content, messa
         import_file(db, broken, TODAY, NOW)
 
 
-def test_the_cli_shows_progress_on_stderr_and_reports_bad_rows(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    path = write_csv(tmp_path / "list.csv")
-    done = licensebot("licenses", "import", str(path), env=env)
-    assert done.returncode == 1, done.stderr
-    assert "10/10 rows" in done.stderr and "新增3" in done.stdout and "第6行：到期日期有误" in done.stdout
-    again = licensebot("licenses", "import", str(path), "--lang", "en", env=env)
-    assert "0 added, 0 updated, 3 unchanged" in again.stdout
-    out = licensebot("licenses", "export", str(tmp_path / "out.csv"), env=env)
-    assert out.returncode == 0 and "wrote 4 rows" in out.stdout
-    missing = licensebot("licenses", "import", str(tmp_path / "nope.csv"), env=env)
-    assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_file: Path,
+        *args: str) -> tuple[int, str, str]:
+    """The command in this process (a real process costs seconds of start-up; one test below uses one)."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_file}")
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_cli_shows_progress_on_stderr_and_reports_bad_rows(tmp_path, monkeypatch, capsys):
+    db_file, path = tmp_path / "cli.db", write_csv(tmp_path / "list.csv")
+    code, out, err = cli(monkeypatch, capsys, db_file, "licenses", "import", str(path))
+    assert code == 1
+    assert "10/10 rows" in err and "新增3" in out and "第6行：到期日期有误" in out
+    code, out, _ = cli(monkeypatch, capsys, db_file, "licenses", "import", str(path), "--lang", "en")
+    assert "0 added, 0 updated, 3 unchanged" in out
+    code, out, _ = cli(monkeypatch, capsys, db_file, "licenses", "export", str(tmp_path / "out.csv"))
+    assert code == 0 and "wrote 4 rows" in out
+    code, _, err = cli(monkeypatch, capsys, db_file, "licenses", "import", str(tmp_path / "nope.csv"))
+    assert code == 2 and "no such file" in err
     real_today = business_today(SystemClock())  # the CLI registers imported licences as of today
     soon = f"示例公司,cdn,B1-20200011,全网,,,{real_today + timedelta(days=100)},telegram,2001"
-    licensebot("licenses", "import", str(write_csv(tmp_path / "soon.csv", [soon])), env=env)
-    preview = licensebot("reminders", "preview", "--days", "60", "--json", env=env)
-    lines = [json.loads(line) for line in preview.stdout.splitlines()]
+    cli(monkeypatch, capsys, db_file, "licenses", "import", str(write_csv(tmp_path / "soon.csv", [soon])))
+    _, out, _ = cli(monkeypatch, capsys, db_file, "reminders", "preview", "--days", "60", "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
     assert lines and {"license_number", "kind", "milestone", "due_on"} <= set(lines[0])
     end = (real_today + timedelta(days=60)).isoformat()
     assert all(real_today.isoformat() <= item["due_on"] <= end for item in lines)
     mine = [(i["milestone"], i["due_on"]) for i in lines if i["license_number"] == "B1-20200011" and i["kind"] == "renewal"]
     assert mine == [("d90", (real_today + timedelta(days=10)).isoformat()),
                     ("d60", (real_today + timedelta(days=40)).isoformat())]
+
+
+def test_import_as_a_real_process_shows_no_traceback(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    done = licensebot("licenses", "import", str(write_csv(tmp_path / "list.csv")), env=env)
+    assert done.returncode == 1 and "10/10 rows" in done.stderr and "第6行" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -173,6 +173,9 @@ def test_edits_are_checked_against_the_rest_of_the_licence(engine, chat):
     chat.press("地网/全网与省份")
     chat.press("全网（跨地区）")
     assert "license-edit-refused" in chat.tags and "没有保存" in chat.text
+    chat.send(f"/license {lid} edit license")
+    chat.press("IDC证（互联网数据中心）")  # IDC numbers carry B1, this one B2
+    assert "license-edit-refused" in chat.tags and "problem:category_mismatch" in chat.tags
     chat.send(f"/license {lid} edit number")
     chat.send("B2-20190001")
     assert "已保存修改" in chat.text and "全网" in chat.text

@@ -7,14 +7,15 @@ import json
 from collections import deque
 from datetime import timedelta
 
+import pytest
+
 from bot.clock import SystemClock, business_today
 from bot.messages import Reply
 from bot.outbox import SendResult
 from scheduler.rules import load_rules
 from scheduler.runner import run_forever, run_once
 from tests.reminders_support import FakeSender, add_license
-from tests.test_cli import licensebot
-from tests.test_licenses_import import write_csv
+from tests.test_licenses_import import cli, write_csv
 
 RULES = load_rules()
 
@@ -48,15 +49,26 @@ async def test_run_once_counts_created_sent_and_failed(services, clock):
     assert (again.created, again.sent) == (0, 0)
 
 
-def test_run_once_cli_reports_deferred_reminders_at_night(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+def test_run_once_cli_reports_deferred_reminders_at_night(tmp_path, monkeypatch, capsys):
+    db_file = tmp_path / "cli.db"
     today = business_today(SystemClock())  # the CLI registers imported licences as of today
     row = f"示例公司,icp,京B2-20200001,地网,北京,,{today + timedelta(days=120)},telegram,1001"
-    licensebot("licenses", "import", str(write_csv(tmp_path / "list.csv", [row, row.replace("1001", "1002")])),
-               env=env)
+    cli(monkeypatch, capsys, db_file, "licenses", "import",
+        str(write_csv(tmp_path / "list.csv", [row, row.replace("1001", "1002")])))
     night = f"{today + timedelta(days=30)}T22:30"  # the day the 90-days-before milestone comes due
-    done = licensebot("reminders", "run-once", "--now", night, "--json", env=env)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"created": 2, "sent": 0, "deferred": 2, "failed": 0, "retrying": 0}
-    bad = licensebot("reminders", "run-once", "--now", "yesterday", env=env)
-    assert bad.returncode == 2 and "not an ISO date" in bad.stderr
+    code, out, err = cli(monkeypatch, capsys, db_file, "reminders", "run-once", "--now", night, "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"created": 2, "sent": 0, "deferred": 2, "failed": 0, "retrying": 0}
+    with pytest.raises(SystemExit):  # argparse: exit 2 with the reason
+        cli(monkeypatch, capsys, db_file, "reminders", "run-once", "--now", "yesterday")
+    assert "not an ISO date" in capsys.readouterr().err
+
+
+def test_run_starts_the_scheduler_in_process_and_stops_it(settings):
+    from bot.cli.run import start_scheduler
+
+    stop = start_scheduler(settings)
+    stop()  # returns once the thread has ended
+    import threading
+
+    assert "reminder-scheduler" not in {t.name for t in threading.enumerate()}

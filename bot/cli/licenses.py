@@ -32,8 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 class ProgressBar:
     """A one-line bar on stderr, redrawn at most ten times a second."""
 
-    def __init__(self, out: TextIO = sys.stderr, width: int = 30) -> None:
-        self.out, self.width, self.last = out, width, 0.0
+    def __init__(self, out: TextIO | None = None, width: int = 30) -> None:
+        self.out, self.width, self.last = out or sys.stderr, width, 0.0
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
