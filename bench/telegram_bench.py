@@ -30,6 +30,7 @@ from bot.clock import SystemClock
 from bot.engine import Engine
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import body_to_reply, enqueue
+from bot.ratelimit import Scope
 from bot.settings import Settings
 from bot.storage.models import Outbox
 from tests.fake_telegram import TOKEN, FakeTelegram
@@ -81,8 +82,8 @@ async def run(messages: int, chats: int, workers: int) -> None:
     slots: list[float] = []  # when the limiter let each send go, as the bot sees it
     acquire = channel.limiter.acquire
 
-    async def recording_acquire(chat_key: str, is_group: bool = False) -> float:
-        slot = await acquire(chat_key, is_group)
+    async def recording_acquire(*scopes: Scope) -> float:
+        slot = await acquire(*scopes)
         slots.append(slot)
         return slot
 

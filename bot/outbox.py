@@ -74,7 +74,11 @@ class SendResult:
 
 
 class Sender(Protocol):
-    """A channel's way to deliver a reply to a stored chat address."""
+    """A channel's way to deliver a reply to a stored chat address.
+
+    A sender that keeps its platform's rate limits itself also sets `self_limited = True`; the
+    dispatcher then does not pace it again (scheduler/dispatcher.py).
+    """
 
     channel: str
 

@@ -1,14 +1,25 @@
-"""Send-rate limits for a platform: overall, per private chat and per group, as sliding windows.
+"""Send-rate limits for every sender: sliding windows ("at most N sends in any W seconds") per scope.
 
-Each send asks `acquire(chat_key, is_group)` first and is let go at a moment when sending keeps
-every window within its limit ("at most N sends in any W seconds"). Senders to one chat queue on
-that chat's lock; all of them then pass one overall gate in turn, so waiting for one chat never
-holds up another, and concurrent senders never stampede.
+A scope is (window name, key): the name picks one of the Windows the limiter was built with (None =
+no limit, only "retry after" holds), the key tells chats or channels apart. One limiter, four ways in:
 
-    acquire ─▶ chat lock ─▶ wait for the chat window ─▶ overall gate ─▶ wait for the overall window ─▶ go
+    acquire(*scopes)      async: sleep (injected) until every scope allows a send, record it, go
+                          (Telegram sender: (private|group, chat) then (overall, ""))
+    book(*scopes)         take the first slot every scope allows, even a future one; seconds until it
+                          (outbox dispatcher: (chat, "telegram:42"), (channel, "telegram"))
+    reserve(*scopes, n)   n sends now if every scope allows them, else record nothing: the wait
+                          (WeCom: (member, userid), n = message parts; Telegram's "typing…")
+    hold(scope, seconds)  the platform said "retry after": nothing more to that scope until then
+    wait(*scopes), held(scope)   the same answers as questions only: nothing recorded
 
-The clock and the sleep are injected, so tests move time instead of waiting. The limits hold within
-one process; run one dispatcher per bot (see README) when several workers share a token.
+In `acquire`, scopes go from the narrowest to the widest. A sender queues on each scope's lock in
+turn and waits for the windows so far before it queues for the next, so waiting for one busy chat
+never holds up another and concurrent senders never stampede:
+
+    acquire ─▶ chat lock ─▶ wait for the chat window ─▶ overall lock ─▶ wait for both ─▶ record, go
+
+The clock and the sleep are injected, so tests move time instead of waiting. Limits hold within one
+process (run one dispatcher per bot; see README).
 """
 
 from __future__ import annotations
@@ -16,8 +27,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+
+Scope = tuple[str, str]  # (window name, key)
 
 
 @dataclass(frozen=True)
@@ -31,29 +45,31 @@ class Window:
 
 
 class SlidingLog:
-    """Reserved send times of one scope (oldest first); new slots are never earlier than old ones."""
+    """Recorded send times of one scope (oldest first); a new one is never earlier than the last."""
 
     def __init__(self, window: Window) -> None:
         self.window = window
         self.times: deque[float] = deque()
 
-    def earliest(self, now: float) -> float:
-        """The first moment at or after `now` (and after the last slot) that the window allows."""
+    def earliest(self, now: float, n: int = 1) -> float:
+        """The first moment at or after `now` (and the last send) when n more sends keep the window."""
         self._forget(now)
-        t = max(now, self.times[-1]) if self.times else now
-        if self.window.even and self.times:
-            t = max(t, self.times[-1] + self.window.seconds / self.window.limit)
-        if len(self.times) >= self.window.limit:
-            t = max(t, self.times[-self.window.limit] + self.window.seconds)
+        w, times = self.window, self.times
+        t = max(now, times[-1]) if times else now
+        if w.even and times:
+            t = max(t, times[-1] + w.seconds / w.limit)
+        k = w.limit - min(n, w.limit) + 1  # for n more to fit, the k-th latest send must have left
+        if len(times) >= k:
+            t = max(t, times[-k] + w.seconds)
         return t
 
     @property
     def slack(self) -> float:
-        """How late a send may be recorded as on time: half the even spacing."""
-        return self.window.seconds / self.window.limit / 2
+        """How late a send may be recorded as on time: half the even spacing (none without it)."""
+        return self.window.seconds / self.window.limit / 2 if self.window.even else 0.0
 
-    def reserve(self, t: float) -> None:
-        self.times.append(t)
+    def record(self, t: float, n: int = 1) -> None:
+        self.times.extend([t] * n)
 
     def idle(self, now: float) -> bool:
         return not self.times or self.times[-1] <= now - self.window.seconds
@@ -65,68 +81,130 @@ class SlidingLog:
 
 
 class RateLimiter:
-    """One per platform connection; every send to that platform goes through `acquire`."""
+    """Sliding-window limits over named scopes; one per platform connection (or per dispatcher)."""
 
-    def __init__(self, overall: Window, private: Window, group: Window,
+    PRUNE_AT = 10_000  # past this many scopes, forget those whose window has passed
+
+    def __init__(self, windows: Mapping[str, Window | None],
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        self.overall = SlidingLog(overall)
-        self.private, self.group = private, group
+        self.windows = dict(windows)
         self.clock, self.sleep = clock, sleep
-        self._chats: dict[str, SlidingLog] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: dict[str, int] = {}
-        self._overall_lock = asyncio.Lock()
+        self.prune_at = self.PRUNE_AT
+        self._kept = 0  # scopes still busy at the last pruning
+        self._logs: dict[Scope, SlidingLog] = {}
+        self._held: dict[Scope, float] = {}  # scope -> clock time it may send again
+        self._locks: dict[Scope, asyncio.Lock] = {}
+        self._queued: dict[Scope, int] = {}  # senders holding or waiting for the scope's lock
 
-    async def acquire(self, chat_key: str, is_group: bool = False) -> float:
-        """Wait until a message to this chat may be sent; returns the (clock) time it was let go."""
-        lock = self._locks.setdefault(chat_key, asyncio.Lock())
-        self._waiting[chat_key] = self._waiting.get(chat_key, 0) + 1
-        try:
-            async with lock:
-                chat = self._chats.get(chat_key) or SlidingLog(self.group if is_group else self.private)
-                self._chats[chat_key] = chat
-                await self._wait_for(chat)
-                async with self._overall_lock:
-                    due = await self._wait_for(self.overall)
-                    sent = self.clock()
-                    # Waking a little late (timer granularity) does not cost rate; a real stall does
-                    # not let a backlog out at once.
-                    self.overall.reserve(max(due, sent - self.overall.slack))
-                    chat.reserve(sent)
-        finally:
-            self._release(chat_key)
+    def wait(self, *scopes: Scope, n: int = 1) -> float:
+        """Seconds until n sends may go to every scope (0 = now); records nothing."""
+        now = self.clock()
+        return self._earliest(scopes, now, n) - now
+
+    def reserve(self, *scopes: Scope, n: int = 1) -> float:
+        """Record n sends now if every scope allows them and return 0; else record nothing and return
+        the seconds to wait. More than a window's limit at once waits for an empty window, then goes;
+        n > 1 is for windows without even spacing (the n are recorded at one moment)."""
+        now = self.clock()
+        wait = self._earliest(scopes, now, n) - now
+        if wait > 0:
+            return wait
+        self._record(scopes, [now] * len(scopes), n)
+        return 0.0
+
+    def book(self, *scopes: Scope) -> float:
+        """Take the first slot every scope allows (later callers queue behind it); seconds until it."""
+        now = self.clock()
+        slot = self._earliest(scopes, now)
+        self._record(scopes, [slot] * len(scopes))
+        return slot - now
+
+    async def acquire(self, *scopes: Scope) -> float:
+        """Wait until every scope (narrowest first) allows a send; returns the clock time it went."""
+        async with AsyncExitStack() as queues:
+            due = self.clock()
+            for i, scope in enumerate(scopes):
+                await queues.enter_async_context(self._queue(scope))
+                due = await self._wait_for(scopes[: i + 1])
+            sent = self.clock()
+            # Waking a little late (timer granularity) does not cost an even window its rate; a real
+            # stall does not let a backlog out at once, because sends are recorded as they go.
+            self._record(scopes, [max(due, sent - self._slack(s)) for s in scopes])
         return sent
 
-    async def _wait_for(self, log: SlidingLog) -> float:
-        """Sleep until the window allows a send; returns the moment it allowed it.
+    def hold(self, scope: Scope, seconds: float) -> None:
+        """The platform said "retry after": no send to this scope for `seconds`."""
+        until = self.clock() + seconds
+        self._held[scope] = max(self._held.get(scope, until), until)
+        self._prune_if_many()
 
-        Sends are recorded when they are let go, never booked ahead, so if the event loop stalls
-        the senders that were waiting do not all leave at once when it resumes.
-        """
-        due = log.earliest(self.clock())
+    def held(self, scope: Scope) -> float:
+        """Seconds left of a hold on this scope (0 = none)."""
+        return max(self._held.get(scope, 0.0) - self.clock(), 0.0)
+
+    def remembered(self) -> int:
+        """How many scopes the limiter keeps (send times and holds)."""
+        return len(self._logs) + len(self._held)
+
+    def _log(self, scope: Scope) -> SlidingLog | None:
+        window = self.windows[scope[0]]  # an unknown window name is a bug, not "no limit"
+        if window is None:
+            return None
+        log = self._logs.get(scope)
+        if log is None:
+            log = self._logs[scope] = SlidingLog(window)
+        return log
+
+    def _slack(self, scope: Scope) -> float:
+        log = self._log(scope)
+        return log.slack if log is not None else 0.0
+
+    def _earliest(self, scopes: Iterable[Scope], now: float, n: int = 1) -> float:
+        t = now
+        for scope in scopes:
+            t = max(t, self._held.get(scope, now))
+            log = self._log(scope)
+            if log is not None:
+                t = max(t, log.earliest(now, n))
+        return t
+
+    def _record(self, scopes: tuple[Scope, ...], at: list[float], n: int = 1) -> None:
+        for scope, t in zip(scopes, at, strict=True):
+            log = self._log(scope)
+            if log is not None:
+                log.record(t, n)
+        self._prune_if_many()
+
+    def _prune_if_many(self) -> None:
+        """Past `prune_at` scopes, forget those nobody is queued on whose window (and hold) has passed."""
+        if self.remembered() <= max(self.prune_at, 2 * self._kept):
+            return
+        now = self.clock()
+        self._logs = {s: log for s, log in self._logs.items() if s in self._queued or not log.idle(now)}
+        self._held = {s: until for s, until in self._held.items() if until > now}
+        self._kept = self.remembered()  # busy ones are not walked again on every send, only once doubled
+
+    async def _wait_for(self, scopes: tuple[Scope, ...]) -> float:
+        """Sleep until every scope allows a send; returns the moment they allowed it."""
+        due = self._earliest(scopes, self.clock())
         while due > self.clock():
             await self.sleep(due - self.clock())
-            due = log.earliest(due)  # unchanged unless a best-effort call took a slot meanwhile
+            due = self._earliest(scopes, due)  # unchanged unless a reserve/book/hold came meanwhile
         return due
 
-    def try_acquire_overall(self) -> bool:
-        """Take an overall slot only if one is free right now (for best-effort calls like "typing")."""
-        now = self.clock()
-        if self.overall.earliest(now) > now:
-            return False
-        self.overall.reserve(now)
-        return True
-
-    def _release(self, chat_key: str) -> None:
-        self._waiting[chat_key] -= 1
-        if self._waiting[chat_key] == 0:
-            del self._waiting[chat_key]
-            del self._locks[chat_key]
-            if len(self._chats) > 10_000:  # forget chats whose window has passed
-                now = self.clock()
-                for key in [k for k, log in self._chats.items() if log.idle(now) and k not in self._locks]:
-                    del self._chats[key]
+    @asynccontextmanager
+    async def _queue(self, scope: Scope) -> AsyncIterator[None]:
+        """Hold the scope's lock (senders to one scope go in turn); the lock goes when nobody waits."""
+        lock = self._locks.setdefault(scope, asyncio.Lock())
+        self._queued[scope] = self._queued.get(scope, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._queued[scope] -= 1
+            if not self._queued[scope]:
+                del self._queued[scope], self._locks[scope]
 
 
 class FakeTime:

@@ -11,6 +11,9 @@ database write lock on SQLite. A claim sets status 'sending' and `not_before` = 
 sending and recording repeats that one message after the lease expires; a message is never skipped.
 Rows of a channel with no Sender here stay pending; "console" rows belong to the console process.
 Reminders (kind "reminder") wait out quiet hours; consultant relays and other kinds do not.
+Pacing: a Sender with `self_limited = True` (Telegram, WeCom members and robot) keeps its platform's
+limits itself; the others get the dispatcher's windows per channel and per chat. A "retry after"
+holds that chat for every sender.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,9 +32,9 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.outbox import Sender, SendResult, body_to_reply
+from bot.ratelimit import RateLimiter, Scope, Window
 from bot.storage.db import Database
 from bot.storage.models import Outbox
-from scheduler.ratelimit import RateLimiter
 from scheduler.rules import QuietHours
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,16 @@ PermanentFailureHook = Callable[[Session, str, str, str, datetime], None]
 
 # (session, outbox_id, platform_id): e.g. remember which platform message a relay became; same transaction.
 SentHook = Callable[[Session, int, str], None]
+
+
+def outbox_limiter(per_channel: Window | None = None, per_chat: Window | None = None,
+                   clock: Callable[[], float] = monotonic) -> RateLimiter:
+    """The dispatcher's own windows (None = no limit), for senders that do not limit themselves."""
+    return RateLimiter({"channel": per_channel, "chat": per_chat}, clock=clock)
+
+
+def chat_scope(channel: str, chat_id: str) -> Scope:
+    return ("chat", f"{channel}:{chat_id}")
 
 
 def ignore_failure(_s: Session, _channel: str, _chat_id: str, _error: str, _now: datetime) -> None:
@@ -107,7 +121,8 @@ class Dispatcher:
         self.channels = sorted(c for c in self.senders if c not in NOT_HERE)
         self.clock = clock
         self.policy = policy
-        self.limiter = limiter or RateLimiter.unlimited()
+        self.limiter = limiter or outbox_limiter()
+        self.self_limited = frozenset(c for c, s in self.senders.items() if getattr(s, "self_limited", False))
         self.quiet = quiet
         self.on_permanent_failure = on_permanent_failure
         self.on_sent = on_sent
@@ -172,7 +187,7 @@ class Dispatcher:
         """Send one chat's rows in order, spaced by the rate limiter."""
         async with gate:
             for i, row in enumerate(lane):
-                wait = self.limiter.reserve(row.channel, row.chat_id)
+                wait = self._slot(row)
                 if wait > self.policy.max_wait_seconds:
                     later = self.clock.now() + timedelta(seconds=wait)
                     await asyncio.to_thread(self.release, lane[i:], later)
@@ -182,9 +197,17 @@ class Dispatcher:
                     await self.sleep(wait)
                 result = await self._send(row)
                 if result.retry_after:
-                    self.limiter.hold(row.channel, row.chat_id, result.retry_after)
+                    self.limiter.hold(chat_scope(row.channel, row.chat_id), result.retry_after)
                 outcome = await asyncio.to_thread(self.record, row, result, self.clock.now())
                 setattr(report, outcome, getattr(report, outcome) + 1)
+
+    def _slot(self, row: Claimed) -> float:
+        """Seconds until this row may go: a hold on its chat, and the dispatcher's windows (booked ahead)
+        unless its sender limits itself."""
+        chat = chat_scope(row.channel, row.chat_id)
+        if row.channel in self.self_limited:
+            return self.limiter.held(chat)
+        return self.limiter.book(chat, ("channel", row.channel))
 
     async def _send(self, row: Claimed) -> SendResult:
         try:

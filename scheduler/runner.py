@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -17,11 +16,11 @@ from pathlib import Path
 
 from bot.context import Services
 from bot.outbox import Sender
+from bot.ratelimit import Window
 from bot.settings import Settings
 from intents.handoff_models import note_platform_id
 from scheduler.digest import post_digest
-from scheduler.dispatcher import Dispatcher, DispatchPolicy
-from scheduler.ratelimit import Rate, RateLimiter
+from scheduler.dispatcher import Dispatcher, DispatchPolicy, outbox_limiter
 from scheduler.registry import pause_chat
 from scheduler.rules import Rules, load_rules
 from scheduler.sweep import sweep
@@ -73,12 +72,13 @@ def digest(services: Services) -> bool:
 
 def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules) -> Dispatcher:
     s = services.settings
-    overall = Rate(s.channel_rate_per_second, burst=s.channel_rate_per_second) if s.channel_rate_per_second > 0 else None
-    per_chat = Rate(s.chat_rate_per_minute / 60.0) if s.chat_rate_per_minute > 0 else None
+    # Only for senders that do not limit themselves (see scheduler/dispatcher.py); 0 = no limit.
+    per_channel = Window(s.channel_rate_per_second, 1.0) if s.channel_rate_per_second > 0 else None
+    per_chat = Window(s.chat_rate_per_minute, 60.0, even=True) if s.chat_rate_per_minute > 0 else None
     policy = DispatchPolicy(batch_size=max(s.dispatch_batch_size, 1), lease_seconds=max(s.dispatch_lease_seconds, 1),
                             max_attempts=max(s.dispatch_max_attempts, 1))
     return Dispatcher(services.db, senders, services.clock, policy=policy,
-                      limiter=RateLimiter(overall, per_chat, time.monotonic), quiet=rules.quiet,
+                      limiter=outbox_limiter(per_channel, per_chat), quiet=rules.quiet,
                       on_permanent_failure=pause_chat, on_sent=note_platform_id)
 
 

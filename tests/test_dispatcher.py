@@ -14,11 +14,11 @@ from sqlmodel import select
 from bot.clock import FrozenClock
 from bot.messages import ChatRef, Reply
 from bot.outbox import SendResult, enqueue
+from bot.ratelimit import Window
 from bot.storage.db import Database
 from bot.storage.models import Outbox
-from scheduler.dispatcher import Dispatcher, DispatchPolicy
+from scheduler.dispatcher import Dispatcher, DispatchPolicy, outbox_limiter
 from scheduler.models import Subscription
-from scheduler.ratelimit import Rate, RateLimiter
 from scheduler.registry import pause_chat
 from scheduler.rules import load_rules
 from scheduler.sweep import sweep
@@ -206,18 +206,59 @@ async def test_the_rate_limit_spaces_messages_to_one_chat(db, clock):
     put(db, "b0", chat="b")
     t = FakeTime()
     sender = FakeSender(clock)
-    limiter = RateLimiter(Rate(30.0), Rate(1.0), t.monotonic)
+    limiter = outbox_limiter(Window(30, 1.0, even=True), Window(1, 1.0), t.monotonic)
     dispatcher = Dispatcher(db, {"telegram": sender}, clock, limiter=limiter, sleep=t.sleep)
     assert (await dispatcher.drain()).sent == 4
     assert [s.reply.text for s in sender.sent if s.chat_id == "a"] == ["a0", "a1", "a2"]
     assert sum(t.slept) == pytest.approx(2.0, abs=0.1)  # a1 and a2 each waited about a second
 
 
+class SelfLimited(FakeSender):
+    """A sender that keeps its platform's limits itself (as Telegram's and WeCom's do)."""
+
+    self_limited = True
+
+
+async def test_a_sender_that_limits_itself_is_not_paced_again(db, clock):
+    for i in range(3):
+        put(db, f"a{i}", chat="a")
+    t = FakeTime()
+    sender = SelfLimited(clock)
+    limiter = outbox_limiter(Window(30, 1.0, even=True), Window(1, 1.0), t.monotonic)
+    dispatcher = Dispatcher(db, {"telegram": sender}, clock, limiter=limiter, sleep=t.sleep)
+    assert (await dispatcher.drain()).sent == 3
+    assert [s.reply.text for s in sender.sent] == ["a0", "a1", "a2"]
+    assert t.slept == []  # the plain sender above waited about two seconds for the same rows
+
+
+def test_the_telegram_and_wecom_senders_limit_themselves_and_customer_service_does_not():
+    from bot.channels.telegram.sender import TelegramSender
+    from bot.channels.wecom.robot import RobotSender
+    from bot.channels.wecom.sender import KfSender, MemberSender
+
+    assert TelegramSender.self_limited and MemberSender.self_limited and RobotSender.self_limited
+    assert not getattr(KfSender, "self_limited", False)  # a 5-message allowance, not a rate: paced here
+
+
+async def test_retry_after_from_a_sender_that_limits_itself_still_holds_its_chat(db, clock):
+    put(db, "a0", chat="a")
+    put(db, "a1", chat="a")
+    put(db, "b0", chat="b")
+    t = FakeTime()
+    sender = SelfLimited(clock, script={"a": deque([SendResult(ok=False, retry_after=5.0, error="429")])})
+    dispatcher = Dispatcher(db, {"telegram": sender}, clock, limiter=outbox_limiter(clock=t.monotonic),
+                            sleep=t.sleep)
+    report = await dispatcher.dispatch_once()
+    assert (report.sent, report.retrying) == (2, 1)
+    assert t.slept == [5.0]  # a1 waited out the hold; b0 did not wait
+    assert sorted(s.reply.text for s in sender.sent) == ["a1", "b0"]
+
+
 async def test_a_long_rate_limit_wait_puts_the_rows_back_unsent(db, clock):
     put(db, "a0", chat="a")
     put(db, "a1", chat="a")
     t = FakeTime()
-    limiter = RateLimiter(None, Rate(1 / 120), t.monotonic)  # one message per two minutes
+    limiter = outbox_limiter(None, Window(1, 120.0), t.monotonic)  # one message per two minutes
     sender = FakeSender(clock)
     dispatcher = Dispatcher(db, {"telegram": sender}, clock, limiter=limiter, sleep=t.sleep,
                             policy=replace(DispatchPolicy(), max_wait_seconds=60))

@@ -25,7 +25,8 @@ def db(sqlite_url):
 @pytest.fixture
 async def sender(fake, db, clock):
     time = FakeTime()
-    limiter = RateLimiter(Window(25, 1), Window(1, 1), Window(20, 60), clock=time, sleep=time.sleep)
+    limiter = RateLimiter({"overall": Window(25, 1), "private": Window(1, 1), "group": Window(20, 60)}, clock=time,
+                          sleep=time.sleep)
     bot = Bot(TOKEN, base_url=f"{fake.base_url}/bot", base_file_url=f"{fake.base_url}/file/bot")
     async with bot:
         out = TelegramSender(bot, limiter, TelegramStore(db, clock, 123456))
@@ -121,7 +122,8 @@ async def test_server_errors_are_retried_with_backoff(sender, fake):
 
 async def test_unreachable_server_gives_a_transient_failure_not_an_exception(db, clock):
     time = FakeTime()
-    limiter = RateLimiter(Window(25, 1), Window(1, 1), Window(20, 60), clock=time, sleep=time.sleep)
+    limiter = RateLimiter({"overall": Window(25, 1), "private": Window(1, 1), "group": Window(20, 60)}, clock=time,
+                          sleep=time.sleep)
     bot = Bot(TOKEN, base_url="http://127.0.0.1:9/bot")  # discard port: connection refused
     out = TelegramSender(bot, limiter, TelegramStore(db, clock))
     result = await out.send(str(USER), Reply("x"))

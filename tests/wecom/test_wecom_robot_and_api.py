@@ -1,16 +1,13 @@
-"""The group robot, the API client's token handling, the rate limiter and the channel table."""
+"""The group robot, the API client's token handling and the channel table (send limits: tests/test_ratelimit.py)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from bot.channels.wecom.api import RateLimiter, WeComApi, WeComError, send_result
+from bot.channels.wecom.api import WeComApi, WeComError, send_result
 from bot.channels.wecom.robot import CONSULTANTS_GROUP, robot_messages
 from bot.cli.run import CHANNEL_FACTORIES
-from bot.clock import FrozenClock
 from bot.messages import Button, Reply
 from tests.conftest import make_settings
 from tests.wecom.rig import CORP_ID, SECRET, wecom_overrides
@@ -90,17 +87,6 @@ def test_send_result_tells_passing_problems_from_permanent_ones():
     assert send_result(WeComError(-1, "busy")).retry_after == 15.0
     assert send_result(WeComError(60111, "no user")).permanent
     assert send_result(WeComError(40001, "bad secret")).retry_after == 300.0
-
-
-def test_rate_limiter_is_a_sliding_window_on_the_clock():
-    clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
-    limiter = RateLimiter(clock, limit=3, window=60)
-    assert [limiter.reserve("a") for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert limiter.reserve("a") == 60.0
-    clock.advance(seconds=30)
-    assert limiter.reserve("a") == 30.0 and limiter.reserve("b") == 0.0
-    clock.advance(seconds=30)
-    assert limiter.reserve("a", n=2) == 0.0 and limiter.reserve("a", n=2) == 60.0
 
 
 # --- the channel table --------------------------------------------------------------------------------

@@ -32,11 +32,11 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot import language
 from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
-from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.sender import TelegramSender, windows
 from bot.engine import Engine
 from bot.messages import Incoming, Reply
 from bot.outbox import enqueue
-from bot.ratelimit import RateLimiter, Window
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,9 +81,8 @@ def build_application(settings: Settings, polling: bool) -> Application:
 def make_limiter(settings: Settings, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> RateLimiter:
     """Telegram's limits: overall (spaced evenly), per private chat, per group."""
-    return RateLimiter(Window(settings.telegram_rate_per_second, 1.0, even=True),
-                       Window(settings.telegram_private_per_second, 1.0),
-                       Window(settings.telegram_group_per_minute, 60.0), clock=clock, sleep=sleep)
+    return RateLimiter(windows(settings.telegram_rate_per_second, settings.telegram_private_per_second,
+                               settings.telegram_group_per_minute), clock=clock, sleep=sleep)
 
 
 def standalone_sender(settings: Settings) -> TelegramSender:

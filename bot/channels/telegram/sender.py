@@ -23,7 +23,7 @@ from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
 from bot.messages import Reply
 from bot.outbox import SendResult
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, Scope, Window
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ MAX_RETRY_WAIT = 60.0  # a longer 429 wait is handed back to the caller as SendR
 PERMANENT_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked",
                           "have no rights to send", "not enough rights")
 Call = Callable[[int], Awaitable[Any]]
+OVERALL: Scope = ("overall", "")  # every call of this bot
 
 
 class SendFailed(Exception):
@@ -51,10 +52,22 @@ def is_group_chat(chat_id: int | str) -> bool:
     return str(chat_id).startswith("-")
 
 
+def windows(overall_per_second: int, private_per_second: int, group_per_minute: int) -> dict[str, Window]:
+    """Telegram's limits for the shared limiter: overall (spaced evenly), per private chat, per group."""
+    return {"overall": Window(overall_per_second, 1.0, even=True), "private": Window(private_per_second, 1.0),
+            "group": Window(group_per_minute, 60.0)}
+
+
+def chat_scope(chat: int | str) -> Scope:
+    """The window a send to this chat counts against besides the overall one."""
+    return ("group" if is_group_chat(chat) else "private", str(chat))
+
+
 class TelegramSender:
     """The channel's Sender: used for direct replies and by the outbox dispatcher alike."""
 
     channel = translate.CHANNEL
+    self_limited = True  # every call passes the limiter: the dispatcher does not pace it again
 
     def __init__(self, bot: Bot, limiter: RateLimiter, store: TelegramStore,
                  sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
@@ -114,14 +127,11 @@ class TelegramSender:
             return payload
         return await asyncio.to_thread(self.store.store_payload, payload)
 
-    async def _call(self, chat: int, call: Call, limit_key: str | None = None) -> Any:
+    async def _call(self, chat: int, call: Call, scope: Scope | None = None) -> Any:
         """One Bot API call through the limiter, retried on 429 and network errors."""
         error = ""
         for attempt in range(MAX_ATTEMPTS):
-            if limit_key is None:
-                await self.limiter.acquire(str(chat), is_group_chat(chat))
-            else:
-                await self.limiter.acquire(limit_key, False)
+            await self.limiter.acquire(scope or chat_scope(chat), OVERALL)
             try:
                 return await call(chat)
             except RetryAfter as exc:
@@ -166,11 +176,11 @@ class TelegramSender:
     async def _edit(self, chat: int, call: Call) -> Any:
         # An edit changes a message already sent: it has its own per-chat window, so taking the
         # keyboard off does not delay the answer that follows; the overall window is shared.
-        return await self._call(chat, call, limit_key=f"edit:{chat}")
+        return await self._call(chat, call, scope=("private", f"edit:{chat}"))
 
     async def typing(self, chat_id: str) -> None:
         """Show "typing…" if the overall rate has room right now; never waits, never raises."""
-        if not self.limiter.try_acquire_overall():
+        if self.limiter.reserve(OVERALL):
             return
         try:
             await self.bot.send_chat_action(int(chat_id), ChatAction.TYPING, read_timeout=5)

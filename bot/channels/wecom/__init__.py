@@ -4,7 +4,7 @@ and the consultants' group robot. Modules:
     crypto.py    callback signature and AES (企业微信回调加解密)
     xmlmsg.py    hardened XML parsing
     callback.py  the callback endpoint and the per-chat background queue
-    api.py       httpx client, access-token cache, error → SendResult, rate limiter
+    api.py       httpx client, access-token cache, error → SendResult, send limits (bot/ratelimit.py)
     members.py   the self-built app: callbacks in, message/send out (text, markdown, file, cards)
     kf.py        WeChat Customer Service: sync_msg with a cursor, send_msg within the window
     robot.py     the group robot webhook

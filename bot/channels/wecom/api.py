@@ -4,19 +4,20 @@
     call  = POST path?access_token=…        → on errcode 40014/42001 refresh the token, retry once
 
 Errors become `WeComError(errcode, errmsg)`; `send_result` turns one into the outbox's SendResult.
+`per_minute` builds the per-member and robot send limits on the shared limiter (bot/ratelimit.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from typing import Any
 
 import httpx
 
 from bot.clock import Clock
 from bot.outbox import SendResult
+from bot.ratelimit import RateLimiter, Window
 
 log = logging.getLogger(__name__)
 
@@ -123,23 +124,7 @@ class WeComApi:
         return str(data.get("media_id", ""))
 
 
-class RateLimiter:
-    """At most `limit` sends per key in any `window` seconds, on the injected clock (per process)."""
-
-    def __init__(self, clock: Clock, limit: int, window: float = 60.0) -> None:
-        self.clock = clock
-        self.limit = limit
-        self.window = window
-        self._sent: dict[str, deque[float]] = {}
-
-    def reserve(self, key: str, n: int = 1) -> float:
-        """Record n sends and return 0, or return the seconds to wait (recording nothing)."""
-        now = self.clock.now().timestamp()
-        times = self._sent.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        n = min(n, self.limit)  # a burst bigger than the limit waits for an empty window, then goes
-        if len(times) + n > self.limit:
-            return max(times[len(times) + n - self.limit - 1] + self.window - now, 0.001)
-        times.extend([now] * n)
-        return 0.0
+def per_minute(clock: Clock, name: str, limit: int) -> RateLimiter:
+    """A WeCom send limit on the shared limiter: at most `limit` messages a minute per `(name, key)`
+    scope, on the injected clock (per process); callers `reserve` and hand any wait back."""
+    return RateLimiter({name: Window(limit, 60.0)}, clock=lambda: clock.now().timestamp())

@@ -72,13 +72,13 @@ def crypto_of(s: Settings) -> WeComCrypto:
 
 
 def member_messenger(services: Services, http: httpx.AsyncClient) -> MemberMessenger:
-    from bot.channels.wecom.api import RateLimiter, WeComApi
-    from bot.channels.wecom.members import PER_MEMBER_PER_MINUTE, MemberMessenger
+    from bot.channels.wecom.api import WeComApi, per_minute
+    from bot.channels.wecom.members import MEMBER_SCOPE, PER_MEMBER_PER_MINUTE, MemberMessenger
 
     s, clock = services.settings, services.clock
     api = WeComApi(http, clock, s.wecom_corp_id, s.wecom_secret, s.wecom_api_base, label="app")
-    return MemberMessenger(services, api, s.wecom_agent_id, RateLimiter(clock, PER_MEMBER_PER_MINUTE),
-                           s.wecom_duplicate_check_interval)
+    limiter = per_minute(clock, MEMBER_SCOPE, PER_MEMBER_PER_MINUTE)
+    return MemberMessenger(services, api, s.wecom_agent_id, limiter, s.wecom_duplicate_check_interval)
 
 
 def robot_messenger(services: Services, http: httpx.AsyncClient) -> RobotMessenger:

@@ -23,13 +23,14 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.wecom import buttons as keys
 from bot.channels.wecom import dedupe, render, store
-from bot.channels.wecom.api import TRANSIENT_OR_GONE, RateLimiter, WeComApi, WeComError, send_result
+from bot.channels.wecom.api import TRANSIENT_OR_GONE, WeComApi, WeComError, send_result
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
 from bot.context import Services
 from bot.engine import Engine
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import SendResult
+from bot.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ KEY_BYTES = 1024
 CARD_BUTTONS = 6
 TITLE_CHARS = 36
 PER_MEMBER_PER_MINUTE = 30
+MEMBER_SCOPE = "member"  # the limiter's window: one scope per member userid
 
 
 @dataclass
@@ -145,7 +147,7 @@ class MemberMessenger:
         platform_id = ""
         for i, reply in enumerate(replies):
             items = await self.render(reply)
-            wait = self.limiter.reserve(userid, len(items))
+            wait = self.limiter.reserve((MEMBER_SCOPE, userid), n=len(items))
             result: SendResult | None = None
             if wait:
                 result = SendResult(ok=False, retry_after=wait, error="member rate limit (30 a minute)")

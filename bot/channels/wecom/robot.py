@@ -12,7 +12,7 @@ import httpx
 from starlette.routing import BaseRoute
 
 from bot.channels.wecom import render
-from bot.channels.wecom.api import DEFAULT_BASE, NETWORK, RateLimiter, WeComError, post_json, send_result
+from bot.channels.wecom.api import DEFAULT_BASE, NETWORK, WeComError, per_minute, post_json, send_result
 from bot.clock import Clock
 from bot.messages import ChatRef, Reply
 from bot.outbox import SendResult
@@ -50,11 +50,11 @@ class RobotMessenger:
         self.http = http
         self.key = key
         self.url = (base or DEFAULT_BASE).rstrip("/") + "/cgi-bin/webhook/send"
-        self.limiter = RateLimiter(clock, PER_MINUTE)
+        self.limiter = per_minute(clock, "robot", PER_MINUTE)
 
     async def deliver(self, reply: Reply, mentions: tuple[str, ...] = ()) -> SendResult:
         bodies = robot_messages(reply, mentions)
-        wait = self.limiter.reserve("robot", len(bodies))
+        wait = self.limiter.reserve(("robot", "group"), n=len(bodies))
         if wait:
             return SendResult(ok=False, retry_after=wait, error="group robot limit (20 a minute)")
         try:
@@ -71,6 +71,7 @@ class RobotSender:
     """Delivers outbox rows of the "wecom_robot" channel to the group (any chat_id: one group)."""
 
     channel = CHANNEL
+    self_limited = True  # the messenger keeps to 20 a minute: the dispatcher does not pace it again
 
     def __init__(self, messenger: RobotMessenger) -> None:
         self.messenger = messenger

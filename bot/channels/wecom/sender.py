@@ -53,6 +53,7 @@ class MemberSender:
     """Outbox rows of the "wecom" channel: members can always be messaged."""
 
     channel = "wecom"
+    self_limited = True  # the messenger keeps to 30 a minute per member: the dispatcher does not pace it
 
     def __init__(self, messenger: MemberMessenger) -> None:
         self.messenger = messenger
