@@ -1,0 +1,181 @@
+"""Understanding one text: normalise it, find the licence, topic and out-of-scope words it names, and
+cut the rest into words (jieba) — the same way for FAQ entries and for users' questions.
+
+jieba's full dictionary takes over a second to load (a 500k-word marshal file), which would eat
+most of the start-up budget. The tokenizer here keeps only the dictionary's frequent words
+(frequency ≥ 100, about 36k words holding 95% of the total frequency, read with one regex in
+~0.2 s), so common words are cut as before; rarer words fall apart into shorter pieces, which is
+harmless for matching since both sides are cut by the same tokenizer.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from knowledge.aliases import Aliases, AliasMatcher, Span, load_aliases
+
+MIN_WORD_FREQ = 100
+_FREQ_LINE = re.compile(r"^(\S+) (\d{3,})\b", re.M)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[a-z]")
+
+# Function words dropped from both sides; they say nothing about which entry fits.
+STOPWORDS = frozenset(
+    "的 了 是 我 你 他 她 它 在 和 与 及 或 也 都 就 还 要 会 能 可 有 这 那 这个 那个 个 把 被 给 对 从 让 "
+    "为 吗 呢 吧 啊 呀 嘛 之 其 该 此 请 想 得 地 着 过 上 下 里 中 而 并 又 再 么 啥 一 些 这些 那些 "
+    "我们 你们 他们 我司 咱们 自己 现在 目前 已经 然后 如果 但是 但 所以 因为 还是 或者 以及 是否 "
+    "a an the of to for in on at by and or is are be been am do doe does did i we my our you your it "
+    "its this that these those can could should would will shall may might must with from as if so "
+    "what how when where which who whom why there here".split()
+)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str  # normalised
+    tokens: tuple[str, ...]  # words for ranking; aliases folded into L:/T:/H:/O: codes
+    fuzzy: str  # normalised text with each licence name / topic word folded into one symbol
+    names: tuple[str, ...]  # licence codes named outright, in order of appearance
+    hints: tuple[str, ...]  # licence codes whose business is mentioned (机房 → idc)
+    topics: tuple[str, ...]  # topic codes, main topic first (aliases.yaml priority)
+    oos: tuple[str, ...]  # out-of-scope licence kinds mentioned
+    domain: bool  # a licence, its business or a telecom word appears outside out-of-scope names
+    lang: str  # "zh" or "en"
+
+    @property
+    def licence(self) -> str | None:
+        """The licence the question is about: the first one named, else the first hinted."""
+        specific = [code for code in (*self.names, *self.hints) if code != "general"]
+        return specific[0] if specific else ("general" if "general" in self.names else None)
+
+
+def _import_jieba() -> Any:
+    """Import jieba without pkg_resources, which jieba only uses to find its own files.
+
+    jieba._compat tries `import pkg_resources` (about 0.2 s of start-up with setuptools) and falls
+    back to plain open() when the import fails; this makes the import fail just for that moment.
+    """
+    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+        import jieba
+
+        return jieba
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        import jieba
+    finally:
+        del sys.modules["pkg_resources"]
+    return jieba
+
+
+@lru_cache(maxsize=1)
+def _jieba_core() -> tuple[dict[str, int], int]:
+    """The prefix dictionary of jieba's frequent words and their total frequency."""
+    jieba = _import_jieba()
+    with jieba.get_dict_file() as f:
+        data = f.read().decode("utf-8")
+    freq: dict[str, int] = {}
+    total = 0
+    for word, count in _FREQ_LINE.findall(data):
+        freq[word] = int(count)
+        total += freq[word]
+        for i in range(1, len(word)):
+            freq.setdefault(word[:i], 0)
+    return freq, total
+
+
+def make_tokenizer(extra_words: tuple[str, ...] = ()) -> Any:
+    """A jieba.Tokenizer on the frequent part of jieba's dictionary, plus some words of ours."""
+    jieba = _import_jieba()
+    freq, total = _jieba_core()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = dict(freq)
+    tokenizer.total = total
+    tokenizer.initialized = True
+    for word in extra_words:
+        if len(word) > 1 and freq.get(word, 0) < 1000:
+            tokenizer.add_word(word, 1000)
+    return tokenizer
+
+
+class Analyzer:
+    """Turns a text into an Analysis. One per Searcher; read-only after construction."""
+
+    def __init__(self, aliases: Aliases | None = None, hmm: bool = False) -> None:
+        self.aliases = aliases or load_aliases()
+        self.matcher = AliasMatcher(self.aliases)
+        self.normalize = self.matcher.normalize
+        self.neutral = frozenset(self.normalize(w) for w in self.aliases.neutral)
+        self.topic_rank = {code: i for i, code in enumerate(self.aliases.topics)}
+        self.hmm = hmm
+        self._tokenizer: Any = None
+        self._symbols: dict[tuple[str, str], str] = {}
+        for i, code in enumerate(self.aliases.names):
+            self._symbols[("license", code)] = chr(0xE000 + i)
+        for i, code in enumerate(self.aliases.topics):
+            self._symbols[("topic", code)] = chr(0xE100 + i)
+        for i, kind in enumerate(self.aliases.out_of_scope):
+            self._symbols[("oos", kind)] = chr(0xE200 + i)
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            self._tokenizer = make_tokenizer(tuple(self.neutral))
+        return self._tokenizer
+
+    def words(self, text: str) -> list[str]:
+        """jieba words of a stretch of normalised text, without spaces and function words."""
+        return [w for w in self.tokenizer.lcut(text, HMM=self.hmm) if w.strip() and w not in STOPWORDS]
+
+    def __call__(self, text: str, lang: str = "zh") -> Analysis:
+        norm = self.normalize(text)
+        spans = self.matcher.find(norm)
+        tokens: list[str] = []
+        fuzzy: list[str] = []
+        pos = 0
+        for span in spans:
+            tokens.extend(self.words(norm[pos:span.start]))
+            fuzzy.append(norm[pos:span.start])
+            tokens.extend(self._span_tokens(norm, span))
+            fuzzy.append(self._symbols.get((span.kind, span.code), norm[span.start:span.end]))
+            pos = span.end
+        tokens.extend(self.words(norm[pos:]))
+        fuzzy.append(norm[pos:])
+        return Analysis(
+            text=norm,
+            tokens=tuple(tokens),
+            fuzzy="".join(fuzzy),
+            names=_codes(spans, "license"),
+            hints=_codes(spans, "hint"),
+            topics=tuple(sorted(_codes(spans, "topic"), key=self.topic_rank.__getitem__)),
+            oos=_codes(spans, "oos"),
+            domain=any(s.kind in ("license", "hint", "domain") for s in spans),
+            lang=detect_lang(norm, lang),
+        )
+
+    @staticmethod
+    def _span_tokens(norm: str, span: Span) -> list[str]:
+        word = norm[span.start:span.end]
+        if span.kind == "license":
+            return [f"L:{span.code}"]
+        if span.kind == "hint":
+            return [word, f"H:{span.code}"]
+        if span.kind == "topic":
+            return [word, f"T:{span.code}"]
+        if span.kind == "oos":
+            return [f"O:{span.code}"]
+        return [word]
+
+
+def _codes(spans: list[Span], kind: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s.code for s in spans if s.kind == kind))
+
+
+def detect_lang(norm: str, hint: str = "zh") -> str:
+    """English when asked for, or when the text is Latin words with no Chinese in it."""
+    if hint == "en":
+        return "en"
+    return "en" if not _CJK.search(norm) and len(_LATIN.findall(norm)) >= 6 else "zh"
