@@ -55,7 +55,7 @@ def _where(path: Path, index: int, raw: Any) -> str:
 
 def _text(raw: dict[str, Any], key: str, where: str, required: bool = True) -> str:
     value = raw.get(key)
-    if value is None and not required:
+    if not required and (value is None or value == ""):
         return ""
     if not isinstance(value, str) or not value.strip():
         raise KnowledgeError(f"{where}: '{key}' must be a non-empty string")
