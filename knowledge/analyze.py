@@ -18,8 +18,8 @@ from typing import Any
 
 from knowledge.aliases import Aliases, AliasMatcher, Span, load_aliases
 
-MIN_WORD_FREQ = 100
-_FREQ_LINE = re.compile(r"^(\S+) (\d{3,})\b", re.M)
+ATTACHED_GAP = 4  # a telecom word this close after an out-of-scope name is part of that name
+_FREQ_LINE = re.compile(r"^(\S+) (\d{3,})\b", re.M)  # a word of frequency ≥ 100
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
 
@@ -152,7 +152,7 @@ class Analyzer:
             hints=_codes(spans, "hint"),
             topics=tuple(sorted(_codes(spans, "topic"), key=self.topic_rank.__getitem__)),
             oos=_codes(spans, "oos"),
-            domain=any(s.kind in ("license", "hint", "domain") for s in spans),
+            domain=_in_domain(spans),
             lang=detect_lang(norm, lang),
         )
 
@@ -168,6 +168,20 @@ class Analyzer:
         if span.kind == "oos":
             return [f"O:{span.code}"]
         return [word]
+
+
+def _in_domain(spans: list[Span]) -> bool:
+    """A licence or its business is named, or a telecom word appears that is not just the tail of
+    an out-of-scope licence's name (烟草专卖零售许可证: 许可证 belongs to 烟草专卖)."""
+    if any(s.kind in ("license", "hint") for s in spans):
+        return True
+    oos_end = None
+    for span in spans:
+        if span.kind == "oos":
+            oos_end = span.end
+        elif span.kind == "domain" and (oos_end is None or span.start - oos_end > ATTACHED_GAP):
+            return True
+    return False
 
 
 def _codes(spans: list[Span], kind: str) -> tuple[str, ...]:
