@@ -19,14 +19,15 @@ from knowledge.normalize import Normalizer
 
 ALIASES_FILE = Path(__file__).resolve().parent / "aliases.yaml"
 
-SpanKind = Literal["license", "hint", "topic", "oos", "domain"]
+SpanKind = Literal["license", "business", "hint", "topic", "oos", "domain"]
 _SECTIONS = ("licenses", "topics", "out_of_scope", "domain", "neutral", "typos", "fillers")
 
 
 @dataclass(frozen=True)
 class Aliases:
-    names: dict[str, tuple[str, ...]]  # licence code → its names
-    hints: dict[str, tuple[str, ...]]  # licence code → words for the business it covers
+    names: dict[str, tuple[str, ...]]  # licence code → its names (ICP证, B25 …)
+    business: dict[str, tuple[str, ...]]  # licence code → the business that names it (机房 → idc)
+    hints: dict[str, tuple[str, ...]]  # licence code → looser words about its business
     topics: dict[str, tuple[str, ...]]  # topic code → words, in priority order
     out_of_scope: dict[str, tuple[str, ...]]  # kind → names of licences outside the field
     domain: tuple[str, ...] = ()
@@ -44,6 +45,8 @@ class Span:
     end: int
     kind: SpanKind
     code: str  # licence, topic or out-of-scope kind; the word itself for domain words
+    domain: bool = False  # the word marks a telecom-licence question (a domain word, or a topic
+    #                       word also listed under `domain`, like 年报 or 工信部)
 
 
 def _words(value: Any, where: str) -> tuple[str, ...]:
@@ -65,15 +68,17 @@ def parse_aliases(data: Any, source: str = "aliases.yaml") -> Aliases:
     if unknown:
         raise KnowledgeError(f"{source}: unknown sections {sorted(unknown)}")
     names: dict[str, tuple[str, ...]] = {}
+    business: dict[str, tuple[str, ...]] = {}
     hints: dict[str, tuple[str, ...]] = {}
     for code, spec in _mapping(top.get("licenses"), f"{source}: licenses").items():
         where = f"{source}: licenses.{code}"
         if code not in LICENSES:
             raise KnowledgeError(f"{where}: unknown licence code (see codes.py)")
         spec = _mapping(spec, where)
-        if set(spec) - {"names", "hints"}:
-            raise KnowledgeError(f"{where}: only 'names' and 'hints' are allowed")
+        if set(spec) - {"names", "business", "hints"}:
+            raise KnowledgeError(f"{where}: only 'names', 'business' and 'hints' are allowed")
         names[code] = _words(spec.get("names"), f"{where}.names")
+        business[code] = _words(spec.get("business") or [], f"{where}.business")
         hints[code] = _words(spec.get("hints") or [], f"{where}.hints")
     missing = [code for code in LICENSES if code not in names]
     if missing:
@@ -91,7 +96,7 @@ def parse_aliases(data: Any, source: str = "aliases.yaml") -> Aliases:
             raise KnowledgeError(f"{source}: typos.{wrong}: the correction must be a non-empty string")
     fillers = top.get("fillers")
     aliases = Aliases(
-        names=names, hints=hints, topics=topics, out_of_scope=oos,
+        names=names, business=business, hints=hints, topics=topics, out_of_scope=oos,
         domain=_words(top.get("domain") or [], f"{source}: domain"),
         neutral=_words(top.get("neutral") or [], f"{source}: neutral"),
         typos={str(k): str(v) for k, v in typos.items()},
@@ -114,7 +119,7 @@ def load_aliases(path: Path | None = None) -> Aliases:
 
 
 class AliasMatcher:
-    """Finds licence names, business hints, topic words, out-of-scope kinds and domain words."""
+    """Finds licence names, business words, topic words, out-of-scope kinds and domain words."""
 
     def __init__(self, aliases: Aliases, normalizer: Normalizer | None = None,
                  source: str = "aliases.yaml") -> None:
@@ -122,17 +127,21 @@ class AliasMatcher:
         self._meaning: dict[str, tuple[SpanKind, str]] = {}
         self._where: dict[str, str] = {}
         groups: list[tuple[SpanKind, str, str, tuple[str, ...]]] = [
-            *(("license", code, f"licenses.{code}.names", words) for code, words in aliases.names.items()),
-            *(("hint", code, f"licenses.{code}.hints", words) for code, words in aliases.hints.items()),
+            *(("license", code, f"licenses.{code}.names", ws) for code, ws in aliases.names.items()),
+            *(("business", code, f"licenses.{code}.business", ws) for code, ws in aliases.business.items()),
+            *(("hint", code, f"licenses.{code}.hints", ws) for code, ws in aliases.hints.items()),
             *(("topic", code, f"topics.{code}", words) for code, words in aliases.topics.items()),
             *(("oos", kind, f"out_of_scope.{kind}", words) for kind, words in aliases.out_of_scope.items()),
         ]
         for kind, code, key, words in groups:
             for word in words:
                 self._add(self.normalize(word), kind, code, f"{source}: {key}: '{word}'")
+        self._domain: set[str] = set()
         for word in aliases.domain:
             norm = self.normalize(word)
-            self._add(norm, "domain", norm, f"{source}: domain: '{word}'")
+            self._domain.add(norm)
+            if self._meaning.get(norm, ("", ""))[0] != "topic":  # a topic word may also be a domain word
+                self._add(norm, "domain", norm, f"{source}: domain: '{word}'")
         self._trie: dict[str, Any] = {}
         for word in self._meaning:
             node = self._trie
@@ -162,7 +171,7 @@ class AliasMatcher:
                 i += 1
                 continue
             kind, code = self._meaning[word]
-            spans.append(Span(i, i + len(word), kind, code))
+            spans.append(Span(i, i + len(word), kind, code, kind == "domain" or word in self._domain))
             i += len(word)
         return spans
 

@@ -21,6 +21,8 @@ from knowledge.aliases import Aliases, AliasMatcher, Span, load_aliases
 ATTACHED_GAP = 4  # a telecom word this close after an out-of-scope name is part of that name
 _FREQ_LINE = re.compile(r"^(\S+) (\d{3,})\b", re.M)  # a word of frequency ≥ 100
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_STILL_NEED = re.compile(r"还(需要|要|得|用)")  # 有了ICP证还需要EDI证吗: the question is about EDI
+_MISSING = re.compile(r"(没有|没|无|未办|未取得|不办)$")  # 没ICP证 … : operating without a licence
 _LATIN = re.compile(r"[a-z]")
 
 # Function words dropped from both sides; they say nothing about which entry fits.
@@ -39,17 +41,23 @@ class Analysis:
     text: str  # normalised
     tokens: tuple[str, ...]  # words for ranking; aliases folded into L:/T:/H:/O: codes
     fuzzy: str  # normalised text with each licence name / topic word folded into one symbol
-    names: tuple[str, ...]  # licence codes named outright, in order of appearance
-    hints: tuple[str, ...]  # licence codes whose business is mentioned (机房 → idc)
+    names: tuple[str, ...]  # licence codes named outright, the one asked about first
+    business: tuple[str, ...]  # licence codes named by their business (机房 → idc, 外呼 → call_center)
+    hints: tuple[str, ...]  # licence codes whose business is loosely mentioned (短信 → sp)
     topics: tuple[str, ...]  # topic codes, main topic first (aliases.yaml priority)
     oos: tuple[str, ...]  # out-of-scope licence kinds mentioned
     domain: bool  # a licence, its business or a telecom word appears outside out-of-scope names
     lang: str  # "zh" or "en"
 
     @property
+    def specific(self) -> tuple[str, ...]:
+        """The specific licences the question names: by name, else by their business."""
+        return tuple(c for c in self.names if c != "general") or self.business
+
+    @property
     def licence(self) -> str | None:
         """The licence the question is about: the first one named, else the first hinted."""
-        specific = [code for code in (*self.names, *self.hints) if code != "general"]
+        specific = self.specific or self.hints
         return specific[0] if specific else ("general" if "general" in self.names else None)
 
 
@@ -148,9 +156,10 @@ class Analyzer:
             text=norm,
             tokens=tuple(tokens),
             fuzzy="".join(fuzzy),
-            names=_codes(spans, "license"),
+            names=_subject_first(norm, spans),
+            business=_codes(spans, "business"),
             hints=_codes(spans, "hint"),
-            topics=tuple(sorted(_codes(spans, "topic"), key=self.topic_rank.__getitem__)),
+            topics=tuple(sorted(_topics(norm, spans), key=self.topic_rank.__getitem__)),
             oos=_codes(spans, "oos"),
             domain=_in_domain(spans),
             lang=detect_lang(norm, lang),
@@ -161,6 +170,8 @@ class Analyzer:
         word = norm[span.start:span.end]
         if span.kind == "license":
             return [f"L:{span.code}"]
+        if span.kind == "business":
+            return [word, f"L:{span.code}"]
         if span.kind == "hint":
             return [word, f"H:{span.code}"]
         if span.kind == "topic":
@@ -173,15 +184,34 @@ class Analyzer:
 def _in_domain(spans: list[Span]) -> bool:
     """A licence or its business is named, or a telecom word appears that is not just the tail of
     an out-of-scope licence's name (烟草专卖零售许可证: 许可证 belongs to 烟草专卖)."""
-    if any(s.kind in ("license", "hint") for s in spans):
+    if any(s.kind in ("license", "business", "hint") for s in spans):
         return True
     oos_end = None
     for span in spans:
         if span.kind == "oos":
             oos_end = span.end
-        elif span.kind == "domain" and (oos_end is None or span.start - oos_end > ATTACHED_GAP):
+        elif span.domain and (oos_end is None or span.start - oos_end > ATTACHED_GAP):
             return True
     return False
+
+
+def _subject_first(norm: str, spans: list[Span]) -> tuple[str, ...]:
+    """Licence codes named outright, in order — except that in "有了X还需要Y吗" Y comes first."""
+    named = [s for s in spans if s.kind == "license"]
+    codes = _codes(named, "license")
+    if len(codes) >= 2 and _STILL_NEED.search(norm, named[0].end, named[-1].start):
+        second = next(s.code for s in named if s.code != codes[0])
+        codes = (second, *(c for c in codes if c != second))
+    return codes
+
+
+def _topics(norm: str, spans: list[Span]) -> tuple[str, ...]:
+    """Topic codes of the topic words, plus `penalty` for a licence said to be missing (没ICP证)."""
+    topics = _codes(spans, "topic")
+    for span in spans:
+        if span.kind in ("license", "business") and _MISSING.search(norm[max(0, span.start - 3):span.start]):
+            topics = (*topics, "penalty") if "penalty" not in topics else topics
+    return topics
 
 
 def _codes(spans: list[Span], kind: str) -> tuple[str, ...]:

@@ -52,16 +52,16 @@ class SearchOutcome:
 class Weights:
     """How the evidence adds up. Tuned on the FAQ's own alternates and the evaluation set."""
 
-    coverage: float = 0.40  # share of the question's idf mass found in the entry
-    fuzzy: float = 0.40  # character similarity to the closest question/alternate
+    coverage: float = 0.30  # share of the question's idf mass found in the entry
+    fuzzy: float = 0.45  # character similarity to the closest question/alternate
     bm25: float = 0.10  # BM25 relative to the best candidate
     named_match: float = 0.30  # the entry is about the licence the question names
     named_general: float = -0.15  # a general entry when a specific licence is named
     named_other: float = -0.60  # an entry about another licence than the one named
     hint_match: float = 0.12  # the entry's licence matches a business word (机柜, 短信 …)
     hint_other: float = -0.05
-    none_general: float = 0.10  # no licence named: general entries first
-    none_other: float = -0.20
+    none_general: float = 0.15  # no licence named: general entries first
+    none_other: float = -0.35
     topic_main: float = 0.25  # the entry's topic is the question's main topic
     topic_other: float = 0.08  # … one of the other topics it names
     topic_miss: float = -0.08  # the question names topics, none of them the entry's
@@ -126,8 +126,7 @@ class Searcher:
     def _topics(q: Analysis) -> tuple[str, ...]:
         """The question's topics, main first. A question naming two licences asks which one it needs
         (办EDI还是ICP, SP和ICP的区别), unless it is about doing something to a licence it holds."""
-        specific = [c for c in q.names if c != "general"]
-        if len(specific) >= 2 and not (q.topics and q.topics[0] in HOLDER_TOPICS):
+        if len(q.specific) >= 2 and not (q.topics and q.topics[0] in HOLDER_TOPICS):
             return ("need", *(t for t in q.topics if t != "need"))
         return q.topics
 
@@ -188,7 +187,7 @@ class Searcher:
 
     def _licence_term(self, q: Analysis, licence: str) -> float:
         w = self.weights
-        specific = [c for c in q.names if c != "general"]
+        specific = q.specific
         if specific:
             if licence == specific[0]:
                 return w.named_match
