@@ -40,28 +40,12 @@ class BM25:
 
     def scores(self, terms: Iterable[str]) -> dict[int, float]:
         """BM25 score of every document sharing a word with the query (each word counted once)."""
-        return self.scores_and_coverage({t: 0.0 for t in terms})[0]
-
-    def scores_and_coverage(self, weights: Mapping[str, float]) -> tuple[dict[int, float], dict[int, float]]:
-        """BM25 scores, and for each document the summed `weights` of the query words it contains."""
         acc: dict[int, float] = {}
-        cov: dict[int, float] = {}
-        for term, q_weight in weights.items():
+        get = acc.get
+        for term in set(terms):
             posting = self._postings.get(term)
             if posting is None:
                 continue
             for i, w in zip(*posting, strict=True):
-                acc[i] = acc.get(i, 0.0) + w
-                cov[i] = cov.get(i, 0.0) + q_weight
-        return acc, cov
-
-    def weight(self, term: str, doc: int) -> float:
-        """The BM25 weight of one word in one document (0 when absent); for tests and tuning."""
-        posting = self._postings.get(term)
-        if posting is None:
-            return 0.0
-        ids, weights = posting
-        for i, w in zip(ids, weights, strict=True):
-            if i == doc:
-                return w
-        return 0.0
+                acc[i] = get(i, 0.0) + w
+        return acc

@@ -16,18 +16,17 @@ How a question is scored against an entry (see README.md in this folder for the 
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rapidfuzz import fuzz
-
 from knowledge.aliases import Aliases
 from knowledge.analyze import Analysis, Analyzer
-from knowledge.bm25 import BM25
 from knowledge.entries import Entry, load_entries
+from knowledge.index import FaqIndex, sorted_words
 
 Decision = Literal["answer", "clarify", "fallback"]
 HOLDER_TOPICS = ("cancel", "change", "renewal", "annual_report")
@@ -84,24 +83,7 @@ class Searcher:
         self.entries = list(entries)
         self.weights = weights or Weights()
         self.analyzer = Analyzer(aliases)
-        self._texts: list[dict[str, list[tuple[str, str]]]] = []
-        self._pairs: dict[tuple[str, str], list[int]] = {}
-        docs: list[dict[str, float]] = []
-        for i, entry in enumerate(self.entries):
-            doc: dict[str, float] = {}
-            texts: dict[str, list[tuple[str, str]]] = {}
-            for lang, loc in (("zh", entry.zh), ("en", entry.en)):
-                if loc is None:
-                    continue
-                for text in (loc.question, *loc.alternates):
-                    analysis = self.analyzer(text, lang)
-                    texts.setdefault(lang, []).append((analysis.fuzzy, " ".join(analysis.tokens)))
-                    for token in analysis.tokens:
-                        doc[token] = doc.get(token, 0.0) + 1.0
-            docs.append(doc)
-            self._texts.append(texts)
-            self._pairs.setdefault((entry.license, entry.topic), []).append(i)
-        self.index = BM25(docs)
+        self.index = FaqIndex(self.entries, self.analyzer)
 
     @classmethod
     def from_folder(cls, folder: Path | None = None) -> Searcher:
@@ -131,39 +113,36 @@ class Searcher:
         return q.topics
 
     def _query_weights(self, q: Analysis) -> dict[str, float]:
-        unknown = self.weights.unknown_word * self.index.unseen_idf
+        idf = self.index.bm25.idf
+        unknown = self.weights.unknown_word * self.index.bm25.unseen_idf
         weights: dict[str, float] = {}
         for token in q.tokens:
-            if token in self.index.idf:
-                weights[token] = self.index.idf[token]
+            if token in idf:
+                weights[token] = idf[token]
             elif token not in self.analyzer.neutral and not token.isdigit():
                 weights[token] = unknown
         return weights
 
     def _score(self, q: Analysis, topics: tuple[str, ...]) -> dict[int, float]:
-        w = self.weights
+        w, index = self.weights, self.index
         q_weights = self._query_weights(q)
-        total = sum(q_weights.values()) or 1.0
-        bm25, covered = self.index.scores_and_coverage(q_weights)
+        bm25 = index.bm25.scores(q_weights)
+        pool = list(dict.fromkeys([*heapq.nlargest(self.candidates, bm25, key=bm25.__getitem__),
+                                   *self._exact(q, topics)]))
+        best_bm25 = max(bm25.values(), default=0.0) or 1.0
+        coverage = index.coverage(q_weights, pool)
+        similarity = index.similarity(q.fuzzy, sorted_words(q.tokens), pool, q.lang)
         # An entry without text in the question's language is judged on the aliases alone
         # (L:icp, T:renewal …), which are the same in every language.
         codes = {t: v for t, v in q_weights.items() if t[1:2] == ":"}
-        codes_total = sum(codes.values()) or 1.0
-        codes_covered = self.index.scores_and_coverage(codes)[1] if q.lang != "zh" else {}
-        pool = sorted(bm25, key=bm25.__getitem__, reverse=True)[: self.candidates]
-        pool.extend(self._exact(q, topics))
-        best_bm25 = max(bm25.values(), default=0.0) or 1.0
-        texts_q = (q.fuzzy, " ".join(q.tokens))
+        by_codes = index.coverage(codes, [i for i in pool if i not in similarity])
         domain_term = 0.0 if q.domain else w.no_domain
         scores: dict[int, float] = {}
-        for i in dict.fromkeys(pool):
+        for i in pool:
             entry = self.entries[i]
-            if q.lang in self._texts[i]:
-                coverage = min(1.0, covered.get(i, 0.0) / total)
-                similarity = self._similarity(texts_q, self._texts[i][q.lang])
-            else:
-                coverage = similarity = min(1.0, codes_covered.get(i, 0.0) / codes_total)
-            scores[i] = (w.coverage * coverage + w.fuzzy * similarity + w.bm25 * bm25.get(i, 0.0) / best_bm25
+            cov = coverage[i] if i in similarity else by_codes[i]
+            sim = similarity.get(i, cov)
+            scores[i] = (w.coverage * cov + w.fuzzy * sim + w.bm25 * bm25.get(i, 0.0) / best_bm25
                          + self._licence_term(q, entry.license) + self._topic_term(topics, entry.topic)
                          + domain_term)
         return scores
@@ -172,18 +151,7 @@ class Searcher:
         """Entries whose licence and topic are exactly the ones the question names."""
         if not topics:
             return []
-        licence = q.licence or "general"
-        return self._pairs.get((licence, topics[0]), [])[:20]
-
-    @staticmethod
-    def _similarity(texts_q: tuple[str, str], texts: list[tuple[str, str]]) -> float:
-        """Best similarity to one of the entry's texts: characters, or words in any order."""
-        fuzzy_q, tokens_q = texts_q
-        best = 0.0
-        for fuzzy_t, tokens_t in texts:
-            score = max(fuzz.ratio(fuzzy_q, fuzzy_t), fuzz.token_sort_ratio(tokens_q, tokens_t))
-            best = max(best, score)
-        return best / 100.0
+        return self.index.pairs.get((q.licence or "general", topics[0]), [])[:20]
 
     def _licence_term(self, q: Analysis, licence: str) -> float:
         w = self.weights
