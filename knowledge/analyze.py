@@ -10,10 +10,13 @@ harmless for matching since both sides are cut by the same tokenizer.
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from knowledge.aliases import Aliases, AliasMatcher, Span, load_aliases
@@ -81,10 +84,22 @@ def _import_jieba() -> Any:
 
 @lru_cache(maxsize=1)
 def _jieba_core() -> tuple[dict[str, int], int]:
-    """The prefix dictionary of jieba's frequent words and their total frequency."""
+    """The prefix dictionary of jieba's frequent words and their total frequency.
+
+    Read from jieba's dict.txt (~0.2 s), then kept in a marshal file in the user's cache folder
+    (~0.03 s to load), keyed by the dictionary's size and date.
+    """
     jieba = _import_jieba()
-    with jieba.get_dict_file() as f:
-        data = f.read().decode("utf-8")
+    source = Path(jieba.__file__).parent / "dict.txt"
+    stat = source.stat()
+    cache = _cache_dir() / f"jieba-core-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    try:
+        with cache.open("rb") as f:
+            freq, total = marshal.load(f)
+        return freq, total
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    data = source.read_text(encoding="utf-8")
     freq: dict[str, int] = {}
     total = 0
     for word, count in _FREQ_LINE.findall(data):
@@ -92,7 +107,19 @@ def _jieba_core() -> tuple[dict[str, int], int]:
         total += freq[word]
         for i in range(1, len(word)):
             freq.setdefault(word[:i], 0)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps((freq, total)))
+        partial.replace(cache)
+    except OSError:
+        pass  # a read-only home: read the dictionary each time
     return freq, total
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "licensebot"
 
 
 def make_tokenizer(extra_words: tuple[str, ...] = ()) -> Any:
@@ -143,15 +170,17 @@ class Analyzer:
         spans = self.matcher.find(norm)
         tokens: list[str] = []
         fuzzy: list[str] = []
+        rest: list[str] = []  # the text between aliases, cut by jieba in one call
         pos = 0
         for span in spans:
-            tokens.extend(self.words(norm[pos:span.start]))
+            rest.append(norm[pos:span.start])
             fuzzy.append(norm[pos:span.start])
             tokens.extend(self._span_tokens(norm, span))
             fuzzy.append(self._symbols.get((span.kind, span.code), norm[span.start:span.end]))
             pos = span.end
-        tokens.extend(self.words(norm[pos:]))
+        rest.append(norm[pos:])
         fuzzy.append(norm[pos:])
+        tokens.extend(self.words(" ".join(rest)))
         return Analysis(
             text=norm,
             tokens=tuple(tokens),

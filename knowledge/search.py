@@ -73,10 +73,10 @@ class Weights:
 class Searcher:
     """Ranks FAQ entries for a question. Built once at start-up; `search` is read-only."""
 
-    answer_at = 0.60
-    clarify_at = 0.42
-    margin = 0.08  # the best hit must lead the next one by this much to be answered outright
-    candidates = 30
+    answer_at = 0.60  # confidence to answer outright …
+    clarify_at = 0.42  # … to offer candidates; below it, fall back
+    margin = 0.08  # score lead over the next hit needed to answer outright (else clarify)
+    candidates = 30  # BM25 candidates that get the full scoring
 
     def __init__(self, entries: Sequence[Entry], aliases: Aliases | None = None,
                  weights: Weights | None = None) -> None:
@@ -98,7 +98,7 @@ class Searcher:
         raw = self._score(q, topics)
         ranked = sorted(raw.items(), key=lambda kv: kv[1], reverse=True)[:5]
         hits = tuple(Hit(self.entries[i], round(self._confidence(s), 4)) for i, s in ranked)
-        decision, hits = decide(hits, self.answer_at, self.clarify_at, self.margin)
+        decision, hits = decide(hits, self.answer_at, self.clarify_at, self.margin * self.weights.slope)
         return SearchOutcome(query, decision, hits, licence, topic)
 
     def analyze(self, query: str, lang: str = "zh") -> Analysis:
@@ -180,12 +180,20 @@ class Searcher:
 
 
 def decide(hits: tuple[Hit, ...], answer_at: float, clarify_at: float,
-           margin: float) -> tuple[Decision, tuple[Hit, ...]]:
-    """Answer a clear winner; offer up to 3 close candidates; fall back when nothing is good enough."""
+           lead: float) -> tuple[Decision, tuple[Hit, ...]]:
+    """Answer a clear winner; offer up to 3 close candidates; fall back when nothing is good enough.
+
+    `lead` is how far (in log-odds) the best hit must be ahead of the next to be answered outright.
+    """
     if not hits or hits[0].score < clarify_at:
         return "fallback", hits
-    top = hits[0].score
-    if top >= answer_at and (len(hits) == 1 or top - hits[1].score >= margin):
+    top = _logit(hits[0].score)
+    close = tuple(h for h in hits[1:3] if top - _logit(h.score) < lead)
+    if hits[0].score >= answer_at and not close:
         return "answer", hits
-    close = tuple(h for h in hits[:3] if top - h.score < margin)
-    return "clarify", close
+    return "clarify", (hits[0], *close)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
