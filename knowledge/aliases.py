@@ -135,7 +135,11 @@ class AliasMatcher:
         ]
         for kind, code, key, words in groups:
             for word in words:
-                self._add(self.normalize(word), kind, code, f"{source}: {key}: '{word}'")
+                where = f"{source}: {key}: '{word}'"
+                norm = self.normalize(word)
+                if norm != self.normalize(word, fillers=False):
+                    raise KnowledgeError(f"{where}: filler words would remove part of it ('{norm}' is left)")
+                self._add(norm, kind, code, where)
         self._domain: set[str] = set()
         for word in aliases.domain:
             norm = self.normalize(word)

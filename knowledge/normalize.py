@@ -20,7 +20,8 @@ DEFAULT_FILLERS: tuple[str, ...] = (
     "您好", "你好", "老师好", "老师", "麻烦您", "麻烦", "谢谢您", "谢谢", "多谢", "感谢",
     "一下", "亲爱的",
 )
-_FINAL_PARTICLES = "吗呢啊呀吧哈嘛哦啦呐嘞哇噢喔额嗯"
+_FINAL_PARTICLES = "吗呢啊呀吧哈嘛哦啦呐嘞哇噢喔嗯"
+_PARTICLE_WORDS = ("网吧", "酒吧", "贴吧", "书吧", "水吧", "氧吧")  # words that end like a particle
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -120,19 +121,20 @@ class Normalizer:
         self.typos = {self._basic(k): self._basic(v) for k, v in (typos or {}).items()}
         self.fillers = tuple(self._basic(f) for f in (fillers if fillers is not None else DEFAULT_FILLERS))
         self._typo_re = _alternation(self.typos)
-        filler_re = _alternation(self.fillers)
-        particles = f"[{_FINAL_PARTICLES}]+(?=[^\\w]|$)"
+        filler_re = _alternation(self.fillers, whole_latin_words=True)
+        particles = _particles_pattern()
         self._filler_re = re.compile(f"{filler_re.pattern}|{particles}" if filler_re else particles)
 
     @staticmethod
     def _basic(text: str) -> str:
         return to_simplified(half_width(text).lower())
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, fillers: bool = True) -> str:
         out = self._basic(text)
         if self._typo_re is not None:
             out = self._typo_re.sub(lambda m: self.typos[m.group(0)], out)
-        out = self._filler_re.sub(" ", out)
+        if fillers:
+            out = self._filler_re.sub(" ", out)
         out = _PUNCT.sub(" ", out)
         out = numerals_to_digits(out)
         out = _LATIN_WORD.sub(lambda m: stem(m.group(0)), out)
@@ -140,6 +142,26 @@ class Normalizer:
         return _SPACE_INSIDE.sub("", out)
 
 
-def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:
+def _particles_pattern() -> str:
+    """Clause-final particles (…吗, …呢, …吧), except where they end a word (网吧)."""
+    guarded = []
+    for ch in _FINAL_PARTICLES:
+        guards = "".join(f"(?<!{re.escape(w[:-1])})" for w in _PARTICLE_WORDS if w.endswith(ch))
+        guarded.append(guards + re.escape(ch))
+    return f"(?:{'|'.join(guarded)})+(?=[^\\w]|$)"
+
+
+def _alternation(words: Iterable[str], whole_latin_words: bool = False) -> re.Pattern[str] | None:
+    """One regex for a list of words, longest first; Latin words optionally whole words only."""
     ordered = sorted({w for w in words if w}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+    if not ordered:
+        return None
+    parts = []
+    for word in ordered:
+        part = re.escape(word)
+        if whole_latin_words and word[0].isascii() and word[0].isalpha():
+            part = "(?<![a-z])" + part
+        if whole_latin_words and word[-1].isascii() and word[-1].isalpha():
+            part += "(?![a-z])"
+        parts.append(part)
+    return re.compile("|".join(parts))

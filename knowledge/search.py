@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from knowledge.aliases import Aliases
+from knowledge.aliases import Aliases, load_aliases
 from knowledge.analyze import Analysis, Analyzer
 from knowledge.entries import Entry, load_entries
 from knowledge.index import FaqIndex, sorted_words
@@ -87,7 +87,10 @@ class Searcher:
 
     @classmethod
     def from_folder(cls, folder: Path | None = None) -> Searcher:
-        return cls(load_entries(folder))
+        """A searcher over `folder`/faq/*.yaml, with `folder`/aliases.yaml when it has one."""
+        aliases_file = folder / "aliases.yaml" if folder is not None else None
+        aliases = load_aliases(aliases_file) if aliases_file is not None and aliases_file.exists() else None
+        return cls(load_entries(folder), aliases)
 
     def search(self, query: str, lang: str = "zh") -> SearchOutcome:
         q = self.analyzer(query, lang)
