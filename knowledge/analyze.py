@@ -183,7 +183,7 @@ class Analyzer:
         tokens.extend(self.words(" ".join(rest)))
         return Analysis(
             text=norm,
-            tokens=tuple(tokens),
+            tokens=tuple(map(sys.intern, tokens)),  # one string per distinct word across the index
             fuzzy="".join(fuzzy),
             names=_subject_first(norm, spans),
             business=_codes(spans, "business"),

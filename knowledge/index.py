@@ -4,7 +4,8 @@
 - each text's normalised form (aliases folded into one symbol each) and its words sorted, for the
   character-level similarity (one rapidfuzz extractOne per entry and form: the loop over the
   entry's texts runs in C);
-- the entry's distinct words, to tell how much of a question an entry covers;
+- the entry's distinct words, to tell how much of a question an entry covers (only ever asked for
+  the few candidates of a question, so a tuple is fast enough and a third of a frozenset's size);
 - the entries of each (licence, topic) pair.
 """
 
@@ -22,7 +23,7 @@ from knowledge.entries import Entry
 class FaqIndex:
     def __init__(self, entries: Sequence[Entry], analyzer: Analyzer) -> None:
         self.entries = list(entries)
-        self.terms: list[frozenset[str]] = []
+        self.terms: list[tuple[str, ...]] = []  # distinct (interned) words; smaller than frozensets
         self.pairs: dict[tuple[str, str], list[int]] = {}
         self._texts: list[dict[str, tuple[list[str], list[str]]]] = []  # lang → (chars, words)
         docs: list[dict[str, float]] = []
@@ -40,7 +41,7 @@ class FaqIndex:
                     for token in analysis.tokens:
                         doc[token] = doc.get(token, 0.0) + 1.0
             docs.append(doc)
-            self.terms.append(frozenset(doc))
+            self.terms.append(tuple(doc))
             self._texts.append(texts)
             self.pairs.setdefault((entry.license, entry.topic), []).append(i)
         self.bm25 = BM25(docs)
