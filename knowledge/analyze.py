@@ -26,6 +26,7 @@ _FREQ_LINE = re.compile(r"^(\S+) (\d{3,})\b", re.M)  # a word of frequency ≥ 1
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STILL_NEED = re.compile(r"还(需要|要|得|用)")  # 有了ICP证还需要EDI证吗: the question is about EDI
 _MISSING = re.compile(r"(没有|没|无|未办|未取得|不办)$")  # 没ICP证 … : operating without a licence
+_WANTED = re.compile(r"(要|需要|得|用|必须)$")  # 要SP证吗: whether it is needed
 _LATIN = re.compile(r"[a-z]")
 
 # Function words dropped from both sides; they say nothing about which entry fits.
@@ -235,12 +236,17 @@ def _subject_first(norm: str, spans: list[Span]) -> tuple[str, ...]:
 
 
 def _topics(norm: str, spans: list[Span]) -> tuple[str, ...]:
-    """Topic codes of the topic words, plus `penalty` for a licence said to be missing (没ICP证)."""
-    topics = _codes(spans, "topic")
+    """Topic codes of the topic words, plus `penalty` for a licence said to be missing (没ICP证)
+    and `need` for one asked for (要SP证吗)."""
+    topics = list(_codes(spans, "topic"))
     for span in spans:
-        if span.kind in ("license", "business") and _MISSING.search(norm[max(0, span.start - 3):span.start]):
-            topics = (*topics, "penalty") if "penalty" not in topics else topics
-    return topics
+        if span.kind not in ("license", "business"):
+            continue
+        before = norm[max(0, span.start - 3):span.start]
+        for topic, pattern in (("penalty", _MISSING), ("need", _WANTED)):
+            if pattern.search(before) and topic not in topics:
+                topics.append(topic)
+    return tuple(topics)
 
 
 def _codes(spans: list[Span], kind: str) -> tuple[str, ...]:

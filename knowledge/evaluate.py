@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import yaml
 from rapidfuzz import fuzz, process, utils
 
+from knowledge.aliases import FAST_SAFE_LOADER
 from knowledge.codes import LICENSES, TOPICS
-from knowledge.entries import Entry, KnowledgeError, safe_load_yaml
+from knowledge.entries import Entry, KnowledgeError
 from knowledge.search import SearchOutcome
 
 
@@ -67,8 +69,8 @@ class EvalReport:
 def load_items(path: Path) -> list[Item]:
     """Read and validate the labelled questions; errors name the file and the item."""
     try:
-        data = safe_load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"{path.name}: cannot read: {exc}") from None
     if not isinstance(data, list):
         raise KnowledgeError(f"{path.name}: expected a list of questions")

@@ -57,7 +57,7 @@ def _t2s() -> tuple[Any, frozenset[str]]:
 def to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese (許可證 → 许可证); a no-op on Simplified text."""
     converter, traditional = _t2s()
-    if not any(ch in traditional for ch in text):
+    if traditional.isdisjoint(text):
         return text
     return str(converter.convert(text))
 
