@@ -46,9 +46,6 @@ class FaqIndex:
             self.pairs.setdefault((entry.license, entry.topic), []).append(i)
         self.bm25 = BM25(docs)
 
-    def has_lang(self, i: int, lang: str) -> bool:
-        return lang in self._texts[i]
-
     def coverage(self, weights: Mapping[str, float], ids: Iterable[int]) -> dict[int, float]:
         """For each entry, the share of the question's word weights that its words cover."""
         total = sum(weights.values()) or 1.0

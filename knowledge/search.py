@@ -1,6 +1,6 @@
 """FAQ retrieval: a question in, a decision (answer / clarify / fallback) and ranked entries out.
 
-How a question is scored against an entry (see README.md in this folder for the reasoning):
+How a question is scored against an entry (SEARCH.md in this folder has the details):
 1. Understanding (analyze.py): the licence and topic the question names, from aliases.yaml; other
    kinds of licence (食品经营, 驾驶证 …) and questions with nothing of the domain in them are
    turned away before any ranking.
