@@ -93,7 +93,7 @@ def _jieba_core() -> tuple[dict[str, int], int]:
     jieba = _import_jieba()
     source = Path(jieba.__file__).parent / "dict.txt"
     stat = source.stat()
-    cache = _cache_dir() / f"jieba-core-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    cache = cache_dir() / f"jieba-core-{stat.st_size}-{int(stat.st_mtime)}.marshal"
     try:
         with cache.open("rb") as f:
             freq, total = marshal.load(f)
@@ -118,7 +118,8 @@ def _jieba_core() -> tuple[dict[str, int], int]:
     return freq, total
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where the search keeps its caches (the jieba word list, analysed FAQ texts)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "licensebot"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from knowledge.aliases import Aliases, load_aliases
-from knowledge.analyze import Analysis, Analyzer
+from knowledge.analyze import Analysis, Analyzer, cache_dir
 from knowledge.entries import Entry, load_entries
 from knowledge.index import FaqIndex, sorted_words
 
@@ -79,18 +79,19 @@ class Searcher:
     candidates = 30  # BM25 candidates that get the full scoring
 
     def __init__(self, entries: Sequence[Entry], aliases: Aliases | None = None,
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, cache_dir: Path | None = None) -> None:
         self.entries = list(entries)
         self.weights = weights or Weights()
         self.analyzer = Analyzer(aliases)
-        self.index = FaqIndex(self.entries, self.analyzer)
+        self.index = FaqIndex(self.entries, self.analyzer, cache_dir)
 
     @classmethod
-    def from_folder(cls, folder: Path | None = None) -> Searcher:
-        """A searcher over `folder`/faq/*.yaml, with `folder`/aliases.yaml when it has one."""
+    def from_folder(cls, folder: Path | None = None, cache: bool = True) -> Searcher:
+        """A searcher over `folder`/faq/*.yaml, with `folder`/aliases.yaml when it has one; the
+        analysed texts are cached in ~/.cache/licensebot so that a restart is quick."""
         aliases_file = folder / "aliases.yaml" if folder is not None else None
         aliases = load_aliases(aliases_file) if aliases_file is not None and aliases_file.exists() else None
-        return cls(load_entries(folder), aliases)
+        return cls(load_entries(folder), aliases, cache_dir=cache_dir() if cache else None)
 
     def search(self, query: str, lang: str = "zh") -> SearchOutcome:
         q = self.analyzer(query, lang)

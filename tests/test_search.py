@@ -159,3 +159,24 @@ def test_shipped_knowledge_base_loads():
     searcher = Searcher.from_folder()
     assert len(searcher.entries) > 0
     assert searcher.search("ICP证续期").hits
+
+
+def test_cached_index_gives_the_same_answers(tmp_path):
+    fresh = Searcher(KB)
+    Searcher(KB, cache_dir=tmp_path)  # writes the cache
+    assert len(list(tmp_path.glob("index-*.marshal"))) == 1
+    cached = Searcher(KB, cache_dir=tmp_path)
+    for query in ("ICP证续期要准备哪些材料", "外资能办IDC吗", "年报怎么报", "when to renew my license"):
+        assert cached.search(query) == fresh.search(query)
+
+
+def test_a_broken_cache_is_rebuilt(tmp_path):
+    Searcher(KB, cache_dir=tmp_path)
+    (cache_file,) = tmp_path.glob("index-*.marshal")
+    cache_file.write_bytes(b"not marshal")
+    assert Searcher(KB, cache_dir=tmp_path).search("ICP证年报").hits[0].entry.id == "icp-annual_report"
+
+
+def test_a_changed_kb_does_not_use_the_old_cache(tmp_path):
+    Searcher(KB[:3], cache_dir=tmp_path)
+    assert top(Searcher(KB, cache_dir=tmp_path), "外资能办IDC吗") == "idc-foreign"
