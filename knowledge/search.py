@@ -76,7 +76,7 @@ class Searcher:
     answer_at = 0.60  # confidence to answer outright …
     clarify_at = 0.42  # … to offer candidates; below it, fall back
     margin = 0.08  # score lead over the next hit needed to answer outright (else clarify)
-    candidates = 30  # BM25 candidates that get the full scoring
+    candidates = 20  # BM25 candidates that get the full scoring
 
     def __init__(self, entries: Sequence[Entry], aliases: Aliases | None = None,
                  weights: Weights | None = None, cache_dir: Path | None = None) -> None:
