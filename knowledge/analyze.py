@@ -55,8 +55,10 @@ class Analysis:
 
     @property
     def specific(self) -> tuple[str, ...]:
-        """The specific licences the question names: by name, else by their business."""
-        return tuple(c for c in self.names if c != "general") or self.business
+        """The specific licences the question names: by name, else by their business — unless it
+        names the licence in general (用云服务器可以申请电信证吗 is about 电信证)."""
+        named = tuple(c for c in self.names if c != "general")
+        return named or (() if "general" in self.names else self.business)
 
     @property
     def licence(self) -> str | None:
