@@ -22,7 +22,15 @@ from typing import Any
 from knowledge.aliases import Aliases, AliasMatcher, Span, load_aliases
 
 ATTACHED_GAP = 4  # a telecom word this close after an out-of-scope name is part of that name
-_FREQ_LINE = re.compile(r"^(\S+) (\d{3,})\b", re.M)  # a word of frequency ≥ 100
+LICENCE_WORDS = frozenset({"许可证", "经营许可", "牌照", "资质"})  # what kind of licence? see modifiers
+MODIFIER_CHARS = 6
+KIND_SUFFIXES = frozenset({"经营", "业务", "服务", "零售", "批发", "生产", "经营性", "行业"})
+FUNCTION_ENDINGS = frozenset("到在上了的把给被让要拿有是个张本份些办做和与及或还也都就")
+DETERMINERS = frozenset({"这类", "这种", "那种", "哪种", "哪类", "什么", "各类", "各种", "相关", "这个",
+                         "那个", "哪个", "所有", "全部", "现有", "原来", "原有", "目前", "现在", "之前"})
+_FREQ_LINE = re.compile(r"^(\S+) (\d{3,}) (\S+)", re.M)  # a word of frequency ≥ 100, and its tag
+NOT_NOUN_TAGS = frozenset({"v", "vd", "vi", "vq", "r", "rr", "rz", "d", "p", "c", "u", "m", "q", "a", "ad",
+                           "f"})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _STILL_NEED = re.compile(r"还(需要|要|得|用)")  # 有了ICP证还需要EDI证吗: the question is about EDI
 _MISSING = re.compile(r"(没有|没|无|未办|未取得|不办)$")  # 没ICP证 … : operating without a licence
@@ -52,6 +60,7 @@ class Analysis:
     oos: tuple[str, ...]  # out-of-scope licence kinds mentioned
     domain: bool  # a licence, its business or a telecom word appears outside out-of-scope names
     lang: str  # "zh" or "en"
+    kinds: tuple[str, ...] = ()  # the word saying what kind of 许可证/牌照/资质 (兽药经营许可证 → 兽药)
 
     @property
     def specific(self) -> tuple[str, ...]:
@@ -86,8 +95,9 @@ def _import_jieba() -> Any:
 
 
 @lru_cache(maxsize=1)
-def _jieba_core() -> tuple[dict[str, int], int]:
-    """The prefix dictionary of jieba's frequent words and their total frequency.
+def _jieba_core() -> tuple[dict[str, int], int, frozenset[str]]:
+    """The prefix dictionary of jieba's frequent words, their total frequency, and those of them
+    that are not nouns (verbs, pronouns, adverbs … by jieba's part-of-speech tags).
 
     Read from jieba's dict.txt (~0.2 s), then kept in a marshal file in the user's cache folder
     (~0.03 s to load), keyed by the dictionary's size and date.
@@ -95,29 +105,33 @@ def _jieba_core() -> tuple[dict[str, int], int]:
     jieba = _import_jieba()
     source = Path(jieba.__file__).parent / "dict.txt"
     stat = source.stat()
-    cache = cache_dir() / f"jieba-core-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    cache = cache_dir() / f"jieba-core-{stat.st_size}-{int(stat.st_mtime)}-2.marshal"
     try:
         with cache.open("rb") as f:
-            freq, total = marshal.load(f)
-        return freq, total
+            freq, total, not_nouns = marshal.load(f)
+        return freq, total, not_nouns
     except (OSError, EOFError, ValueError, TypeError):
         pass
     data = source.read_text(encoding="utf-8")
     freq: dict[str, int] = {}
     total = 0
-    for word, count in _FREQ_LINE.findall(data):
+    not_noun_words = []
+    for word, count, tag in _FREQ_LINE.findall(data):
         freq[word] = int(count)
         total += freq[word]
+        if tag in NOT_NOUN_TAGS:
+            not_noun_words.append(word)
         for i in range(1, len(word)):
             freq.setdefault(word[:i], 0)
+    not_nouns = frozenset(not_noun_words)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps((freq, total)))
+        partial.write_bytes(marshal.dumps((freq, total, not_nouns)))
         partial.replace(cache)
     except OSError:
         pass  # a read-only home: read the dictionary each time
-    return freq, total
+    return freq, total, not_nouns
 
 
 def cache_dir() -> Path:
@@ -129,7 +143,7 @@ def cache_dir() -> Path:
 def make_tokenizer(extra_words: tuple[str, ...] = ()) -> Any:
     """A jieba.Tokenizer on the frequent part of jieba's dictionary, plus some words of ours."""
     jieba = _import_jieba()
-    freq, total = _jieba_core()
+    freq, total, _not_nouns = _jieba_core()
     tokenizer = jieba.Tokenizer()
     tokenizer.FREQ = dict(freq)
     tokenizer.total = total
@@ -175,8 +189,11 @@ class Analyzer:
         tokens: list[str] = []
         fuzzy: list[str] = []
         rest: list[str] = []  # the text between aliases, cut by jieba in one call
+        kinds: list[str] = []
         pos = 0
         for span in spans:
+            if span.kind == "domain" and span.code in LICENCE_WORDS:
+                kinds.extend(self._kind(norm[max(pos, span.start - MODIFIER_CHARS):span.start]))
             rest.append(norm[pos:span.start])
             fuzzy.append(norm[pos:span.start])
             tokens.extend(self._span_tokens(norm, span))
@@ -196,7 +213,21 @@ class Analyzer:
             oos=_codes(spans, "oos"),
             domain=_in_domain(spans),
             lang=detect_lang(norm, lang),
+            kinds=tuple(kinds),
         )
+
+    def _kind(self, before: str) -> list[str]:
+        """The noun in front of a licence word, past 经营/业务/服务 (兽药经营许可证 → 兽药);
+        nothing when a verb, particle or determiner stands there (加到许可证上, 这类许可证, 取得许可证)."""
+        words = [w for w in self.words(before) if w not in KIND_SUFFIXES]
+        if not words or words[-1][-1] in FUNCTION_ENDINGS or words[-1] in DETERMINERS:
+            return []
+        kind = words.pop()
+        while len(kind) == 1 and words and len(words[-1]) == 1:  # a rare word cut into characters
+            kind = words.pop() + kind
+        if kind.isascii() or kind in self.neutral or len(kind) < 2 or kind in _jieba_core()[2]:
+            return []
+        return [kind]
 
     @staticmethod
     def _span_tokens(norm: str, span: Span) -> list[str]:

@@ -97,7 +97,7 @@ class Searcher:
         q = self.analyzer(query, lang)
         licence, topics = q.licence, self._topics(q)
         topic = topics[0] if topics else None
-        if not q.tokens or (q.oos and not q.domain) or not (q.domain or topics):
+        if not q.tokens or (q.oos and not q.domain) or not (q.domain or topics) or self._other_kind(q):
             return SearchOutcome(query, "fallback", (), licence, topic)
         raw = self._score(q, topics)
         ranked = sorted(raw.items(), key=lambda kv: kv[1], reverse=True)[:5]
@@ -107,6 +107,13 @@ class Searcher:
 
     def analyze(self, query: str, lang: str = "zh") -> Analysis:
         return self.analyzer(query, lang)
+
+    def _other_kind(self, q: Analysis) -> bool:
+        """A licence of a kind the FAQ never mentions (兽药经营许可证, 快递业务经营许可证): the
+        word before 许可证 is unknown to the FAQ, and no telecom licence is named."""
+        if q.names or q.business or q.hints:
+            return False
+        return any(word not in self.index.bm25.idf for word in q.kinds)
 
     @staticmethod
     def _topics(q: Analysis) -> tuple[str, ...]:

@@ -113,6 +113,24 @@ def test_out_of_scope_licence_kind_gets_no_telecom_hits(searcher):
     assert searcher.search("食品经营许可证续期").hits == ()
 
 
+@pytest.mark.parametrize("query", ["兽药经营许可证续期", "娱乐场所经营许可证怎么申请", "办学许可证年检"])
+def test_a_licence_kind_the_faq_never_mentions_falls_back(searcher, query):
+    assert searcher.search(query).decision == "fallback"
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ("兽药经营许可证续期", True),
+    ("娱乐场所经营许可证", True),
+    ("新业务要不要加到许可证上", False),  # a verb before 许可证 says nothing about its kind
+    ("取得许可证以后", False),
+    ("办许可证要多久", False),
+    ("这类许可证多久续期", False),
+    ("B2许可证", False),
+])
+def test_the_kind_of_licence_asked_about(searcher, query, named):
+    assert bool(searcher.analyze(query).kinds) == named
+
+
 def test_telecom_question_mentioning_another_kind_is_still_answered(searcher):
     outcome = searcher.search("营业执照变更后增值电信许可证年报怎么报")
     assert outcome.decision != "fallback"
