@@ -64,6 +64,7 @@ class Weights:
     topic_main: float = 0.25  # the entry's topic is the question's main topic
     topic_other: float = 0.08  # … one of the other topics it names
     topic_miss: float = -0.08  # the question names topics, none of them the entry's
+    topic_default: float = 0.05  # no topic named ("ICP证"): what it is and who needs it
     no_domain: float = -0.15  # nothing of the domain in the question (only topic words)
     unknown_word: float = 0.5  # weight of a word the FAQ never uses, as a share of the max idf
     midpoint: float = 0.62  # score at which confidence is 0.5
@@ -181,7 +182,7 @@ class Searcher:
 
     def _topic_term(self, topics: tuple[str, ...], topic: str) -> float:
         if not topics:
-            return 0.0
+            return self.weights.topic_default if topic == "need" else 0.0
         if topic == topics[0]:
             return self.weights.topic_main
         return self.weights.topic_other if topic in topics else self.weights.topic_miss
