@@ -288,7 +288,8 @@ def _codes(spans: list[Span], kind: str) -> tuple[str, ...]:
 
 
 def detect_lang(norm: str, hint: str = "zh") -> str:
-    """English when asked for, or when the text is Latin words with no Chinese in it."""
-    if hint == "en":
-        return "en"
-    return "en" if not _CJK.search(norm) and len(_LATIN.findall(norm)) >= 6 else "zh"
+    """The language of the text's words: Chinese if it has any Chinese characters, English if it is
+    Latin words (6 letters or more); the user's language only decides short codes like "ICP"."""
+    if _CJK.search(norm):
+        return "zh"
+    return "en" if hint == "en" or len(_LATIN.findall(norm)) >= 6 else "zh"

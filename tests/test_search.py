@@ -142,6 +142,12 @@ def test_english_question_matches_english_texts(searcher):
     assert top(searcher, "when should I renew my VATS license") == "general-renewal"  # detected as English
 
 
+def test_a_chinese_question_from_an_english_user_is_matched_in_chinese(searcher):
+    assert top(searcher, "ICP证续期要准备哪些材料", lang="en") == "icp-renewal"
+    assert searcher.analyze("ICP证续期", "en").lang == "zh"
+    assert searcher.analyze("ICP", "en").lang == "en"
+
+
 def test_english_question_reaches_entries_without_english(searcher):
     assert top(searcher, "EDI license renewal", lang="en") == "edi-renewal"
 
