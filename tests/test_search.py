@@ -91,6 +91,11 @@ def test_answer_for_a_clear_match(searcher):
     assert 0.6 <= outcome.hits[0].score <= 1.0
 
 
+@pytest.mark.parametrize("query", ["许可证", "ICP证", "增值电信许可证"])
+def test_a_question_naming_no_topic_is_not_answered_outright(searcher, query):
+    assert searcher.search(query).decision == "clarify"
+
+
 def test_clarify_between_close_candidates():
     kb = [entry("icp-renewal-materials", "ICP证续期要准备哪些材料？", "ICP续期资料"),
           entry("icp-renewal-deadline", "ICP证续期要准备多久？", "ICP续期提前多久")]
