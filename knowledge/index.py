@@ -44,6 +44,17 @@ class FaqIndex:
         for i, entry in enumerate(self.entries):
             self.pairs.setdefault((entry.license, entry.topic), []).append(i)
         self.bm25 = BM25([doc for _texts, doc in prepared])
+        self._questions = {  # each entry's question, folded, per language ("" when it has none)
+            lang: [texts[lang][0][0] if lang in texts else "" for texts in self._texts]
+            for lang in ("zh", "en")
+        }
+
+    def nearest(self, chars: str, lang: str, limit: int) -> list[int]:
+        """Entries whose question looks most like the text, character by character: candidates of
+        last resort for a question that shares no word with the FAQ (so a fallback still shows
+        what came closest)."""
+        found = process.extract(chars, self._questions[lang], scorer=fuzz.ratio, limit=limit)
+        return [i for _text, score, i in found if score > 0]
 
     def coverage(self, weights: Mapping[str, float], ids: Iterable[int]) -> dict[int, float]:
         """For each entry, the share of the question's word weights that its words cover."""

@@ -142,7 +142,7 @@ class Searcher:
         q_weights = self._query_weights(q)
         bm25 = index.bm25.scores(q_weights)
         pool = list(dict.fromkeys([*heapq.nlargest(self.candidates, bm25, key=bm25.__getitem__),
-                                   *self._exact(q, topics)]))
+                                   *self._exact(q, topics)])) or index.nearest(q.fuzzy, q.lang, 5)
         best_bm25 = max(bm25.values(), default=0.0) or 1.0
         coverage = index.coverage(q_weights, pool)
         similarity = index.similarity(q.fuzzy, sorted_words(q.tokens), pool, q.lang)
