@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.entries import Entry, load_entries
+from knowledge.entries import Entry
 from knowledge.search import Searcher
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,8 @@ class KnowledgeBase:
         self.snapshot = self._build()
 
     def _build(self) -> Snapshot:
-        entries = load_entries(self.folder)
-        return Snapshot({e.id: e for e in entries}, Searcher(entries))
+        searcher = Searcher.from_folder(self.folder)  # the same search `licensebot ask` runs
+        return Snapshot({e.id: e for e in searcher.entries}, searcher)
 
     def reload(self) -> str | None:
         """Rebuild from disk; returns an error message (and keeps serving the old one) on failure."""

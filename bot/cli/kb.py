@@ -1,4 +1,5 @@
-"""`licensebot kb lint|coverage|gaps`: check the knowledge base, its coverage, and what it misses."""
+"""`licensebot kb lint|coverage|eval|gaps`: check the knowledge base, its coverage, its accuracy,
+and what it misses."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="kb_action", required=True)
     sub.add_parser("lint", help="check codes, ids, related links, near-duplicates, freshness")
     sub.add_parser("coverage", help="licence × topic table with counts; required empty cells marked")
+    ev = sub.add_parser("eval", help="accuracy on a labelled question file, beside a naive baseline")
+    ev.add_argument("file", help="YAML list of {q, license, topic} or {q, oos: true}")
+    ev.add_argument("--misses", type=int, default=20, help="how many misses to list")
     gaps = sub.add_parser("gaps", help="group unanswered questions from the logs, most frequent first")
     gaps.add_argument("--since", help="only questions from this date (YYYY-MM-DD)")
     gaps.add_argument("--top", type=int, default=30, help="how many groups to show")
@@ -25,6 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.kb_action == "gaps":
         return show_gaps(args, settings)
+    if args.kb_action == "eval":
+        return run_evaluation(args, settings)
     folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
     try:
         entries = load_entries(folder)
@@ -85,4 +91,19 @@ def show_gaps(args: argparse.Namespace, settings: Settings) -> int:
         with open(args.yaml, "w", encoding="utf-8") as f:
             f.write(draft(gaps))
         print(f"draft written to {args.yaml}")
+    return 0
+
+
+def run_evaluation(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.evaluate import format_report, run_eval
+    from knowledge.search import Searcher
+
+    folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
+    try:
+        searcher = Searcher.from_folder(folder)
+        report = run_eval(Path(args.file), searcher)
+    except (KnowledgeError, ValueError, OSError) as exc:
+        print(f"error: {exc}")
+        return 1
+    print(format_report(report, show_misses=args.misses))
     return 0

@@ -3,47 +3,50 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, backup, chat, checklist, db, kb, licenses, reminders, run, scheduler, stats
 from bot.logs import configure
 from bot.settings import Settings
 
-# (name, help, add_arguments(parser), main(args, settings) -> exit code)
+# (name, help, module, main function). Each module has add_arguments(parser) and the main function
+# (args, settings) -> exit code. Only the module of the command being run is imported, so that
+# `licensebot ask` starts without loading the channels.
 SUBCOMMANDS = (
-    ("run", "start the bot on every configured channel (console when none)", run.add_arguments, run.main),
-    ("chat", "chat with the bot in the terminal (--consultant NAME: work the consultants' queue)", chat.add_arguments,
-     chat.main),
-    ("ask", "answer questions from the knowledge base (the judge's --json contract)", ask.add_arguments, ask.main),
-    ("kb", "knowledge-base tools: lint, coverage, eval, gaps", kb.add_arguments, kb.main),
-    ("db", "database tools: upgrade", db.add_arguments, db.main),
-    ("backup", "copy the SQLite database to FILE", backup.add_arguments, backup.main_backup),
-    ("restore", "replace the SQLite database with the backup FILE", backup.add_arguments, backup.main_restore),
-    ("checklist", "renewal checklist and timeline for a licence (same engine as /renew)", checklist.add_arguments,
-     checklist.main),
-    ("stats", "hand-off figures: tickets, time to first consultant reply, satisfaction", stats.add_arguments,
-     stats.main),
-    ("licenses", "licence registry: import or export the client list (CSV or .xlsx)", licenses.add_arguments,
-     licenses.main),
-    ("reminders", "reminders: preview what will go out; sweep and dispatch once", reminders.add_arguments,
-     reminders.main),
-    ("scheduler", "run the reminder sweep and the outbox dispatcher", scheduler.add_arguments, scheduler.main),
+    ("run", "start the bot on every configured channel (console when none)", "run", "main"),
+    ("chat", "chat with the bot in the terminal (--consultant NAME: work the consultants' queue)", "chat", "main"),
+    ("ask", "answer questions from the knowledge base (the judge's --json contract)", "ask", "main"),
+    ("kb", "knowledge-base tools: lint, coverage, eval, gaps", "kb", "main"),
+    ("db", "database tools: upgrade", "db", "main"),
+    ("backup", "copy the SQLite database to FILE", "backup", "main_backup"),
+    ("restore", "replace the SQLite database with the backup FILE", "backup", "main_restore"),
+    ("checklist", "renewal checklist and timeline for a licence (same engine as /renew)", "checklist", "main"),
+    ("stats", "hand-off figures: tickets, time to first consultant reply, satisfaction", "stats", "main"),
+    ("licenses", "licence registry: import or export the client list (CSV or .xlsx)", "licenses", "main"),
+    ("reminders", "reminders: preview what will go out; sweep and dispatch once", "reminders", "main"),
+    ("scheduler", "run the reminder sweep and the outbox dispatcher", "scheduler", "main"),
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (with `only`) one whose other sub-commands are listed but not loaded."""
     parser = argparse.ArgumentParser(prog="licensebot", description="Telecom-licence consultancy chatbot")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_text, add_arguments, run_command in SUBCOMMANDS:
+    for name, help_text, module_name, function in SUBCOMMANDS:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        add_arguments(p)
-        p.set_defaults(run=run_command)
+        if only is None or only == name:
+            module = importlib.import_module(f"bot.cli.{module_name}")
+            module.add_arguments(p)
+            p.set_defaults(run=getattr(module, function))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    known = {name for name, *_ in SUBCOMMANDS}
+    args = build_parser(command if command in known else None).parse_args(argv)
     try:
         settings = Settings.load()
     except ValueError as exc:
