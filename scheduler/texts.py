@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from bot.messages import Reply
 from bot.outbox import body_to_reply
 from knowledge.codes import LICENSES, LICENSES_EN
-from scheduler.milestones import ANNUAL, Due, apply_by
+from scheduler.milestones import ANNUAL, Due, apply_by, as_date
 from scheduler.rules import Rules
 
 _ESCAPE = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
@@ -134,8 +134,10 @@ class Stencil:
                 return [_escaped(before), index, _escaped(after)]
         return [_escaped(payload)]
 
-    def fill(self, lid: str, number: str, company: str, license_type: str, expires_on: date, due_on: str) -> str:
-        """The body as JSON text for one licence (`lid`: its id as text; `due_on`: the milestone's day, ISO)."""
+    def fill(self, lid: str, number: str, company: str, license_type: str, expires_on: date | str,
+             due_on: str) -> str:
+        """The body as JSON text for one licence (`lid`: its id as text; `expires_on`: a date or its ISO text;
+        `due_on`: the milestone's day, ISO)."""
         names = self._types.get(license_type) or self._type_names(license_type)
         shown = self._dates.get(expires_on) or self._shown(expires_on)
         text = self._whole_text(number, company, license_type, expires_on) if self.whole else ""
@@ -146,14 +148,15 @@ class Stencil:
         names = self._types[license_type] = (_escaped(license_name(license_type, self.lang)), _escaped(license_type))
         return names
 
-    def _shown(self, expires_on: date) -> tuple[str, str, str]:
-        shown = self._dates[expires_on] = self.renderer.shown(expires_on, self.lang)
+    def _shown(self, expires_on: date | str) -> tuple[str, str, str]:
+        shown = self._dates[expires_on] = self.renderer.shown(as_date(expires_on), self.lang)
         return shown
 
-    def _whole_text(self, number: str, company: str, license_type: str, expires_on: date) -> str:
+    def _whole_text(self, number: str, company: str, license_type: str, expires_on: date | str) -> str:
         values = {**self.fixed, "company": company, "number": number,
                   "license": license_name(license_type, self.lang)}
         if self.renewal:
+            expires_on = as_date(expires_on)
             values |= {"expires_on": show_date(expires_on, self.lang),
                        "apply_by": show_date(apply_by(self.renderer.rules, expires_on), self.lang),
                        "days_left": (expires_on - self.renderer.deliver_on).days}
@@ -167,9 +170,9 @@ class ReminderRenderer:
         self.rules = rules
         self.deliver_on = deliver_on
         self._stencils: dict[tuple[str, str, int, str], Stencil] = {}
-        self._shown: dict[str, dict[date, tuple[str, str, str]]] = {"zh": {}, "en": {}}
+        self._shown: dict[str, dict[date | str, tuple[str, str, str]]] = {"zh": {}, "en": {}}
 
-    def shown_dates(self, lang: str) -> dict[date, tuple[str, str, str]]:
+    def shown_dates(self, lang: str) -> dict[date | str, tuple[str, str, str]]:
         """expiry → (expiry, last day to apply, days left) as a message shows them (shared per language)."""
         return self._shown.setdefault(lang, {})
 
