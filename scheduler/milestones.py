@@ -108,6 +108,11 @@ def upcoming(rules: Rules, *, expires_on: date, cycle: int, tracked_from: date, 
     return sorted(out, key=lambda d: (d.due_on, d.kind))
 
 
+def as_date(value: date | str) -> date:
+    """A date from the database as the driver returns it: a date, or ISO text (SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def apply_by(rules: Rules, expires_on: date) -> date:
     """The last day to apply for renewal (42号令第二十七条: at least N days before expiry)."""
     return expires_on - timedelta(days=rules.apply_days_before)

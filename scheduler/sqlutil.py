@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Table, Text, bindparam, cast
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 CHUNK = 2000
 # What SQLAlchemy's JSON type stores, minus the \uXXXX escapes (half the bytes for Chinese text).
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -21,39 +21,80 @@ def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def insert_ignoring_duplicates(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]],
-                               unique: Sequence[str]) -> int:
-    """INSERT … ON CONFLICT (unique) DO NOTHING in batches; returns how many rows were new.
+                               unique: Sequence[str], *, same: Mapping[str, Any] | None = None,
+                               json_text: Collection[str] = ()) -> int:
+    """INSERT … ON CONFLICT (unique) DO NOTHING; returns how many rows were new.
 
-    `rows` are tuples of values for the columns `names`. Two workers inserting the same keys at once
-    store each key once; neither fails.
+    `rows` are tuples of values for the columns `names`; `same` gives columns whose value is the same
+    in every row; `json_text` names JSON columns whose values in `rows` are JSON documents already
+    encoded as text (stored as they are). Two workers inserting the same keys at once store each key
+    once; neither fails.
     """
     if not rows:
         return 0
+    same = same or {}
     if session.get_bind().dialect.name == "sqlite":
-        return _sqlite_insert(session, table, names, rows, unique)
+        return _sqlite_insert(session, table, names, rows, unique, same, json_text)
     stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
-    dicts = [dict(zip(names, row, strict=True)) for row in rows]
+    if json_text:  # a bound text cast to JSON: the database parses it, as it would SQLAlchemy's encoding
+        stmt = stmt.values({n: cast(bindparam(f"{n}_text", type_=Text), table.c[n].type) for n in json_text})
+    keys = [f"{n}_text" if n in json_text else n for n in names]
+    dicts = [dict(zip(keys, row, strict=True)) | same for row in rows]
     return sum(len(session.execute(stmt, list(batch)).all()) for batch in chunks(dicts))
 
 
 def _sqlite_insert(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]],
-                   unique: Sequence[str]) -> int:
-    """One executemany, values converted column by column by the columns' own bind processors (each
-    distinct value once): SQLAlchemy's per-row work would dominate at 100,000 rows."""
+                   unique: Sequence[str], same: Mapping[str, Any], json_text: Collection[str]) -> int:
+    """One executemany, values converted by the columns' own bind processors (each distinct value once;
+    a value the same in every row written into the statement): SQLAlchemy's per-row work, and binding
+    the same value 100,000 times, would dominate at 100,000 rows."""
     conn = session.connection()
-    columns = [list(c) for c in zip(*rows, strict=True)]
-    for i, name in enumerate(names):
-        column_type = table.c[name].type
-        process = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        if isinstance(column_type, JSON):
-            columns[i] = [None if v is None else _JSON.encode(v) for v in columns[i]]
-        elif process is not None:
-            columns[i] = _convert(columns[i], process)
-    quoted = ", ".join(f'"{n}"' for n in names)
-    sql = (f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))}) '
+    converters = {name: _converter(table, name, conn.dialect) for name in (*names, *same) if name not in json_text}
+    params = rows if isinstance(rows, list) else list(rows)
+    if any(converters.get(n) for n in names):
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        for i, name in enumerate(names):
+            convert = converters.get(name)
+            if convert is _encode_json:  # dicts and lists: not hashable, encoded one by one
+                columns[i] = [None if v is None else convert(v) for v in columns[i]]
+            elif convert is not None:
+                columns[i] = _convert(columns[i], convert)
+        params = list(zip(*columns, strict=True))
+    placeholders = ["?"] * len(names)
+    bound: list[Any] = []  # values of `same` that cannot be written as a literal: bound in every row
+    for name, value in same.items():
+        convert = converters.get(name)
+        stored = value if value is None or convert is None else convert(value)
+        text = _sqlite_literal(stored)
+        placeholders.append("?" if text is None else text)
+        if text is None:
+            bound.append(stored)
+    if bound:
+        extra = tuple(bound)
+        params = [row + extra for row in params]
+    quoted = ", ".join(f'"{n}"' for n in (*names, *same))
+    sql = (f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join(placeholders)}) '
            f'ON CONFLICT ({", ".join(unique)}) DO NOTHING')
-    params = list(zip(*columns, strict=True))
-    return sum(conn.exec_driver_sql(sql, list(batch)).rowcount for batch in chunks(params, 5000))
+    return int(conn.exec_driver_sql(sql, params).rowcount)
+
+
+def _sqlite_literal(value: Any) -> str | None:
+    """`value` as an SQLite literal that stores exactly what binding it stores; None if not written so."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+def _converter(table: Table, name: str, dialect: Any) -> Callable[[Any], Any] | None:
+    column_type = table.c[name].type
+    if isinstance(column_type, JSON):
+        return _encode_json
+    process: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return process
 
 
 def _convert(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
