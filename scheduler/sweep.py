@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, Select, String, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.storage.db import Database
 from bot.storage.models import Outbox, User
 from scheduler.milestones import ANNUAL, RENEWAL, Due, current_annual, renewal_bands, renewal_due
@@ -69,6 +70,7 @@ def sweep(db: Database, rules: Rules, now: datetime) -> SweepReport:
             params = {"milestone": annual.milestone, "year": year, "held_by": date(year - 1, 12, 31),
                       "opens": rules.opens_on(year), "due_on": annual.due_on}
             report += _write(session, rules, ANNUAL_TARGETS, params, lambda _lic, _cycle, _extra: annual, now, send_at)
+    metrics.REMINDERS.labels("created").inc(report.created)  # committed: counted once
     return report
 
 
