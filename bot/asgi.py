@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 
 from bot.app import build_engine
 from bot.logs import configure
+from bot.reload import reload_on_sighup
 from bot.settings import Settings
 
 
@@ -16,4 +17,6 @@ def create_app() -> Starlette:
 
     settings = Settings.load()
     configure(settings.log_level, settings.log_json)
-    return build_runtime(build_engine(settings))
+    engine = build_engine(settings)
+    reload_on_sighup(engine.services)  # the supervisor passes SIGHUP on to every worker
+    return build_runtime(engine)

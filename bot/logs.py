@@ -17,6 +17,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which worker, when several serve
         }
         out.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:

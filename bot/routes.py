@@ -15,7 +15,19 @@ from dataclasses import dataclass
 
 from bot.context import Context, Handler
 from bot.messages import Reply
-from intents import basics, checklist, consult, faq, feedback, handoff, mylicenses, privacy, staff, subscribe
+from intents import (
+    basics,
+    checklist,
+    consult,
+    faq,
+    feedback,
+    handoff,
+    mylicenses,
+    operator,
+    privacy,
+    staff,
+    subscribe,
+)
 from intents.commands import Command, split_command
 
 
@@ -66,6 +78,8 @@ COMMANDS: dict[str, Command] = {
                        consultant_only=True),
     "/close": Command(consult.close_conversation, "结束工单：/close [工单号]", "Close a ticket: /close [TICKET]",
                       consultant_only=True),
+    "/reload": Command(operator.reload_knowledge_base, "重新加载知识库", "Reload the knowledge base",
+                       consultant_only=True),
 }
 
 FLOWS: dict[str, Flow] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -12,6 +14,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import Channel
 from bot.context import Services
+
+log = logging.getLogger(__name__)
 
 
 def build_app(services: Services, channels: Sequence[Channel],
@@ -29,9 +33,7 @@ def build_app(services: Services, channels: Sequence[Channel],
     async def metrics_route(_request: Request) -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST
 
-        from bot.metrics import render
-
-        return Response(render(), media_type=CONTENT_TYPE_LATEST)
+        return Response(await asyncio.to_thread(scrape, services), media_type=CONTENT_TYPE_LATEST)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz),
                                Route("/metrics", metrics_route)]
@@ -40,8 +42,6 @@ def build_app(services: Services, channels: Sequence[Channel],
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        import asyncio
-
         for channel in channels:
             await channel.start()
         tasks = [asyncio.create_task(loop()) for loop in background]
@@ -54,3 +54,16 @@ def build_app(services: Services, channels: Sequence[Channel],
                 await channel.stop()
 
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def scrape(services: Services) -> bytes:
+    """The metrics text, with the figures read from the database at scrape time brought up to date."""
+    from bot import metrics
+    from intents.tickets import queue_lengths
+
+    try:
+        with services.db.session() as session:
+            metrics.set_handoff_queue(queue_lengths(session))
+    except Exception:  # the database is away: /readyz says so; the counters are still worth reading
+        log.warning("could not read the hand-off queue for /metrics", exc_info=True)
+    return metrics.render()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot import metrics
+from bot.clock import as_utc
 from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
@@ -115,6 +117,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
             ctx, f"工单 {ticket.label} 已由 {ticket.consultant_name} 接单。",
             f"{ticket.consultant_name} has already claimed {ticket.label}.", "consult-taken")
     ticket.status, ticket.claimed_at = CLAIMED, ctx.now
+    metrics.HANDOFF_WAIT.observe(max((ctx.now - as_utc(ticket.created_at)).total_seconds(), 0.0))
     ticket.consultant_channel, ticket.consultant_id = inc.channel, inc.user_id
     ticket.consultant_name = (inc.display_name or inc.user_id)[:200]
     ctx.session.add(ticket)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.clock import as_utc
@@ -62,6 +63,13 @@ def queue(session: Session) -> list[Ticket]:
     rows = session.exec(select(Ticket).where(col(Ticket.status).in_((WAITING, CLAIMED)))
                         .order_by(col(Ticket.id))).all()
     return [t for t in rows if t.status == WAITING] + [t for t in rows if t.status == CLAIMED]
+
+
+def queue_lengths(session: Session) -> dict[str, int]:
+    """How many tickets wait and how many are claimed (for the operators' /metrics)."""
+    rows = session.execute(select(Ticket.status, func.count()).where(col(Ticket.status).in_((WAITING, CLAIMED)))
+                           .group_by(Ticket.status)).all()
+    return {WAITING: 0, CLAIMED: 0} | {str(status): int(n) for status, n in rows}
 
 
 def ticket_for_reply(session: Session, incoming: Incoming) -> Ticket | None:

@@ -30,12 +30,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlmodel import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.outbox import Sender, SendResult, body_to_reply
 from bot.ratelimit import RateLimiter, Scope, Window
 from bot.storage.db import Database
 from bot.storage.models import Outbox
 from scheduler.rules import QuietHours
+from scheduler.sweep import REMINDER_KIND
 
 log = logging.getLogger(__name__)
 O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
@@ -237,6 +239,10 @@ class Dispatcher:
                 self.on_permanent_failure(s, row.channel, row.chat_id, result.error, now)
             elif result.ok and result.platform_id:
                 self.on_sent(s, row.id, result.platform_id)
+        if not result.ok:
+            metrics.count_send_error(row.channel, result)
+        if row.kind == REMINDER_KIND:
+            metrics.REMINDERS.labels(outcome).inc()
         return outcome
 
     def release(self, rows: list[Claimed], not_before: datetime) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, Select, String, and_, bindparam, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.storage.db import Database
 from bot.storage.models import Outbox, User
 from scheduler.milestones import ANNUAL, RENEWAL, Due, as_date, current_annual, renewal_bands, renewal_due
@@ -115,6 +116,7 @@ def sweep(db: Database, rules: Rules, now: datetime, *, window: int = CHUNK) -> 
                 report += _write(session, part, {"after": after, "upto": upto}, now, send_at)
         after = upto
     report.deferred = report.created if send_at > now else 0
+    metrics.REMINDERS.labels("created").inc(report.created)  # after the commits: counted once
     return report
 
 

@@ -60,6 +60,14 @@ class Call:
         return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
+class ApiError(Exception):
+    """A method's own refusal (400 with this description)."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
 @dataclass
 class Failure:
     method: str
@@ -230,7 +238,10 @@ class FakeTelegram:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
-        result = await handler(params, files) if method == "getUpdates" else handler(params, files)
+        try:
+            result = await handler(params, files) if method == "getUpdates" else handler(params, files)
+        except ApiError as exc:
+            return _error(400, exc.description)
         return JSONResponse({"ok": True, "result": result})
 
     def _take_failure(self, method: str, chat_id: int | None) -> Failure | None:
@@ -287,8 +298,8 @@ class FakeTelegram:
         key = (int(params["chat_id"]), int(params["message_id"]))
         with self._lock:
             message = self.messages.get(key)
-            if message is None:
-                return False
+            if message is None:  # as Telegram answers for a message it does not have
+                raise ApiError("Bad Request: message to edit not found")
             message.update(changes)
             if not params.get("reply_markup"):
                 message.pop("reply_markup", None)

@@ -7,8 +7,15 @@ set it to false when `licensebot scheduler` runs as a process of its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
+import shutil
+import signal
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.app import build_engine, build_services
@@ -17,6 +24,7 @@ from bot.channels.base import Channel
 from bot.channels.wecom import factory as wecom
 from bot.cli import chat
 from bot.engine import Engine
+from bot.reload import SUPERVISOR_ENV, reload_on_sighup
 from bot.settings import Settings
 from scheduler.rules import RulesError
 from scheduler.runner import configured_senders, start_in_thread
@@ -24,8 +32,8 @@ from scheduler.runner import configured_senders, start_in_thread
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-if TYPE_CHECKING:
-    from starlette.applications import Starlette
+log = logging.getLogger(__name__)
+WORKER_HEALTHCHECK_SECONDS = 30
 
 # One line per channel: (name, is it configured?, factory). Channels add themselves here.
 CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = (
@@ -106,12 +114,52 @@ def serve_channels(settings: Settings, workers: int = 1) -> int:
         print(f"licensebot: {exc}", file=sys.stderr)
         return 2
     if app is not None:
+        reload_on_sighup(engine.services)
         uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
-    else:
-        engine.services.db.dispose()
-        uvicorn.run("bot.asgi:create_app", factory=True, host=settings.http_host, port=settings.http_port,
-                    workers=workers, log_config=None)
+        return 0
+    engine.services.db.dispose()
+    # A worker re-imports the CLI before it answers the supervisor's health check: on a busy machine that
+    # takes longer than uvicorn's 5 s, and a worker still starting would be killed as hung, again and again.
+    config = uvicorn.Config("bot.asgi:create_app", factory=True, host=settings.http_host, port=settings.http_port,
+                            workers=workers, log_config=None, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
+    os.environ[SUPERVISOR_ENV] = str(os.getpid())
+    with shared_metrics_folder():
+        supervisor_class()(config, sockets=[config.bind_socket()]).run()
     return 0
+
+
+def supervisor_class() -> type:
+    """uvicorn's supervisor of several workers, with SIGHUP passed on to every worker (each reloads its
+    knowledge base in place) instead of uvicorn's restart of all workers. Dead workers are replaced."""
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def handle_hup(self) -> None:
+            # A worker still starting has no handler yet (SIGHUP would end it); it reads the files anyway.
+            started = [p for p in self.processes if p.pid is not None and p.is_ready(timeout=5)]
+            log.info("SIGHUP: asking %d of %d workers to reload the knowledge base (the others are starting)",
+                     len(started), len(self.processes))
+            for process in started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid or 0, signal.SIGHUP)
+
+    return Supervisor
+
+
+@contextlib.contextmanager
+def shared_metrics_folder() -> Iterator[Path]:
+    """Where the workers keep their metrics so that /metrics sums them: PROMETHEUS_MULTIPROC_DIR if the
+    operator set it (emptied at start), else a temporary folder removed at exit."""
+    from bot.metrics import MULTIPROC_ENV, prepare_multiprocess
+
+    given = os.environ.get(MULTIPROC_ENV)
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="licensebot-metrics-"))
+    prepare_multiprocess(folder)
+    try:
+        yield folder
+    finally:
+        if not given:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def start_scheduler(settings: Settings) -> Callable[[], None]:

@@ -1,12 +1,17 @@
 """The Telegram channel: python-telegram-bot as transport only, polling or webhook, state in the core.
 
-    getUpdates (polling) ─┐
-                          ├─▶ PTB update_queue ─▶ TypeHandler(Update, handle_update)
-    POST /telegram/webhook┘     (secret checked,      │ per-chat order, update_id seen once (DB)
-                                 acknowledged at once)├─ message  ─▶ Incoming ─▶ Engine.handle (thread)
-                                                      └─ button   ─▶ answer, spend keyboard, Incoming
-                                                                      ─▶ replies ─▶ TelegramSender
+    getUpdates (polling) ──▶ PTB update_queue ─▶ TypeHandler ─┐
+    POST /telegram/webhook ─▶ secret checked ──────────────────┴▶ handle_update
+      (answered when the update is handled)          │ per-chat order, update_id seen once (DB)
+                                                     ├─ message  ─▶ Incoming ─▶ Engine.handle (thread)
+                                                     └─ button   ─▶ answer, spend keyboard, Incoming
+                                                                     ─▶ replies ─▶ TelegramSender
 PTB's ConversationHandler and JobQueue are not used: every bit of dialogue state is in the database.
+
+Why the webhook answers only once the update is handled and its replies are sent: Telegram posts a
+chat's next update only after the previous request has ended (updates of different chats come in
+parallel). That keeps one chat's messages in order across several workers, which an at-once answer
+would not: the next update could reach another worker and overtake the first.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from telegram import BotCommand, CallbackQuery, Message, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import language
+from bot import language, metrics
 from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
 from bot.channels.telegram.sender import TelegramSender, windows
@@ -45,8 +50,12 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for about 5 seconds
+# "typing…" only when the answer takes longer than this: a quick one needs none, and each indicator
+# is a Bot API call that counts against the bot's overall send rate.
+TYPING_AFTER = 0.5
 MAX_WEBHOOK_BODY = 1_000_000
 BOOT_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+READY_WAIT = 10.0  # seconds a webhook update waits for the channel to finish connecting
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -68,7 +77,7 @@ def bot_id_of(token: str) -> int:
 def build_application(settings: Settings, polling: bool) -> Application:
     builder = (Application.builder().token(settings.telegram_bot_token).concurrent_updates(64)
                .connect_timeout(5).read_timeout(15).write_timeout(15).pool_timeout(5)
-               .connection_pool_size(64).get_updates_read_timeout(POLL_TIMEOUT + 10)
+               .connection_pool_size(16).get_updates_read_timeout(POLL_TIMEOUT + 10)
                .get_updates_connection_pool_size(2).job_queue(None))
     base = settings.telegram_base_url.rstrip("/").removesuffix("/bot")
     if base:
@@ -203,7 +212,7 @@ class TelegramChannel:
     # ── webhook ────────────────────────────────────────────────────────────────────────────────
 
     async def receive_webhook(self, request: Request) -> Response:
-        """Check the secret, queue the update and acknowledge at once; processing happens after."""
+        """Check the secret, handle the update, then answer (Telegram sends this chat's next update after)."""
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             return Response("forbidden", status_code=403)
@@ -218,12 +227,16 @@ class TelegramChannel:
         except Exception:  # whatever PTB makes of a malformed body, it is the sender's problem
             log.warning("ignoring a webhook body that is not a Telegram update")
             return Response("bad update", status_code=400)
-        await self.application.update_queue.put(update)
+        try:
+            await asyncio.wait_for(self.ready.wait(), READY_WAIT)
+        except TimeoutError:  # still connecting to Telegram: it sends the update again later
+            return Response("starting", status_code=503)
+        await self.handle_update(update, None)
         return Response(status_code=200)
 
     # ── updates ────────────────────────────────────────────────────────────────────────────────
 
-    async def handle_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def handle_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE | None) -> None:
         """Every update comes here; nothing raised in here reaches PTB's loop."""
         chat = update.effective_chat
         key = str(chat.id) if chat is not None else ""
@@ -274,6 +287,7 @@ class TelegramChannel:
             if result.ok:
                 continue
             log.warning("reply to Telegram chat %s not delivered: %s", incoming.chat_id, result.error)
+            metrics.count_send_error(self.name, result)
             if not result.permanent:  # Telegram is slow or away: the dispatcher delivers the rest later
                 await asyncio.to_thread(self._defer, incoming, replies[i:], key, result.retry_after or 0.0)
             return
@@ -287,6 +301,7 @@ class TelegramChannel:
 
     async def _keep_typing(self, chat_id: str) -> None:
         with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(TYPING_AFTER)
             while True:
                 await self.sender.typing(chat_id)
                 await asyncio.sleep(TYPING_EVERY)

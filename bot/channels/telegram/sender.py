@@ -172,6 +172,8 @@ class TelegramSender:
         except SendFailed as failed:
             if "not modified" not in failed.result.error:
                 log.info("could not take the keyboard off message %s: %s", message.message_id, failed.result.error)
+        except Exception:  # best effort: the answer to the press must go out whatever happens here
+            log.exception("taking the keyboard off message %s failed", message.message_id)
 
     async def _edit(self, chat: int, call: Call) -> Any:
         # An edit changes a message already sent: it has its own per-chat window, so taking the
