@@ -118,20 +118,26 @@ class Poster:
         request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.head}"
                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
         async with self._gate:
-            conn = self._idle.pop() if self._idle else None
-            try:
-                if conn is None:
-                    conn = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), self.timeout)
-                reader, writer = conn
-                writer.write(request)
-                status, length = await asyncio.wait_for(self._read_head(reader), self.timeout)
-                await asyncio.wait_for(reader.readexactly(length), self.timeout)
-            except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
-                if conn is not None:
-                    conn[1].close()
-                return 0
-            self._idle.append(conn)
-            return status
+            # An idle connection the server has closed (keep-alive timeout) fails at once: send again on a
+            # new one, as Telegram would. The bot ignores an update_id it has seen, should it have got it.
+            for reused in (bool(self._idle), False):
+                conn = self._idle.pop() if reused else None
+                try:
+                    if conn is None:
+                        conn = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), self.timeout)
+                    reader, writer = conn
+                    writer.write(request)
+                    status, length = await asyncio.wait_for(self._read_head(reader), self.timeout)
+                    await asyncio.wait_for(reader.readexactly(length), self.timeout)
+                except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
+                    if conn is not None:
+                        conn[1].close()
+                    if reused:
+                        continue
+                    return 0
+                self._idle.append(conn)
+                return status
+            return 0
 
     @staticmethod
     async def _read_head(reader: asyncio.StreamReader) -> tuple[int, int]:

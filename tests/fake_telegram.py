@@ -9,6 +9,7 @@ for a blocked user, 400 "chat not found".
     fake.push_text(42, "ICP证续期要什么材料")      # a user writes
     fake.press(42, "确认删除")                     # a user presses a button of the last keyboard
     fake.fail("sendMessage", chat_id=42, status=429, retry_after=3)
+    fake.stop(); fake.start(port=fake.port)       # down, then back on the same address
 """
 
 from __future__ import annotations
@@ -100,10 +101,11 @@ class FakeTelegram:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> FakeTelegram:
+    def start(self, port: int = 0) -> FakeTelegram:
+        """Serve on 127.0.0.1: a free port, or `port` again after stop() (an outage that ends)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
         self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
@@ -196,6 +198,16 @@ class FakeTelegram:
         with self._lock:
             self._failures.append(Failure(method, chat_id, status, description or default, retry_after, times,
                                           migrate_to))
+
+    def heal(self) -> None:
+        """Stop failing: forget every failure set with fail()."""
+        with self._lock:
+            self._failures.clear()
+
+    def delivered(self, chat_id: int) -> list[str]:
+        """Texts of the messages this chat really got (failed calls are in `calls`, not here)."""
+        with self._lock:
+            return [m.get("text", "") for (cid, _mid), m in sorted(self.messages.items()) if cid == chat_id]
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
         with self._lock:

@@ -1,33 +1,50 @@
-"""Backup and restore of the SQLite default: a real round trip through the CLI."""
+"""Backup and restore of the SQLite default: a round trip through the CLI (in this process: a real
+process costs seconds of start-up each time)."""
 
 from __future__ import annotations
 
-from tests.test_cli import licensebot
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
 
 
-def test_backup_then_restore_brings_the_conversation_back(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}"}
-    licensebot("chat", "--user", "dora", stdin="你好\n", env=env)
-    done = licensebot("backup", str(tmp_path / "b" / "snap.db"), env=env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    licensebot("chat", "--user", "dora", stdin="/forget\n确认删除\n", env=env)
-    assert "消息记录: 0" in licensebot("chat", "--user", "eve", stdin="/mydata\n", env=env).stdout
-    done = licensebot("restore", str(tmp_path / "b" / "snap.db"), env=env)
-    assert done.returncode == 0, done.stdout
-    mydata = licensebot("chat", "--user", "dora", stdin="/mydata\n", env=env).stdout
+def licensebot(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path | str, *args: str,
+               stdin: str = "") -> tuple[int, str]:
+    monkeypatch.setenv("DATABASE_URL", db if isinstance(db, str) else f"sqlite:///{db}")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_backup_then_restore_brings_the_conversation_back(tmp_path, monkeypatch, capsys):
+    live = tmp_path / "live.db"
+    run = lambda *args, stdin="": licensebot(monkeypatch, capsys, live, *args, stdin=stdin)  # noqa: E731
+    run("chat", "--user", "dora", stdin="你好\n")
+    code, out = run("backup", str(tmp_path / "b" / "snap.db"))
+    assert code == 0, out
+    run("chat", "--user", "dora", stdin="/forget\n确认删除\n")
+    assert "消息记录: 0" in run("chat", "--user", "eve", stdin="/mydata\n")[1]
+    code, out = run("restore", str(tmp_path / "b" / "snap.db"))
+    assert code == 0, out
+    mydata = run("chat", "--user", "dora", stdin="/mydata\n")[1]
     assert "消息记录: 2" in mydata  # dora's first exchange is back (her /mydata is logged after counting)
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup_and_keeps_the_database(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}"}
-    licensebot("chat", "--user", "dora", stdin="你好\n", env=env)
+def test_restore_refuses_a_file_that_is_not_a_backup_and_keeps_the_database(tmp_path, monkeypatch, capsys):
+    live = tmp_path / "live.db"
+    licensebot(monkeypatch, capsys, live, "chat", "--user", "dora", stdin="你好\n")
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all")
-    done = licensebot("restore", str(junk), env=env)
-    assert done.returncode == 1 and "not a SQLite database" in done.stdout
-    assert "消息记录: 2" in licensebot("chat", "--user", "dora", stdin="/mydata\n", env=env).stdout
+    code, out = licensebot(monkeypatch, capsys, live, "restore", str(junk))
+    assert code == 1 and "not a SQLite database" in out
+    assert "消息记录: 2" in licensebot(monkeypatch, capsys, live, "chat", "--user", "dora", stdin="/mydata\n")[1]
 
 
-def test_backup_explains_postgres():
-    done = licensebot("backup", "x.db", env={"DATABASE_URL": "postgresql+psycopg://u@127.0.0.1:1/x"})
-    assert done.returncode == 2 and "pg_dump" in done.stdout
+def test_backup_explains_postgres(monkeypatch, capsys):
+    code, out = licensebot(monkeypatch, capsys, "postgresql+psycopg://u@127.0.0.1:1/x", "backup", "x.db")
+    assert code == 2 and "pg_dump" in out

@@ -240,13 +240,11 @@ class TelegramChannel:
         """Every update comes here; nothing raised in here reaches PTB's loop."""
         chat = update.effective_chat
         key = str(chat.id) if chat is not None else ""
+        query = update.callback_query
         try:
             async with self._chat_lock(key):
-                if not await asyncio.to_thread(self.store.first_time, f"u:{update.update_id}"):
-                    log.info("Telegram update %s seen before; ignored", update.update_id)
-                    return
-                if update.callback_query is not None:
-                    await self._on_button(update.callback_query, update.update_id)
+                if query is not None:
+                    await self._on_button(query, update.update_id)
                 elif update.message is not None:
                     await self._on_message(update.message, update.update_id)
         except Exception:
@@ -254,34 +252,52 @@ class TelegramChannel:
 
     async def _on_message(self, message: Message, update_id: int) -> None:
         incoming = translate.message_to_incoming(message, self.me)
-        if incoming is not None:
-            await self._respond(incoming, f"u{update_id}",
-                                reply_to=message.message_id if incoming.is_group else None)
+        if incoming is not None:  # (group chatter not for us is not even recorded)
+            await self._respond(incoming, f"u{update_id}", reply_to=message.message_id if incoming.is_group else None,
+                                once=f"u:{update_id}")
 
     async def _on_button(self, query: CallbackQuery, update_id: int) -> None:
+        """A press: its keyboard is spent (once) while the engine answers it."""
         message = query.message if isinstance(query.message, Message) else None
         data = query.data or ""
-        if message is not None:
-            first = await asyncio.to_thread(self.store.first_time, f"k:{message.chat.id}:{message.message_id}")
-            if not first:
-                log.info("keyboard of message %s pressed again; ignored", message.message_id)
-                en = language.from_platform(query.from_user.language_code) == "en"
-                await self.sender.answer_button(query.id, "Already chosen." if en else "已经选过了。")
-                return
-            await self.sender.answer_button(query.id)
-            await self.sender.mark_choice(message, translate.pressed_label(message, data))
-        else:
-            await self.sender.answer_button(query.id)
-        payload = await asyncio.to_thread(self.store.load_payload, data) if data else None
-        await self._respond(translate.callback_to_incoming(query, payload or ""), f"u{update_id}")
+        keys = [f"u:{update_id}"] + ([f"k:{message.chat.id}:{message.message_id}"] if message else [])
+        fresh, payload = await asyncio.to_thread(self._check_press, keys, data)
+        if not fresh[0]:
+            log.info("Telegram update %s seen before; ignored", update_id)
+            return
+        if message is not None and not fresh[-1]:
+            log.info("keyboard of message %s pressed again; ignored", message.message_id)
+            en = language.from_platform(query.from_user.language_code) == "en"
+            await self.sender.answer_button(query.id, "Already chosen." if en else "已经选过了。")
+            return
+        chores = asyncio.create_task(self._acknowledge_press(query, message, data))
+        try:
+            await self._respond(translate.callback_to_incoming(query, payload or ""), f"u{update_id}")
+        finally:
+            await chores
 
-    async def _respond(self, incoming: Incoming, key: str, reply_to: int | None = None) -> None:
-        """Let the engine answer (showing "typing…"), then send its replies in order."""
+    def _check_press(self, keys: list[str], data: str) -> tuple[list[bool], str | None]:
+        """(Is the update / the keyboard new?, the payload the button stands for): one trip to a thread."""
+        fresh = self.store.first_times(keys)  # one statement for both
+        return fresh, (self.store.load_payload(data) if data and fresh[-1] else None)
+
+    async def _acknowledge_press(self, query: CallbackQuery, message: Message | None, data: str) -> None:
+        """Stop the button's spinner and replace its keyboard by the choice (best effort, never raises)."""
+        await self.sender.answer_button(query.id)
+        if message is not None:
+            await self.sender.mark_choice(message, translate.pressed_label(message, data))
+
+    async def _respond(self, incoming: Incoming, key: str, reply_to: int | None = None, once: str = "") -> None:
+        """Let the engine answer (showing "typing…"), then send its replies in order. With `once`, only if
+        that key was never seen (checked on the engine's thread: one hop for both)."""
         typing = asyncio.create_task(self._keep_typing(incoming.chat_id))
         try:
-            replies = await asyncio.to_thread(self.engine.handle, incoming)
+            replies = await asyncio.to_thread(self._handle_once, incoming, once)
         finally:
             typing.cancel()
+        if replies is None:
+            log.info("Telegram %s seen before; ignored", once)
+            return
         for i, reply in enumerate(replies):
             result = await self.sender.send(incoming.chat_id, reply, reply_to=reply_to)
             if result.ok:
@@ -291,6 +307,11 @@ class TelegramChannel:
             if not result.permanent:  # Telegram is slow or away: the dispatcher delivers the rest later
                 await asyncio.to_thread(self._defer, incoming, replies[i:], key, result.retry_after or 0.0)
             return
+
+    def _handle_once(self, incoming: Incoming, once: str) -> list[Reply] | None:
+        if once and not self.store.first_time(once):
+            return None
+        return self.engine.handle(incoming)
 
     def _defer(self, incoming: Incoming, replies: list[Reply], key: str, wait: float) -> None:
         now = self.engine.services.clock.now()

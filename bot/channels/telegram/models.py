@@ -12,6 +12,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Column, UniqueConstraint, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 
@@ -54,16 +55,22 @@ class TelegramStore:
 
     def first_time(self, key: str) -> bool:
         """Record `key` as seen; False if it was seen before (by any worker)."""
+        return self.first_times([key])[0]
+
+    def first_times(self, keys: list[str]) -> list[bool]:
+        """Record several keys in one statement; for each, False if it was seen before (by any worker)."""
+        keys = [k[:64] for k in keys]
         now = self.clock.now()
-        try:
-            with self.db.session() as session:
-                session.add(TelegramSeen(bot_id=self.bot_id, key=key[:64], seen_at=now))
-        except IntegrityError:
-            return False
-        self._recorded += 1
-        if self._recorded % PRUNE_EVERY == 0:
+        table = TelegramSeen.__table__  # type: ignore[attr-defined]
+        insert = postgresql.insert if self.db.engine.dialect.name == "postgresql" else sqlite.insert
+        stmt = (insert(table).values([{"bot_id": self.bot_id, "key": k, "seen_at": now} for k in keys])
+                .on_conflict_do_nothing(index_elements=["bot_id", "key"]).returning(table.c.key))
+        with self.db.session() as session:
+            new = set(session.execute(stmt).scalars())
+        self._recorded += len(new)
+        if new and self._recorded % PRUNE_EVERY < len(new):
             self.prune()
-        return True
+        return [k in new for k in keys]
 
     def prune(self) -> int:
         """Delete seen-markers and callback payloads past their age; returns rows deleted."""

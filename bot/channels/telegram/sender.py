@@ -193,5 +193,5 @@ class TelegramSender:
         """Stop the spinner on a pressed button (with a short notice); a late answer is harmless."""
         try:
             await self.bot.answer_callback_query(query_id, text=text)
-        except TelegramError as exc:
+        except Exception as exc:  # TelegramError, or whatever the transport raises: the press is answered anyway
             log.debug("answerCallbackQuery failed: %s", exc)
