@@ -13,8 +13,7 @@ from sqlmodel import select
 
 from bot.ratelimit import FakeTime
 from bot.storage.models import Outbox
-from scheduler.dispatcher import Dispatcher
-from scheduler.ratelimit import RateLimiter
+from scheduler.dispatcher import Dispatcher, outbox_limiter
 from scheduler.rules import load_rules
 from scheduler.sweep import sweep
 from tests.fake_telegram import FakeTelegram
@@ -52,7 +51,7 @@ async def test_replies_and_reminders_wait_out_an_outage_and_all_arrive_once(own_
         add_license(bot.services.db, "京B2-20200001", today + timedelta(days=30), today - timedelta(days=5),
                     clock.now(), chats=(str(SUBSCRIBER),))
         dispatcher = Dispatcher(bot.services.db, {"telegram": bot.channel.sender}, clock,
-                                limiter=RateLimiter(None, None, time), sleep=time.sleep)  # waits in injected time
+                                limiter=outbox_limiter(clock=time), sleep=time.sleep)  # waits in injected time
 
         fake.fail("sendMessage", status=502, description="Bad Gateway", times=-1)  # the outage begins
         assert await post(bot.app, fake.message_update(USER, "/help", language_code="zh")) == 200
