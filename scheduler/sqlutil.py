@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast
+from sqlalchemy import JSON, Connection, Table, Text, bindparam, cast
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 CHUNK = 2000
+ROWS_PER_STATEMENT = 500  # SQLite: rows of one multi-row INSERT
 # What SQLAlchemy's JSON type stores, minus the \uXXXX escapes (half the bytes for Chinese text).
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -45,9 +48,10 @@ def insert_ignoring_duplicates(session: Session, table: Table, names: Sequence[s
 
 def _sqlite_insert(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]],
                    unique: Sequence[str], same: Mapping[str, Any], json_text: Collection[str]) -> int:
-    """One executemany, values converted by the columns' own bind processors (each distinct value once;
-    a value the same in every row written into the statement): SQLAlchemy's per-row work, and binding
-    the same value 100,000 times, would dominate at 100,000 rows."""
+    """Values converted by the columns' own bind processors (each distinct value once; a value the same
+    in every row written into the statement), then one executemany of multi-row INSERTs: at 100,000 rows
+    SQLAlchemy's per-row work, binding the same value 100,000 times, and a statement step per row (a
+    mutex and the GIL released and taken each time) would dominate."""
     conn = session.connection()
     converters = {name: _converter(table, name, conn.dialect) for name in (*names, *same) if name not in json_text}
     params = rows if isinstance(rows, list) else list(rows)
@@ -73,9 +77,23 @@ def _sqlite_insert(session: Session, table: Table, names: Sequence[str], rows: S
         extra = tuple(bound)
         params = [row + extra for row in params]
     quoted = ", ".join(f'"{n}"' for n in (*names, *same))
-    sql = (f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join(placeholders)}) '
-           f'ON CONFLICT ({", ".join(unique)}) DO NOTHING')
-    return int(conn.exec_driver_sql(sql, params).rowcount)
+    head, row, tail = (f'INSERT INTO "{table.name}" ({quoted}) VALUES ', f"({', '.join(placeholders)})",
+                       f' ON CONFLICT ({", ".join(unique)}) DO NOTHING')
+    per = max(1, min(ROWS_PER_STATEMENT, _variable_limit(conn) // len(params[0])))
+    whole = len(params) // per * per
+    new = 0
+    if whole:
+        groups = [tuple(chain.from_iterable(params[i:i + per])) for i in range(0, whole, per)]
+        new += conn.exec_driver_sql(head + ", ".join([row] * per) + tail, groups).rowcount
+    if whole < len(params):
+        new += conn.exec_driver_sql(head + row + tail, list(params[whole:])).rowcount
+    return new
+
+
+def _variable_limit(conn: Connection) -> int:
+    """How many ? one SQLite statement may have (999 before SQLite 3.32)."""
+    getlimit = getattr(conn.connection.dbapi_connection, "getlimit", None)
+    return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)) if getlimit else 999
 
 
 def _sqlite_literal(value: Any) -> str | None:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select, text
 
+import scheduler.sqlutil as sqlutil
 import scheduler.sweep as sweep_module
 from bot.messages import ChatRef, Reply
 from bot.outbox import enqueue
@@ -101,7 +102,8 @@ def test_a_text_with_format_specs_is_formatted_as_written():
         '"O\'Neil" has +172 days;         B2-1|2027-07-01'
 
 
-def test_bulk_insert_stores_what_the_orm_stores_and_only_new_keys(db):
+def test_bulk_insert_stores_what_the_orm_stores_and_only_new_keys(db, monkeypatch):
+    monkeypatch.setattr(sqlutil, "ROWS_PER_STATEMENT", 2)  # SQLite: statements of two rows and a last one
     now = datetime(2027, 2, 16, 2, 0, tzinfo=UTC)
     body = {"text": "提醒 \"quoted\" \\ {x}", "buttons": [["已续期", "/license 1 renewed"]], "tags": ["reminder"]}
     rows = [("telegram", f"chat{i}", f"bulk-{i}", json.dumps(body, ensure_ascii=False)) for i in range(3)]
@@ -117,7 +119,7 @@ def test_bulk_insert_stores_what_the_orm_stores_and_only_new_keys(db):
                                           json_text=("body",)) == 3
         enqueue(s, ChatRef("telegram", "orm"), Reply(body["text"], tags=("reminder",)), "reminder", "orm-1", now)
     with db.session() as s:
-        more = [*rows[1:], ("telegram", "chat9", "bulk-9", json.dumps(body))]
+        more = [rows[1], ("telegram", "chat9", "bulk-9", json.dumps(body)), rows[2]]
         assert insert_ignoring_duplicates(s, Outbox.__table__, names, more, ("dedupe_key",), same=same(odd),
                                           json_text=("body",)) == 1
     with db.session() as s:
