@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -86,6 +87,22 @@ def db(db_url: str) -> Iterator[Database]:
     database.upgrade()
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with every migration applied, made once per session; tests copy it (fast set-up)."""
+    path = tmp_path_factory.mktemp("template") / "bot.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def fresh_sqlite(migrated_sqlite: Path, tmp_path: Path) -> str:
+    shutil.copyfile(migrated_sqlite, tmp_path / "bot.db")
+    return f"sqlite:///{tmp_path / 'bot.db'}"
 
 
 @pytest.fixture

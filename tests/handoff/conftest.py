@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -17,7 +15,6 @@ from bot.context import Services
 from bot.engine import Engine
 from bot.messages import Reply
 from bot.outbox import body_to_reply
-from bot.storage.db import Database
 from bot.storage.models import Outbox
 from intents.handoff_models import Ticket, note_platform_id
 from tests.chat import ChatDriver
@@ -91,22 +88,6 @@ def _hub(url: str, clock: FrozenClock, **overrides: object) -> Iterator[Hub]:
     services = build_services(settings, clock)
     yield Hub(services)
     services.db.dispose()
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An SQLite file with every migration applied, made once; tests start from a copy (fast set-up)."""
-    path = tmp_path_factory.mktemp("template") / "bot.db"
-    db = Database(f"sqlite:///{path}")
-    db.upgrade()
-    db.dispose()
-    return path
-
-
-@pytest.fixture
-def fresh_sqlite(migrated_sqlite: Path, tmp_path: Path) -> str:
-    shutil.copyfile(migrated_sqlite, tmp_path / "bot.db")
-    return f"sqlite:///{tmp_path / 'bot.db'}"
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +13,6 @@ from bot.channels.wecom.crypto import WeComCrypto
 from bot.cli.run import configured_channels
 from bot.clock import FrozenClock
 from bot.engine import Engine
-from bot.storage.db import Database
 from bot.web import build_app
 from tests.conftest import make_settings
 from tests.fake_wecom import FakeState, Switchable, serve
@@ -62,21 +59,9 @@ async def open_rig(db_url: str, api_base: str, fake: FakeState, clock: FrozenClo
             services.db.dispose()
 
 
-@pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file with every migration applied, copied by each test (migrating takes a while)."""
-    path = tmp_path_factory.mktemp("wecom-template") / "bot.db"
-    db = Database(f"sqlite:///{path}")
-    db.upgrade()
-    db.dispose()
-    return path
-
-
 @pytest.fixture
-def wecom_db_url(migrated_db: Path, tmp_path: Path) -> str:
-    target = tmp_path / "bot.db"
-    shutil.copyfile(migrated_db, target)
-    return f"sqlite:///{target}"
+def wecom_db_url(fresh_sqlite: str) -> str:
+    return fresh_sqlite
 
 
 @pytest.fixture
