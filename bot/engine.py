@@ -1,24 +1,27 @@
 """The engine: one incoming message in, replies out, state loaded and saved around the routing.
 
     Incoming ─▶ guards ─▶ lock chat ─▶ load state ─▶ ROUTES (first match) ─▶ save state, log ─▶ [Reply]
+
+Loading and saving are bot/storage/chatstate.py: one statement in, at most three out.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import correlation, guards, language, metrics
-from bot.clock import as_utc
 from bot.context import Context, Services, State
 from bot.messages import Incoming, Reply
 from bot.routes import ROUTES, Route
-from bot.storage.models import Conversation, MessageLog, User
+from bot.storage import chatstate
 
 log = logging.getLogger(__name__)
+Once = Callable[[Session], bool]
 
 SORRY = Reply("抱歉，系统暂时出了点问题，请稍后再发一次。/ Sorry, something went wrong; please try again.",
               tags=("error",))
@@ -29,17 +32,21 @@ class Engine:
         self.services = services
         self.routes = routes
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handle one message; never raises, never shows a stack trace to the user."""
+    def handle(self, incoming: Incoming, once: Once | None = None) -> list[Reply]:
+        """Handle one message; never raises, never shows a stack trace to the user.
+
+        `once`, if given, is asked inside the chat's lock and transaction whether this message is new
+        (a channel's redelivery check); a message seen before gets no replies and changes nothing.
+        """
         started = time.perf_counter()
         correlation.new_id()
         metrics.MESSAGES_IN.labels(incoming.channel).inc()
-        replies = self._guarded(incoming)
+        replies = self._guarded(incoming, once)
         metrics.MESSAGES_OUT.labels(incoming.channel).inc(len(replies))
         metrics.HANDLING.labels(incoming.channel).observe(time.perf_counter() - started)
         return replies
 
-    def _guarded(self, incoming: Incoming) -> list[Reply]:
+    def _guarded(self, incoming: Incoming, once: Once | None) -> list[Reply]:
         s = self.services
         where = {"channel": incoming.channel, "chat_id": incoming.chat_id, "user_id": incoming.user_id}
         hint_lang = language.choose(None, incoming.text, incoming.language, s.settings.default_lang)
@@ -50,7 +57,7 @@ class Engine:
             return [refusal]
         try:
             with s.db.session() as session:
-                replies, route = self._handle(session, incoming)
+                replies, route = self._handle(session, incoming, once)
         except Exception:
             metrics.ERRORS.inc()
             log.exception("failed to handle a message", extra=where)
@@ -59,20 +66,20 @@ class Engine:
         log.debug("message text: %r", incoming.content[:200], extra=where)
         return replies
 
-    def _handle(self, session: Session, incoming: Incoming) -> tuple[list[Reply], str]:
+    def _handle(self, session: Session, incoming: Incoming, once: Once | None) -> tuple[list[Reply], str]:
         s = self.services
         now = s.clock.now()
         s.db.lock_chat(session, incoming.channel, incoming.chat_id)
-        user = load_user(session, incoming)
-        lang = language.choose(user.lang if user else None, incoming.text, incoming.language,
-                               s.settings.default_lang)
-        if guards.is_flooding(session, incoming, now, s.settings.flood_per_minute):
+        if once is not None and not once(session):
+            return [], "seen"
+        row = chatstate.load_chat(session, incoming, now - timedelta(minutes=1))
+        lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
+        if row.recent_in >= s.settings.flood_per_minute:
             metrics.REFUSED.labels("flood").inc()
             return [guards.flood_reply(lang)], "flood"
-        conv = load_conversation(session, incoming)
-        state = State(conv.flow, conv.step, dict(conv.data or {}), conv.fallbacks) if conv else State()
+        state = State(row.flow, row.step, dict(row.data), row.fallbacks)
         replies: list[Reply] = []
-        if conv and state.flow and as_utc(conv.updated_at) < now - timedelta(days=s.settings.flow_ttl_days):
+        if state.flow and row.updated_at and row.updated_at < now - timedelta(days=s.settings.flow_ttl_days):
             state.clear_flow()
             replies.append(Reply("您之前未完成的流程已超过7天，已自动结束。" if lang == "zh"
                                  else "Your unfinished flow was more than 7 days old and has expired."))
@@ -83,9 +90,8 @@ class Engine:
             metrics.DECISIONS.labels(ctx.notes["search"].decision if route == "faq" else "fallback").inc()
         if ctx.forgotten:
             return replies, route
-        save_user(session, incoming, user, now)
-        save_conversation(session, incoming, conv, state, now)
-        log_messages(session, incoming, replies, now)
+        chatstate.save_chat(session, incoming, row, (state.flow, state.step, state.data, state.fallbacks), now)
+        chatstate.log_messages(session, incoming, replies, now)
         return replies, route
 
     def route(self, ctx: Context) -> list[Reply]:
@@ -95,41 +101,3 @@ class Engine:
                 return route.handle(ctx)
         return []
 
-
-def load_user(session: Session, incoming: Incoming) -> User | None:
-    return session.exec(select(User).where(
-        User.channel == incoming.channel, User.user_id == incoming.user_id)).first()
-
-
-def save_user(session: Session, incoming: Incoming, user: User | None, now: datetime) -> None:
-    # /lang may have created or changed the row during routing; look again.
-    user = user or load_user(session, incoming)
-    if user is None:
-        user = User(channel=incoming.channel, user_id=incoming.user_id, created_at=now, last_seen_at=now)
-    user.last_seen_at = now
-    if incoming.display_name:
-        user.display_name = incoming.display_name[:200]
-    session.add(user)
-
-
-def load_conversation(session: Session, incoming: Incoming) -> Conversation | None:
-    return session.exec(select(Conversation).where(
-        Conversation.channel == incoming.channel, Conversation.chat_id == incoming.chat_id)).first()
-
-
-def save_conversation(session: Session, incoming: Incoming, conv: Conversation | None, state: State,
-                      now: datetime) -> None:
-    if conv is None:
-        conv = Conversation(channel=incoming.channel, chat_id=incoming.chat_id, user_id=incoming.user_id,
-                            updated_at=now)
-    conv.user_id = incoming.user_id
-    conv.flow, conv.step, conv.data, conv.fallbacks = state.flow, state.step, dict(state.data), state.fallbacks
-    conv.updated_at = now
-    session.add(conv)
-
-
-def log_messages(session: Session, incoming: Incoming, replies: list[Reply], now: datetime) -> None:
-    base = {"channel": incoming.channel, "chat_id": incoming.chat_id, "user_id": incoming.user_id}
-    session.add(MessageLog(**base, direction="in", text=incoming.content, created_at=now))
-    for reply in replies:
-        session.add(MessageLog(**base, direction="out", text=reply.text, created_at=now))

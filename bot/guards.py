@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta
-
-from sqlalchemy import func, select
-from sqlmodel import Session
 
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
-from bot.storage.models import MessageLog
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
@@ -44,17 +39,6 @@ def check_message(incoming: Incoming, settings: Settings, lang: str) -> Reply | 
 
 def _has_controls(text: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text)
-
-
-def is_flooding(session: Session, incoming: Incoming, now: datetime, per_minute: int) -> bool:
-    """More than `per_minute` accepted messages from this user in the last minute."""
-    stmt = select(func.count()).select_from(MessageLog).where(
-        MessageLog.channel == incoming.channel,
-        MessageLog.user_id == incoming.user_id,
-        MessageLog.direction == "in",
-        MessageLog.created_at > now - timedelta(minutes=1),
-    )
-    return int(session.execute(stmt).scalar_one()) >= per_minute
 
 
 def flood_reply(lang: str) -> Reply:

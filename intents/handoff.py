@@ -24,6 +24,7 @@ from intents.tickets import (
     consultant_title,
     create_ticket,
     find_ticket,
+    has_open_ticket,
     open_ticket,
     parse_ticket_id,
     rating_request,
@@ -131,7 +132,7 @@ def is_with_consultant(ctx: Context) -> bool:
     /forget confirmation) still goes to the bot, which drew the button.
     """
     inc = ctx.incoming
-    if inc.payload is not None:
+    if inc.payload is not None or not has_open_ticket(ctx.session, inc.channel, inc.user_id):
         return False
     ticket = open_ticket(ctx.session, inc.channel, inc.user_id, lock=True)
     if ticket is None or ticket.status != CLAIMED or ticket.chat_id != inc.chat_id:

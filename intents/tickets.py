@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from bot.clock import as_utc
@@ -30,6 +31,10 @@ def say(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
 
+TICKETS = Ticket.__table__  # type: ignore[attr-defined]
+HAS_OPEN = core_select(TICKETS.c.id).where(TICKETS.c.open_key == bindparam("key"))
+
+
 def client_key(channel: str, user_id: str) -> str:
     return f"{channel}:{user_id}"[:200]
 
@@ -38,6 +43,11 @@ def parse_ticket_id(text: str) -> int | None:
     """'12', '#12' -> 12; anything else -> None."""
     text = text.strip().lstrip("#")
     return int(text) if text.isdigit() and 0 < int(text) <= MAX_TICKET_ID else None
+
+
+def has_open_ticket(session: Session, channel: str, user_id: str) -> bool:
+    """Whether the client has a waiting or claimed ticket: a cheap look, asked on every message."""
+    return session.execute(HAS_OPEN, {"key": client_key(channel, user_id)}).first() is not None
 
 
 def open_ticket(session: Session, channel: str, user_id: str, lock: bool = False) -> Ticket | None:

@@ -218,3 +218,36 @@ def test_settings_change_flood_limit(sqlite_url, clock):
     chat.send("b")
     chat.send("c")
     assert "guard" in chat.tags
+
+
+# --- redelivery: a message the channel has seen before changes nothing -------------------------
+
+def test_a_message_seen_before_gets_no_reply_and_stores_nothing(engine, services):
+    seen: set[str] = set()
+
+    def once(key: str):
+        def first_time(_session) -> bool:
+            fresh = key not in seen
+            seen.add(key)
+            return fresh
+        return first_time
+
+    question = Incoming(channel="console", chat_id="c1", user_id="u1", text="ICP证续期要准备哪些材料")
+    assert engine.handle(question, once=once("u:1"))  # answered
+    stored = snapshot(services)
+    assert engine.handle(question, once=once("u:1")) == []  # the same update again
+    assert snapshot(services) == stored
+    assert engine.handle(question, once=once("u:2"))  # a new update with the same text is answered
+
+
+def test_faq_chat_state_is_written_only_when_it_changes(chat, services, clock):
+    chat.send("ICP证续期要准备哪些材料")
+    with services.db.session() as s:
+        first = s.exec(select(Conversation)).one().updated_at
+    clock.advance(seconds=30)
+    chat.send("ICP证续期要准备哪些材料")  # answered again: flow and counters unchanged, the row is not rewritten
+    with services.db.session() as s:
+        assert s.exec(select(Conversation)).one().updated_at == first
+    chat.send("今天天气怎么样")  # a fallback counts: the row changes
+    with services.db.session() as s:
+        assert s.exec(select(Conversation)).one().fallbacks == 1

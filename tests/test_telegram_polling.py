@@ -33,7 +33,8 @@ async def test_a_question_gets_the_answer_with_follow_up_buttons(bot):
     bot.fake.press(USER, "增值电信许可证年报什么时候报？")
     await bot.said(USER, "每年第一季度")
     await bot.fake.wait_for(lambda: bot.fake.count("answerCallbackQuery") == 1)
-    edit = bot.fake.sent(USER, "editMessageText")[0]
+    # the keyboard is taken off beside the answer, not before it: wait for that edit too
+    edit = (await bot.fake.wait_for(lambda: bot.fake.sent(USER, "editMessageText")))[0]
     assert edit.text.endswith("✓ 增值电信许可证年报什么时候报？") and "reply_markup" not in edit.params
 
 

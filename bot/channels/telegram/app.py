@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -309,9 +310,17 @@ class TelegramChannel:
             return
 
     def _handle_once(self, incoming: Incoming, once: str) -> list[Reply] | None:
-        if once and not self.store.first_time(once):
-            return None
-        return self.engine.handle(incoming)
+        if not once:
+            return self.engine.handle(incoming)
+        fresh: list[bool] = []
+
+        def first_time(session: Session) -> bool:  # in the engine's transaction: one commit for both
+            fresh.extend(self.store.record_seen(session, [once]))
+            return fresh[0]
+
+        replies = self.engine.handle(incoming, once=first_time)
+        self.store.prune_if_due()
+        return None if fresh and not fresh[0] else replies
 
     def _defer(self, incoming: Incoming, replies: list[Reply], key: str, wait: float) -> None:
         now = self.engine.services.clock.now()

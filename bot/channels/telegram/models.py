@@ -59,18 +59,27 @@ class TelegramStore:
 
     def first_times(self, keys: list[str]) -> list[bool]:
         """Record several keys in one statement; for each, False if it was seen before (by any worker)."""
+        with self.db.session() as session:
+            fresh = self.record_seen(session, keys)
+        self.prune_if_due()
+        return fresh
+
+    def record_seen(self, session: Session, keys: list[str]) -> list[bool]:
+        """`first_times` inside the caller's transaction (the engine's, so one commit covers both).
+        The caller runs `prune_if_due` after its commit."""
         keys = [k[:64] for k in keys]
-        now = self.clock.now()
         table = TelegramSeen.__table__  # type: ignore[attr-defined]
         insert = postgresql.insert if self.db.engine.dialect.name == "postgresql" else sqlite.insert
-        stmt = (insert(table).values([{"bot_id": self.bot_id, "key": k, "seen_at": now} for k in keys])
+        stmt = (insert(table).values([{"bot_id": self.bot_id, "key": k, "seen_at": self.clock.now()} for k in keys])
                 .on_conflict_do_nothing(index_elements=["bot_id", "key"]).returning(table.c.key))
-        with self.db.session() as session:
-            new = set(session.execute(stmt).scalars())
+        new = set(session.execute(stmt).scalars())
         self._recorded += len(new)
-        if new and self._recorded % PRUNE_EVERY < len(new):
-            self.prune()
         return [k in new for k in keys]
+
+    def prune_if_due(self) -> None:
+        if self._recorded >= PRUNE_EVERY:
+            self._recorded = 0
+            self.prune()
 
     def prune(self) -> int:
         """Delete seen-markers and callback payloads past their age; returns rows deleted."""
