@@ -47,9 +47,9 @@ async def test_a_slow_answer_shows_typing_until_it_is_sent(bot, monkeypatch):
     gate = threading.Event()
     handle = bot.channel.engine.handle
 
-    def slow_handle(incoming):
+    def slow_handle(incoming, **kwargs):
         gate.wait(5)
-        return handle(incoming)
+        return handle(incoming, **kwargs)
 
     monkeypatch.setattr(bot.channel.engine, "handle", slow_handle)
     bot.fake.push_text(USER, "/help")

@@ -133,7 +133,7 @@ async def test_a_user_who_blocked_the_bot_has_the_subscription_paused(bot, clock
 
 
 async def test_an_exception_in_handling_never_reaches_the_update_loop(bot, monkeypatch):
-    def explode(_incoming):
+    def explode(_incoming, **_kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(bot.channel.engine, "handle", explode)

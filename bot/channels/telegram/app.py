@@ -39,6 +39,7 @@ from bot import language, metrics
 from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
 from bot.channels.telegram.sender import TelegramSender, windows
+from bot.channels.telegram.transport import AiohttpRequest
 from bot.engine import Engine
 from bot.messages import Incoming, Reply
 from bot.outbox import enqueue
@@ -76,10 +77,11 @@ def bot_id_of(token: str) -> int:
 
 
 def build_application(settings: Settings, polling: bool) -> Application:
+    calls = AiohttpRequest(pool_size=16, connect_timeout=5, read_timeout=15, write_timeout=15, pool_timeout=5)
+    updates = AiohttpRequest(pool_size=2, connect_timeout=5, read_timeout=POLL_TIMEOUT + 10, write_timeout=15,
+                             pool_timeout=5)
     builder = (Application.builder().token(settings.telegram_bot_token).concurrent_updates(64)
-               .connect_timeout(5).read_timeout(15).write_timeout(15).pool_timeout(5)
-               .connection_pool_size(16).get_updates_read_timeout(POLL_TIMEOUT + 10)
-               .get_updates_connection_pool_size(2).job_queue(None))
+               .request(calls).get_updates_request(updates).job_queue(None))
     base = settings.telegram_base_url.rstrip("/").removesuffix("/bot")
     if base:
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
