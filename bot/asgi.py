@@ -13,10 +13,12 @@ from bot.settings import Settings
 
 def create_app() -> Starlette:
     """One worker: its own engine, channels and scheduler on the shared database."""
-    from bot.cli.run import build_runtime
+    from bot.cli.run import build_runtime, freeze_start_up_heap
 
     settings = Settings.load()
     configure(settings.log_level, settings.log_json)
     engine = build_engine(settings)
     reload_on_sighup(engine.services)  # the supervisor passes SIGHUP on to every worker
-    return build_runtime(engine)
+    app = build_runtime(engine)
+    freeze_start_up_heap()
+    return app

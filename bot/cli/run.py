@@ -115,17 +115,28 @@ def serve_channels(settings: Settings, workers: int = 1) -> int:
         return 2
     if app is not None:
         reload_on_sighup(engine.services)
-        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+        freeze_start_up_heap()
+        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
         return 0
     engine.services.db.dispose()
     # A worker re-imports the CLI before it answers the supervisor's health check: on a busy machine that
     # takes longer than uvicorn's 5 s, and a worker still starting would be killed as hung, again and again.
     config = uvicorn.Config("bot.asgi:create_app", factory=True, host=settings.http_host, port=settings.http_port,
-                            workers=workers, log_config=None, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
+                            workers=workers, log_config=None, access_log=False,
+                            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     os.environ[SUPERVISOR_ENV] = str(os.getpid())
     with shared_metrics_folder():
         supervisor_class()(config, sockets=[config.bind_socket()]).run()
     return 0
+
+
+def freeze_start_up_heap() -> None:
+    """Move what start-up built (knowledge-base index, word dictionary, rules) out of the garbage
+    collector's sight: it lives as long as the process, and every full collection would walk it again."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def supervisor_class() -> type:
