@@ -232,12 +232,14 @@ class BotProcess:
 
 
 @contextmanager
-def bot_process(database_url: str, fake_url: str, workers: int, chat_pace: int, log_file: Path) -> Iterator[BotProcess]:
-    """`licensebot run --workers N` in webhook mode against the fake server."""
-    port = free_port()
+def bot_process(database_url: str, fake_url: str, workers: int, chat_pace: int, log_file: Path,
+                port: int | None = None, webhook_url: str = "") -> Iterator[BotProcess]:
+    """`licensebot run --workers N` in webhook mode against the fake server (the webhook URL it registers
+    is its own address unless given, e.g. a reverse proxy's)."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN,
-           "TELEGRAM_BASE_URL": fake_url, "TELEGRAM_WEBHOOK_URL": f"{base}/telegram/webhook",
+           "TELEGRAM_BASE_URL": fake_url, "TELEGRAM_WEBHOOK_URL": webhook_url or f"{base}/telegram/webhook",
            "TELEGRAM_WEBHOOK_SECRET": SECRET, "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port),
            # Telegram allows about 30 messages a second per bot: raised, or the limiter, not the bot, is measured.
            "TELEGRAM_RATE_PER_SECOND": "100000", "TELEGRAM_PRIVATE_PER_SECOND": str(chat_pace),

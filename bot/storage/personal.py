@@ -1,22 +1,39 @@
 """Where a user's personal data lives, for /mydata and /forget (PIPL: the right to see and delete).
 
-Every table that holds data about a person is listed here; each has `channel` and `user_id`
+Every table that holds data about a person is listed here; most have `channel` and `user_id`
 columns. A feature that adds such a table adds a line here; a test fails if a table with a
-`user_id` column is missing from the list.
+`user_id` column is missing from the list. The outbox has no user_id: a person's rows there are the
+messages to their private chat and everything sent about their hand-off tickets (announcements and
+relays to consultants, which quote what they wrote).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select
 from sqlmodel import Session, SQLModel
 
 from bot.channels.wecom.models import WeComButtons, WeComKfClient
-from bot.storage.models import Conversation, MessageLog, QueryLog, User
+from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
 from intents.checklist_store import ChecklistRecord
 from intents.handoff_models import Ticket
 from scheduler.models import Subscription
+
+
+def _mine(model: type[SQLModel], channel: str, user_id: str) -> Any:
+    return and_(model.channel == channel, model.user_id == user_id)  # type: ignore[attr-defined]
+
+
+def _outbox_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
+    """Messages to the person's private chat (its id is theirs), and every row keyed to one of their
+    tickets ("handoff:<ticket id>:…")."""
+    about_their_ticket = exists().where(
+        Ticket.channel == channel, Ticket.user_id == user_id,
+        Outbox.dedupe_key.like(literal("handoff:") + cast(Ticket.id, String) + literal(":%")))
+    return or_(and_(Outbox.channel == channel, Outbox.chat_id == user_id), about_their_ticket)
 
 
 @dataclass(frozen=True)
@@ -24,6 +41,7 @@ class PersonalTable:
     model: type[SQLModel]
     label_zh: str
     label_en: str
+    rows: Callable[[type[SQLModel], str, str], Any] = _mine  # the WHERE clause for one person's rows
 
 
 PERSONAL_TABLES: tuple[PersonalTable, ...] = (
@@ -32,6 +50,8 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(MessageLog, "消息记录", "messages"),
     PersonalTable(QueryLog, "提问记录", "questions asked"),
     PersonalTable(Ticket, "人工顾问工单", "consultant tickets"),
+    # after Ticket: deleted before it (the list is deleted in reverse), while the tickets still say whose
+    PersonalTable(Outbox, "发给您或关于您工单的消息", "messages to you or about your tickets", _outbox_rows),
     PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
     PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
@@ -39,14 +59,10 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
 )
 
 
-def _mine(model: type[SQLModel], channel: str, user_id: str) -> tuple:
-    return (model.channel == channel, model.user_id == user_id)  # type: ignore[attr-defined]
-
-
 def count_personal_data(session: Session, channel: str, user_id: str) -> list[tuple[PersonalTable, int]]:
     """How many rows of each table belong to this user."""
     return [
-        (t, int(session.execute(select(func.count()).select_from(t.model).where(*_mine(t.model, channel, user_id)))
+        (t, int(session.execute(select(func.count()).select_from(t.model).where(t.rows(t.model, channel, user_id)))
             .scalar_one()))
         for t in PERSONAL_TABLES
     ]
@@ -56,5 +72,5 @@ def delete_personal_data(session: Session, channel: str, user_id: str) -> int:
     """Delete every row about this user; returns how many rows went."""
     total = 0
     for t in reversed(PERSONAL_TABLES):
-        total += session.execute(delete(t.model).where(*_mine(t.model, channel, user_id))).rowcount or 0
+        total += session.execute(delete(t.model).where(t.rows(t.model, channel, user_id))).rowcount or 0
     return total

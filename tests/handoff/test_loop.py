@@ -184,3 +184,28 @@ def test_forget_removes_the_clients_tickets_and_their_relays(hub_any: Hub):
         assert s.exec(select(TicketRelay)).all() == []
     zhang.send("/reply 1 你好")
     assert "consult-missing" in zhang.tags
+
+
+def test_forget_removes_what_the_outbox_holds_about_the_client(hub_any: Hub, clock):
+    """Relays quote the client; /forget takes them, and the messages to the client, out of the outbox."""
+    hub = hub_any
+    client, zhang = hub.client("1001", "telegram"), hub.consultant("zhangsan", "wecom")
+    other = hub.client("2002", "telegram")
+    client.send("/human")
+    other.send("/human")
+    zhang.send("/claim 1")
+    client.send("我们公司的统一社会信用代码是91110000XXXX")
+    zhang.send("/reply 1 收到，稍后联系您")
+    assert any("91110000XXXX" in (r.body.get("text") or "") for r in hub.rows())
+    kept = [r.dedupe_key for r in hub.rows() if r.dedupe_key.startswith("handoff:2:")]
+    assert kept  # the other client's announcement
+
+    client.send("/bot")
+    client.send("/forget")
+    client.press("确认删除")
+    assert "forget-done" in client.tags
+    left = hub.rows()
+    assert not any("91110000XXXX" in (r.body.get("text") or "") for r in left)
+    assert not any(r.chat_id == "1001" and r.channel == "telegram" for r in left)
+    assert not any(r.dedupe_key.startswith("handoff:1:") for r in left)
+    assert [r.dedupe_key for r in left if r.dedupe_key.startswith("handoff:2:")] == kept

@@ -1,0 +1,102 @@
+"""Engine benchmark: CPU per message of Engine.handle (routing, search, state load and save, logs),
+without any channel, on SQLite and on a private PostgreSQL database.
+
+    python bench/engine_bench.py [--messages 1500] [--threads 1,4] [--no-postgres]
+
+Each of bench/load.py's scripts (FAQ questions, the renewal checklist by buttons, a hand-off request)
+runs on 50 chats in turn; the numbers are process CPU time per message (what a worker pays, whatever
+else the machine is doing) and messages per second of wall time. --threads runs the same messages from
+several threads at once, as a worker's thread pool does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load_parts import SCRIPTS, Script  # noqa: E402
+from bot.app import build_services  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.messages import Incoming  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+CHATS = 50
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    import psycopg
+
+    name = f"licensebot_engine_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://{admin_url.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def messages(script: Script, chat: int) -> list[Incoming]:
+    return [Incoming(channel="telegram", chat_id=str(chat), user_id=str(chat), text=step.text,
+                     payload=step.payload, display_name="bench") for step in script.steps]
+
+
+def run(engine: Engine, script: Script, total: int, threads: int, first_chat: int) -> tuple[float, float]:
+    """(CPU ms per message, messages per second); one thread per chat at a time keeps each chat in order."""
+    per_chat = max(1, total // (CHATS * len(script.steps)))
+    plans = [[m for _ in range(per_chat) for m in messages(script, first_chat + c)] for c in range(CHATS)]
+    count = sum(len(p) for p in plans)
+    cpu, wall = time.process_time(), time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda plan: [engine.handle(m) for m in plan], plans))
+    return (time.process_time() - cpu) / count * 1000, count / (time.perf_counter() - wall)
+
+
+def bench(label: str, url: str, total: int, thread_counts: list[int]) -> None:
+    env = {"DATABASE_URL": url, "FLOOD_PER_MINUTE": "100000", "CONSULTANTS": "telegram:999",
+           "CONSULTANT_GROUP": "telegram:-100999"}
+    services = build_services(Settings.load({**os.environ, **env}, env_file=Path(os.devnull)))
+    engine = Engine(services)
+    try:
+        for script in SCRIPTS:
+            run(engine, script, CHATS * len(script.steps), 1, 1_000)  # warm up: rows exist, caches filled
+        for threads in thread_counts:
+            cells = []
+            for n, script in enumerate(SCRIPTS):
+                ms, rate = run(engine, script, total, threads, 10_000 * (n + 1))
+                cells.append(f"{script.name} {ms:5.2f} ms ({rate:4.0f}/s)")
+            print(f"{label:>10}, {threads} thread{'s' if threads > 1 else ' '}: CPU per message  " + "   ".join(cells))
+    finally:
+        services.db.dispose()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--messages", type=int, default=1500, help="messages per script and setting")
+    p.add_argument("--threads", default="1,4", help="comma-separated thread counts")
+    p.add_argument("--no-postgres", action="store_true")
+    p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = p.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus; Engine.handle only, no channel")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench("SQLite", f"sqlite:///{tmp}/bench.db", args.messages, [1])  # one writer at a time anyway
+    if not args.no_postgres:
+        with postgres_database(args.admin_url) as url:
+            bench("PostgreSQL", url, args.messages, threads)
+
+
+if __name__ == "__main__":
+    main()
