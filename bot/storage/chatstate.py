@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
 from bot.clock import as_utc
@@ -84,36 +84,44 @@ def load_chat(session: Session, incoming: Incoming, flood_since: datetime) -> Ch
         recent_in=int(row.recent_in or 0))
 
 
-def upsert(session: Session, table: Table) -> Insert:
-    """INSERT with ON CONFLICT for the session's database (SQLite and PostgreSQL spell it alike)."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)  # type: ignore[return-value]
+@lru_cache(maxsize=8)
+def _upserts(dialect: str) -> dict[str, Any]:
+    """The three upserts, built once per dialect: the VALUES come from each call's parameters, so the
+    statement stays the same object and SQLAlchemy compiles it once (building one per message costs
+    more than running it)."""
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    user = insert_for(USERS)
+    conv = insert_for(CONVERSATIONS)
+    return {
+        "seen": user.on_conflict_do_update(index_elements=["channel", "user_id"],
+                                           set_={"last_seen_at": user.excluded.last_seen_at}),
+        "seen_named": user.on_conflict_do_update(
+            index_elements=["channel", "user_id"],
+            set_={"last_seen_at": user.excluded.last_seen_at, "display_name": user.excluded.display_name}),
+        "conversation": conv.on_conflict_do_update(
+            index_elements=["channel", "chat_id"],
+            set_={k: conv.excluded[k] for k in ("user_id", "flow", "step", "data", "fallbacks", "updated_at")}),
+    }
 
 
 def save_chat(session: Session, incoming: Incoming, before: ChatRow, after: tuple[Any, ...], now: datetime) -> None:
     """Write the user's last-seen time and the chat's state, each only when it changed."""
     session.flush()  # whatever a route changed through the ORM is in the database first
+    statements = _upserts(session.get_bind().dialect.name)
     name = incoming.display_name[:200]
     seen_is_stale = before.last_seen_at is None or now - before.last_seen_at >= SEEN_GRANULARITY
     if not before.user_stored or seen_is_stale or (name and name != before.display_name):
-        values: dict[str, Any] = {"channel": incoming.channel, "user_id": incoming.user_id,
-                                  "display_name": name, "created_at": now, "last_seen_at": now}
-        stmt = upsert(session, USERS).values(values)
-        changes = {"last_seen_at": stmt.excluded.last_seen_at}
-        if name:
-            changes["display_name"] = stmt.excluded.display_name
-        session.execute(stmt.on_conflict_do_update(index_elements=["channel", "user_id"], set_=changes))
+        session.execute(statements["seen_named" if name else "seen"],
+                        {"channel": incoming.channel, "user_id": incoming.user_id, "display_name": name,
+                         "created_at": now, "last_seen_at": now})
     flow, step, data, fallbacks = after
     # Unchanged and outside a flow: nothing to write. A flow's row is touched on every message (its
     # updated_at ends a flow left for more than flow_ttl_days).
     if before.conversation_stored and after == before.state_tuple() and flow is None:
         return
-    values = {"channel": incoming.channel, "chat_id": incoming.chat_id, "user_id": incoming.user_id,
-              "flow": flow, "step": step, "data": dict(data), "fallbacks": fallbacks, "updated_at": now}
-    stmt = upsert(session, CONVERSATIONS).values(values)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["channel", "chat_id"],
-        set_={k: stmt.excluded[k] for k in ("user_id", "flow", "step", "data", "fallbacks", "updated_at")}))
+    session.execute(statements["conversation"],
+                    {"channel": incoming.channel, "chat_id": incoming.chat_id, "user_id": incoming.user_id,
+                     "flow": flow, "step": step, "data": dict(data), "fallbacks": fallbacks, "updated_at": now})
 
 
 def log_messages(session: Session, incoming: Incoming, replies: list[Reply], now: datetime) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, UniqueConstraint, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +48,13 @@ class TelegramCallback(SQLModel, table=True):
     used_at: datetime = utc_column(index=True)
 
 
+@lru_cache(maxsize=4)
+def _record_seen(dialect: str) -> Any:
+    table = TelegramSeen.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["bot_id", "key"]).returning(table.c.key)
+
+
 class TelegramStore:
     """Synchronous access to the tables; call through asyncio.to_thread from the event loop."""
 
@@ -68,11 +77,10 @@ class TelegramStore:
         """`first_times` inside the caller's transaction (the engine's, so one commit covers both).
         The caller runs `prune_if_due` after its commit."""
         keys = [k[:64] for k in keys]
-        table = TelegramSeen.__table__  # type: ignore[attr-defined]
-        insert = postgresql.insert if self.db.engine.dialect.name == "postgresql" else sqlite.insert
-        stmt = (insert(table).values([{"bot_id": self.bot_id, "key": k, "seen_at": self.clock.now()} for k in keys])
-                .on_conflict_do_nothing(index_elements=["bot_id", "key"]).returning(table.c.key))
-        new = set(session.execute(stmt).scalars())
+        now = self.clock.now()
+        rows = [{"bot_id": self.bot_id, "key": k, "seen_at": now} for k in keys]
+        # one statement object, VALUES from the parameters: compiled once, not per update
+        new = {row.key for row in session.execute(_record_seen(self.db.engine.dialect.name), rows)}
         self._recorded += len(new)
         return [k in new for k in keys]
 
