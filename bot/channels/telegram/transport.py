@@ -79,12 +79,13 @@ class AiohttpRequest(BaseRequest):
 
 
 def _body(request_data: RequestData | None, files: dict[str, Any] | None) -> Any:
-    """Form fields as PTB encodes them (values JSON-encoded where needed); multipart when files go along."""
+    """A JSON body (the Bot API takes one; percent-encoding Chinese text as a form cost ~10% of a worker's
+    event-loop time); multipart form fields when files go along."""
     if request_data is None:
         return None
     fields = request_data.json_parameters
     if not files:
-        return fields or None
+        return aiohttp.BytesPayload(request_data.json_payload, content_type="application/json") if fields else None
     form = aiohttp.FormData()
     for name, value in fields.items():
         form.add_field(name, value)
