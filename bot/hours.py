@@ -45,6 +45,13 @@ class BusinessHours:
     source: str = ""
     problem: str = field(default="", compare=False)  # set when the file was broken and ignored
 
+    def calendar_gaps(self, today: date) -> list[int]:
+        """Years the holiday list should cover and does not: this year, and from November on (when the
+        State Council publishes it) next year too. Without them a holiday counts as a working day."""
+        wanted = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+        covered = {d.year for d in self.holidays}
+        return [year for year in wanted if year not in covered]
+
     def span_on(self, day: date) -> Span | None:
         """Opening span of a calendar day, or None when closed."""
         if day in self.holidays:

@@ -65,3 +65,9 @@ def test_kb_lint_and_coverage_report_on_a_broken_folder(tmp_path):
     (tmp_path / "faq" / "x.yaml").write_text("- id: [oops\n", encoding="utf-8")
     done = licensebot("kb", "lint", env={"KNOWLEDGE_DIR": str(tmp_path)})
     assert done.returncode == 1 and "x.yaml" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_kb_lint_reports_a_missing_year_of_public_holidays(tmp_path):
+    (tmp_path / "hours.yaml").write_text('weekly:\n  mon: "09:00-18:00"\nholidays: ["2001-01-01"]\n', encoding="utf-8")
+    done = licensebot("kb", "lint", env={"KNOWLEDGE_DIR": str(tmp_path)})
+    assert "hours.yaml: no public holidays listed for" in done.stdout

@@ -4,13 +4,14 @@ and what it misses."""
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from bot.clock import SystemClock, business_today
 from bot.settings import Settings
 from knowledge.codes import LICENSES, REQUIRED_TOPICS, TOPICS
 from knowledge.entries import KnowledgeError, load_entries
-from knowledge.lint import coverage, lint
+from knowledge.lint import Finding, coverage, lint
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,13 +39,27 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}")
         return 1
     if args.kb_action == "lint":
-        findings = lint(entries, business_today(SystemClock()))
+        today = business_today(SystemClock())
+        findings = lint(entries, today) + hours_findings(settings, today)
         for f in findings:
             print(f)
         errors = sum(f.level == "error" for f in findings)
         print(f"{len(entries)} entries: {errors} errors, {len(findings) - errors} warnings")
         return 1 if errors else 0
     return print_coverage(entries)
+
+
+def hours_findings(settings: Settings, today: date) -> list[Finding]:
+    """The consultants' calendar (hours.yaml) beside the knowledge base: a broken file or a missing year."""
+    from bot.hours import business_hours, hours_file
+
+    hours = business_hours(settings)
+    where = hours_file(settings).name
+    if hours.problem:
+        return [Finding("error", where, hours.problem)]
+    return [Finding("warning", where, f"no public holidays listed for {year}: until they are added, "
+                                      "hand-off treats those days as working days")
+            for year in hours.calendar_gaps(today)]
 
 
 def print_coverage(entries: list) -> int:

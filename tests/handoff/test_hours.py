@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,11 @@ def test_a_broken_file_keeps_the_bot_answering(tmp_path: Path):
         load_hours(tmp_path / "hours.yaml")
     hours = business_hours(replace(make_settings("sqlite://"), knowledge_dir=str(tmp_path)))
     assert "hours.yaml" in hours.problem and hours.is_open(shanghai(2026, 11, 28, 3, 0))
+
+
+def test_a_missing_year_of_holidays_is_reported_from_november():
+    hours = parse_hours({"weekly": {"mon": "09:00-18:00"}, "holidays": ["2026-10-01..2026-10-07"]}, "t.yaml")
+    assert hours.calendar_gaps(date(2026, 6, 1)) == []  # this year is there; next year's is not out yet
+    assert hours.calendar_gaps(date(2026, 11, 27)) == [2027]  # published in November: now it is missing
+    assert hours.calendar_gaps(date(2027, 1, 5)) == [2027]
+    assert hours.calendar_gaps(date(2028, 11, 1)) == [2028, 2029]
