@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select
 from sqlmodel import Session, SQLModel
 
-from bot.channels.wecom.models import WeComButtons, WeComKfClient
+from bot.channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
 from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
 from intents.checklist_store import ChecklistRecord
 from intents.handoff_models import Ticket
@@ -56,6 +56,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
     PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
+    PersonalTable(WeComInbox, "尚未处理的企业微信消息", "WeCom messages not yet handled"),
 )
 
 

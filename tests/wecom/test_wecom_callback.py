@@ -160,10 +160,10 @@ async def test_the_callback_is_answered_before_the_work_is_done(rig, fake):
     release, started = threading.Event(), threading.Event()
     real = channel.engine.handle
 
-    def slow_handle(incoming):
+    def slow_handle(incoming, **kwargs):
         started.set()
         assert release.wait(10)
-        return real(incoming)
+        return real(incoming, **kwargs)
 
     channel.engine.handle = slow_handle
     params, body = rig.sealed(rig.member_text("zhangsan", "ICP证续期要准备哪些材料"))

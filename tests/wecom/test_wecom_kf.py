@@ -178,7 +178,7 @@ async def test_when_wecom_refuses_despite_our_count_the_consultant_gets_it(rig):
 
 async def test_direct_replies_beyond_the_allowance_wait_in_the_outbox_and_reach_the_consultant(rig):
     channel = rig.channels["wecom_kf"]
-    channel.engine.handle = lambda incoming: [Reply(f"第{i}条") for i in range(7)]
+    channel.engine.handle = lambda incoming, **_: [Reply(f"第{i}条") for i in range(7)]
     await rig.client("wmCLIENT1").send("给我全部信息")
     assert [s.text for s in rig.fake.to("kf", "wmCLIENT1")] == [f"第{i}条" for i in range(5)]
     with rig.services.db.session() as s:

@@ -9,6 +9,7 @@ and the consultants' group robot. Modules:
     kf.py        WeChat Customer Service: sync_msg with a cursor, send_msg within the window
     robot.py     the group robot webhook
     sender.py    outbox Senders; reminders for closed windows routed to the consultant
+    inbox.py     acknowledged messages kept until handled (exactly once), recovered after a crash
     store.py, models.py, buttons.py, dedupe.py, render.py   storage and shaping helpers
     factory.py   channels built from settings (CHANNEL_FACTORIES)
 """

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.wecom import buttons as keys
-from bot.channels.wecom import dedupe, render, store
+from bot.channels.wecom import dedupe, inbox, render, store
 from bot.channels.wecom.api import WeComApi, WeComError, send_result
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
@@ -151,6 +151,7 @@ class KfChannel:
         self.queue = ChatQueue()
         self._pending_syncs: set[str] = set()
         self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "kf")
+        self.recovery = inbox.Recovery(self.services, CHANNEL, self.resume)
 
     def routes(self) -> list[BaseRoute]:
         return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
@@ -159,8 +160,10 @@ class KfChannel:
         """Catch up with messages that arrived while we were down."""
         for open_kfid in await store.in_db(self.services, store.known_kf_accounts):
             self.request_sync(open_kfid)
+        self.recovery.start()
 
     async def stop(self) -> None:
+        await self.recovery.stop()
         await self.queue.drain()
         await self.api.http.aclose()
 
@@ -202,13 +205,20 @@ class KfChannel:
     async def take(self, msg: dict[str, Any]) -> None:
         msgid, external = str(msg.get("msgid", "")), str(msg.get("external_userid", ""))
         now = self.services.clock.now()
-        if not msgid or not await store.in_db(self.services, dedupe.claim, f"kf:msg:{msgid}", now):
+        if not msgid:
             return
         origin = msg.get("origin")
-        if origin == FROM_CLIENT and external:
-            self.queue.submit(external, lambda: self.process(msg))
-        elif origin in (EVENT, FROM_SERVICER):
-            await self.note_consultant(msg)
+        if origin == FROM_CLIENT and external:  # kept until handled: the cursor has moved past it
+            row = await store.in_db(self.services, inbox.keep, f"kf:msg:{msgid}", CHANNEL, external, msg, now)
+            if row is not None:
+                self.resume(row, external, msg)
+        elif await store.in_db(self.services, dedupe.claim, f"kf:msg:{msgid}", now):
+            if origin in (EVENT, FROM_SERVICER):
+                await self.note_consultant(msg)
+
+    def resume(self, row: int, external: str, msg: dict[str, Any]) -> None:
+        """Queue a kept client message (just fetched, or left behind by a worker that died)."""
+        self.queue.submit(external, lambda: self.process(msg, row))
 
     async def note_consultant(self, msg: dict[str, Any]) -> None:
         """A servicer wrote to the client or took the session over: they are the client's consultant."""
@@ -218,19 +228,28 @@ class KfChannel:
         if external and servicer:
             await store.in_db(self.services, store.assign_consultant, external, servicer)
 
-    async def process(self, msg: dict[str, Any]) -> None:
+    async def process(self, msg: dict[str, Any], row: int) -> None:
+        """Handle a kept client message; its inbox row goes in the engine's transaction (exactly once)."""
         external, open_kfid = str(msg["external_userid"]), str(msg.get("open_kfid", ""))
         now = self.services.clock.now()
         written = datetime.fromtimestamp(int(msg.get("send_time") or now.timestamp()), UTC)
         if now - written >= store.KF_WINDOW:
             log.info("wecom_kf: message older than 48 h skipped", extra={"chat_id": external})
-            return
-        row = await store.in_db(self.services,
-                                store.record_client_message, external, open_kfid, written, now)
-        nickname = row.nickname or await self.fetch_nickname(external)
-        incoming = await store.in_db(self.services, self.to_incoming, msg, nickname)
-        replies = await anyio.to_thread.run_sync(self.engine.handle, incoming)
-        await self.messenger.deliver_direct(external, open_kfid, replies)
+        else:
+            client = await store.in_db(self.services,
+                                       store.record_client_message, external, open_kfid, written, now)
+            nickname = client.nickname or await self.fetch_nickname(external)
+            incoming = await store.in_db(self.services, self.to_incoming, msg, nickname)
+            taken: list[bool] = []
+
+            def first(session: Any) -> bool:
+                taken.append(inbox.take(session, row))
+                return taken[-1]
+
+            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
+            if taken != [False]:  # [False]: another worker handled it first
+                await self.messenger.deliver_direct(external, open_kfid, replies)
+        await store.in_db(self.services, inbox.take, row)  # skipped, or input the guards refused
 
     async def fetch_nickname(self, external: str) -> str:
         try:

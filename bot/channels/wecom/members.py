@@ -22,7 +22,7 @@ import anyio
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.wecom import buttons as keys
-from bot.channels.wecom import dedupe, render, store
+from bot.channels.wecom import dedupe, inbox, render, store
 from bot.channels.wecom.api import TRANSIENT_OR_GONE, WeComApi, WeComError, send_result
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
@@ -196,6 +196,7 @@ class MemberChannel:
         self.sender = MemberSender(messenger)
         self.queue = ChatQueue()
         self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "members")
+        self.recovery = inbox.Recovery(self.services, CHANNEL, self.resume)
 
     def routes(self) -> list[BaseRoute]:
         return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
@@ -203,8 +204,10 @@ class MemberChannel:
     async def start(self) -> None:
         now = self.services.clock.now()
         await store.in_db(self.services, dedupe.prune, now)
+        self.recovery.start()
 
     async def stop(self) -> None:
+        await self.recovery.stop()
         await self.queue.drain()
         await self.messenger.api.http.aclose()
 
@@ -219,18 +222,31 @@ class MemberChannel:
             log.info("wecom: callback for another app or without a sender ignored")
             return
         now = self.services.clock.now()
-        identity = message_identity(fields)
-        if not await store.in_db(self.services, dedupe.claim, identity, now):
-            log.info("wecom: repeated callback ignored", extra={"chat_id": fields["FromUserName"]})
+        user = fields["FromUserName"]
+        row = await store.in_db(self.services, inbox.keep, message_identity(fields), CHANNEL, user, fields, now)
+        if row is None:
+            log.info("wecom: repeated callback ignored", extra={"chat_id": user})
             return
-        self.queue.submit(fields["FromUserName"], lambda: self.process(fields))
+        self.resume(row, user, fields)
 
-    async def process(self, fields: Fields) -> None:
+    def resume(self, row: int, user: str, fields: Fields) -> None:
+        """Queue a kept message (just acknowledged, or left behind by a worker that died)."""
+        self.queue.submit(user, lambda: self.process(fields, row))
+
+    async def process(self, fields: Fields, row: int) -> None:
+        """Handle a kept message; its inbox row goes in the engine's transaction (so exactly once)."""
         incoming = await store.in_db(self.services, self.to_incoming, fields)
-        if incoming is None:
-            return
-        replies = await anyio.to_thread.run_sync(self.engine.handle, incoming)
-        await self.messenger.deliver(incoming.chat_id, replies, proactive=False)
+        if incoming is not None:
+            taken: list[bool] = []
+
+            def first(session: Any) -> bool:
+                taken.append(inbox.take(session, row))
+                return taken[-1]
+
+            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
+            if taken != [False]:  # [False]: another worker handled it first
+                await self.messenger.deliver(incoming.chat_id, replies, proactive=False)
+        await store.in_db(self.services, inbox.take, row)  # an event, or input the guards refused
 
     def to_incoming(self, session: Any, fields: Fields) -> Incoming | None:
         """The callback as an Incoming, or None for events that say nothing to the bot."""

@@ -77,3 +77,19 @@ class WeComButtonKey(SQLModel, table=True):
     key: str = Field(max_length=64, unique=True)
     payload: str
     created_at: datetime = utc_column()
+
+
+class WeComInbox(SQLModel, table=True):
+    """A callback or KF message acknowledged to WeCom and not yet handled (bot/channels/wecom/inbox.py).
+
+    Deleted in the transaction that handles it; what is left after a crash is handled on recovery.
+    """
+
+    __tablename__ = "wecom_inbox"
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)  # "wecom" (members) or "wecom_kf"
+    user_id: str = Field(max_length=128, index=True)
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = utc_column(index=True)
+    lease_until: datetime | None = utc_column(nullable=True)
+    attempts: int = 0
