@@ -111,3 +111,14 @@ def test_keep_due_and_take_on_both_databases(db_url, clock):
             assert inbox.take(s, row) is True
     finally:
         db.dispose()
+
+
+def test_a_row_id_is_never_given_again(rig, clock):
+    """The first message's clean-up must never delete the next one's row (SQLite would reuse a freed id)."""
+    with rig.services.db.session() as s:
+        first = inbox.keep(s, "id-4", "wecom", "u1", {}, clock.now())
+    with rig.services.db.session() as s:
+        assert first is not None and inbox.take(s, first)
+    with rig.services.db.session() as s:
+        second = inbox.keep(s, "id-5", "wecom", "u1", {}, clock.now())
+    assert second is not None and second != first

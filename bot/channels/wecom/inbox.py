@@ -6,6 +6,7 @@ Either way, once taken, WeCom will not send the message again. So each message i
 same transaction as its dedupe mark (`keep`), and deleted in the transaction in which the engine
 handles it (`take`, given to `Engine.handle` as `once`): handled exactly once, even by two workers.
 
+Handling that fails rolls the row back with everything else, so it is tried again on recovery too.
 A worker that dies in between leaves the row behind. `due` hands rows older than STALE to whichever
 worker recovers next (each channel does at start and every RECOVER_EVERY seconds), with a lease so
 that two workers do not both take one; a row that failed MAX_ATTEMPTS times is dropped and logged.

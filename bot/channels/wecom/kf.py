@@ -249,6 +249,8 @@ class KfChannel:
             replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
             if taken != [False]:  # [False]: another worker handled it first
                 await self.messenger.deliver_direct(external, open_kfid, replies)
+            if taken:
+                return
         await store.in_db(self.services, inbox.take, row)  # skipped, or input the guards refused
 
     async def fetch_nickname(self, external: str) -> str:

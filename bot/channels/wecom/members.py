@@ -246,6 +246,8 @@ class MemberChannel:
             replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
             if taken != [False]:  # [False]: another worker handled it first
                 await self.messenger.deliver(incoming.chat_id, replies, proactive=False)
+            if taken:
+                return
         await store.in_db(self.services, inbox.take, row)  # an event, or input the guards refused
 
     def to_incoming(self, session: Any, fields: Fields) -> Incoming | None:

@@ -86,6 +86,7 @@ class WeComInbox(SQLModel, table=True):
     """
 
     __tablename__ = "wecom_inbox"
+    __table_args__ = {"sqlite_autoincrement": True}  # an id is never reused: `take(id)` means this row
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)  # "wecom" (members) or "wecom_kf"
     user_id: str = Field(max_length=128, index=True)

@@ -24,7 +24,8 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True
     )
     op.create_index(op.f('ix_wecom_inbox_user_id'), 'wecom_inbox', ['user_id'], unique=False)
     op.create_index(op.f('ix_wecom_inbox_received_at'), 'wecom_inbox', ['received_at'], unique=False)
