@@ -16,10 +16,7 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,22 +27,9 @@ from bot.app import build_services  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.messages import Incoming  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from tests.pgdb import private_database  # noqa: E402
 
 CHATS = 50
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    import psycopg
-
-    name = f"licensebot_engine_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://{admin_url.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def messages(script: Script, chat: int) -> list[Incoming]:
@@ -94,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite", f"sqlite:///{tmp}/bench.db", args.messages, [1])  # one writer at a time anyway
     if not args.no_postgres:
-        with postgres_database(args.admin_url) as url:
+        with private_database(args.admin_url, "licensebot_engine") as url:
             bench("PostgreSQL", url, args.messages, threads)
 
 

@@ -54,9 +54,9 @@ from bench.load_parts import (
     database_backends,
     fingerprint,
     mean_steps,
-    private_database,
     wait_ready,
 )
+from tests.pgdb import private_database
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 FIRST_CHAT = 100_000

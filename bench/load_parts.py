@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -201,22 +200,6 @@ class FakeServer:
 
 
 # ── a private database and the bot as a subprocess ──────────────────────────────────────────────
-
-
-@contextmanager
-def private_database(admin_url: str) -> Iterator[str]:
-    """A fresh database on the server of `admin_url`, dropped afterwards."""
-    import psycopg
-
-    name = f"licensebot_load_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:

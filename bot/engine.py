@@ -23,6 +23,23 @@ from bot.storage import chatstate
 log = logging.getLogger(__name__)
 Once = Callable[[Session], bool]
 
+
+class FirstTime:
+    """A channel's redelivery check for `Engine.handle(once=…)` that remembers its answer:
+    `answer` is None if the engine never asked (the guards refused the message first)."""
+
+    def __init__(self, check: Once) -> None:
+        self.check = check
+        self.answer: bool | None = None
+
+    def __call__(self, session: Session) -> bool:
+        self.answer = self.check(session)
+        return self.answer
+
+    @property
+    def seen_before(self) -> bool:
+        return self.answer is False
+
 SORRY = Reply("抱歉，系统暂时出了点问题，请稍后再发一次。/ Sorry, something went wrong; please try again.",
               tags=("error",))
 

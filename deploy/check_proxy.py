@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,13 +24,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load_parts import SECRET, FakeServer, Updates, bot_process, private_database, said, wait_ready  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.load_parts import SECRET, FakeServer, Updates, bot_process, free_port, said, wait_ready  # noqa: E402
+from tests.pgdb import private_database  # noqa: E402
 
 
 def nginx_config(folder: Path, listen: int, app_port: int) -> Path:

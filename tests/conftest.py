@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 from bot.storage.db import Database
 from tests.chat import ChatDriver
+from tests.pgdb import private_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -39,23 +39,20 @@ def _pg_available() -> bool:
     return _pg_reason[0] == "ok"
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+def require_postgres() -> None:
+    """Skip the calling test without a reachable server (fail instead with REQUIRE_POSTGRES=1)."""
     if not _pg_available():
         if REQUIRE_PG:
             pytest.fail(_pg_reason[0])
         pytest.skip(_pg_reason[0] + " (set REQUIRE_POSTGRES=1 to make this a failure)")
-    import psycopg
 
-    name = f"licensebot_test_{uuid.uuid4().hex[:10]}"
-    admin = PG_ADMIN_URL.replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = PG_ADMIN_URL.rpartition("/")
-    yield f"{base}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    require_postgres()
+    with private_database(PG_ADMIN_URL, "licensebot_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -10,16 +10,14 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
-
-from tests.conftest import FIXTURES, PG_ADMIN_URL, REQUIRE_PG, _pg_available, _pg_reason
+from tests import pgdb
+from tests.conftest import FIXTURES, PG_ADMIN_URL, require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -53,21 +51,9 @@ def copy_knowledge(tmp_path: Path) -> Path:
 @contextmanager
 def private_database() -> Iterator[str]:
     """A database of its own on the shared PostgreSQL server (skipped without one), dropped after."""
-    if not _pg_available():
-        if REQUIRE_PG:
-            pytest.fail(_pg_reason[0])
-        pytest.skip(_pg_reason[0] + " (set REQUIRE_POSTGRES=1 to make this a failure)")
-    import psycopg
-
-    name = f"licensebot_fault_{uuid.uuid4().hex[:10]}"
-    admin = PG_ADMIN_URL.replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_ADMIN_URL.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    require_postgres()
+    with pgdb.private_database(PG_ADMIN_URL, "licensebot_fault") as url:
+        yield url
 
 
 def children(pid: int) -> list[int]:

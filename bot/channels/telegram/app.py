@@ -27,7 +27,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -40,7 +39,7 @@ from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
 from bot.channels.telegram.sender import TelegramSender, windows
 from bot.channels.telegram.transport import AiohttpRequest
-from bot.engine import Engine
+from bot.engine import Engine, FirstTime
 from bot.messages import Incoming, Reply
 from bot.outbox import enqueue
 from bot.ratelimit import RateLimiter
@@ -314,15 +313,11 @@ class TelegramChannel:
     def _handle_once(self, incoming: Incoming, once: str) -> list[Reply] | None:
         if not once:
             return self.engine.handle(incoming)
-        fresh: list[bool] = []
-
-        def first_time(session: Session) -> bool:  # in the engine's transaction: one commit for both
-            fresh.extend(self.store.record_seen(session, [once]))
-            return fresh[0]
-
-        replies = self.engine.handle(incoming, once=first_time)
+        # recorded in the engine's transaction: one commit for both
+        first = FirstTime(lambda session: self.store.record_seen(session, [once])[0])
+        replies = self.engine.handle(incoming, once=first)
         self.store.prune_if_due()
-        return None if fresh and not fresh[0] else replies
+        return None if first.seen_before else replies
 
     def _defer(self, incoming: Incoming, replies: list[Reply], key: str, wait: float) -> None:
         now = self.engine.services.clock.now()

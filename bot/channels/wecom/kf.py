@@ -27,7 +27,7 @@ from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
 from bot.channels.wecom.members import Outgoing
 from bot.context import Services
-from bot.engine import Engine
+from bot.engine import Engine, FirstTime
 from bot.messages import Incoming, Reply
 from bot.outbox import SendResult
 
@@ -240,16 +240,11 @@ class KfChannel:
                                        store.record_client_message, external, open_kfid, written, now)
             nickname = client.nickname or await self.fetch_nickname(external)
             incoming = await store.in_db(self.services, self.to_incoming, msg, nickname)
-            taken: list[bool] = []
-
-            def first(session: Any) -> bool:
-                taken.append(inbox.take(session, row))
-                return taken[-1]
-
+            first = FirstTime(lambda session: inbox.take(session, row))
             replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
-            if taken != [False]:  # [False]: another worker handled it first
+            if not first.seen_before:  # seen before: another worker handled it
                 await self.messenger.deliver_direct(external, open_kfid, replies)
-            if taken:
+            if first.answer is not None:  # the engine took the row
                 return
         await store.in_db(self.services, inbox.take, row)  # skipped, or input the guards refused
 

@@ -27,7 +27,7 @@ from bot.channels.wecom.api import TRANSIENT_OR_GONE, WeComApi, WeComError, send
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
 from bot.context import Services
-from bot.engine import Engine
+from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import SendResult
 from bot.ratelimit import RateLimiter
@@ -237,16 +237,11 @@ class MemberChannel:
         """Handle a kept message; its inbox row goes in the engine's transaction (so exactly once)."""
         incoming = await store.in_db(self.services, self.to_incoming, fields)
         if incoming is not None:
-            taken: list[bool] = []
-
-            def first(session: Any) -> bool:
-                taken.append(inbox.take(session, row))
-                return taken[-1]
-
+            first = FirstTime(lambda session: inbox.take(session, row))
             replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
-            if taken != [False]:  # [False]: another worker handled it first
+            if not first.seen_before:  # seen before: another worker handled it
                 await self.messenger.deliver(incoming.chat_id, replies, proactive=False)
-            if taken:
+            if first.answer is not None:  # the engine took the row
                 return
         await store.in_db(self.services, inbox.take, row)  # an event, or input the guards refused
 
