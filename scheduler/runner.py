@@ -91,6 +91,9 @@ async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sende
                          failed=done.failed, retrying=done.retrying)
 
 
+STOP_GRACE_SECONDS = 5.0
+
+
 async def run_forever(services: Services, senders: Mapping[str, Sender], rules: Rules,
                       stop: asyncio.Event | None = None) -> None:
     """Sweep and dispatch on their intervals until `stop` is set (or the task is cancelled)."""
@@ -117,18 +120,36 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
         except Exception:
             log.exception("dispatch failed; rows stay pending or are retried when their lease expires")
 
+    running: set[asyncio.Task[None]] = set()
+
+    def tracked(job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            running.add(task)
+            try:
+                await job()
+            finally:
+                running.discard(task)
+        return run
+
     await sweep_job()  # catch up at once after downtime, before the first dispatch
     scheduler = AsyncIOScheduler(timezone=UTC)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    scheduler.add_job(sweep_job, IntervalTrigger(seconds=max(settings.sweep_interval_seconds, 1)), id="sweep",
-                      **common)
-    scheduler.add_job(dispatch_job, IntervalTrigger(seconds=max(settings.dispatch_interval_seconds, 1)),
+    scheduler.add_job(tracked(sweep_job), IntervalTrigger(seconds=max(settings.sweep_interval_seconds, 1)),
+                      id="sweep", **common)
+    scheduler.add_job(tracked(dispatch_job), IntervalTrigger(seconds=max(settings.dispatch_interval_seconds, 1)),
                       id="dispatch", next_run_time=datetime.now(UTC), **common)
     scheduler.start()
     log.debug("reminder scheduler started", extra={"channels": sorted(dispatcher.channels)})
     try:
         await (stop or asyncio.Event()).wait()
     finally:
+        # apscheduler's shutdown cancels a job mid-run (and logs it as an error with a traceback): start
+        # no new run, let a running one finish briefly, then shut down.
+        scheduler.pause()
+        if running:
+            await asyncio.wait(set(running), timeout=STOP_GRACE_SECONDS)
         scheduler.shutdown(wait=False)
 
 
