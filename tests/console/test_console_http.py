@@ -128,7 +128,7 @@ def test_claim_reply_close_reach_the_client_through_the_outbox(desk_any: Desk):
     page = desk.client.get("/console/tickets/1").text
     assert "您好，我是顾问" in page
     desk.client.post("/console/tickets/1/close", data={"csrf": csrf})
-    assert "closed" in desk.client.get("/console/tickets/1").text
+    assert 'data-status="closed"' in desk.client.get("/console/tickets/1").text
 
 
 def test_another_consultants_ticket_cannot_be_answered(desk: Desk):

@@ -24,7 +24,7 @@
         list.appendChild(item);
       });
       var status = document.getElementById("status");
-      if (status && status.textContent !== data.status) { window.location.reload(); }
+      if (status && status.getAttribute("data-status") !== data.status) { window.location.reload(); }
       if (atBottom) { list.scrollTop = list.scrollHeight; }
     }).catch(function () { /* the next round tries again */ });
   }
@@ -39,14 +39,15 @@
     var canvas = document.getElementById(id);
     if (!canvas || typeof Chart === "undefined") { return; }
     new Chart(canvas, { type: type, data: { labels: labels, datasets: datasets },
-      options: Object.assign({ animation: false, responsive: true }, options || {}) });
+      options: Object.assign({ animation: false, responsive: true,
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }, options || {}) });
   }
 
   var dataNode = document.getElementById("figures-data");
   if (dataNode) {
     var d = JSON.parse(dataNode.textContent);
     var l = JSON.parse(document.getElementById("figures-labels").textContent);
-    var stacked = { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } };
+    var stacked = { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } };
     chart("chart-tickets", "bar", d.weeks, [{ label: l.tickets, data: d.tickets, backgroundColor: "#1f3a5f" }]);
     chart("chart-first-reply", "line", d.weeks, [{ label: l.minutes, data: d.first_reply, borderColor: "#c2571a", spanGaps: true }]);
     chart("chart-ratings", "bar", ["1", "2", "3", "4", "5"], [{ label: l.ratings, data: d.ratings, backgroundColor: "#3b8a4f" }]);
