@@ -82,3 +82,13 @@ def screenshot(driver: object, name: str, fallback: Path) -> Path:
     path = folder / f"{name}.png"
     driver.save_screenshot(str(path))  # type: ignore[attr-defined]
     return path
+
+
+def click_and_wait(driver: object, element_id: str) -> None:
+    """Press a button that submits a form, and wait until the next page has replaced this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = driver.find_element("tag name", "html")  # type: ignore[attr-defined]
+    driver.find_element("id", element_id).click()  # type: ignore[attr-defined]
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.app import build_services
 from bot.channels.console import OutboxFeed
@@ -23,7 +22,7 @@ from bot.engine import Engine
 from bot.web import build_app
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
-from tests.console.browser import chromium, require_browser, screenshot, serve
+from tests.console.browser import chromium, click_and_wait, require_browser, screenshot, serve
 from tests.console.test_console_http import _sheet
 from workspace.auth import issue_link, link_url
 from workspace.web import routes
@@ -55,8 +54,8 @@ def sign_in(office: dict) -> None:
     url = link_url(services.settings, token).replace(f"http://{services.settings.http_host}:"
                                                      f"{services.settings.http_port}", office["base"])
     driver.get(url)
-    driver.find_element("id", "sign-in").click()
-    WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/console"))
+    click_and_wait(driver, "sign-in")
+    assert driver.current_url.endswith("/console"), driver.current_url
 
 
 def test_sign_in_claim_and_reply_reaches_the_console_client(office: dict, tmp_path: Path):
@@ -70,10 +69,10 @@ def test_sign_in_claim_and_reply_reaches_the_console_client(office: dict, tmp_pa
     assert "#1" in driver.find_element("id", "waiting").text
     driver.find_element("link text", "#1").click()
     assert "<b>想找顾问</b>" in driver.find_element("id", "conversation").text  # shown as text, not markup
-    driver.find_element("id", "claim").click()
+    click_and_wait(driver, "claim")
     box = driver.find_element("id", "reply-text")
     box.send_keys("您好，我是顾问，续期材料清单稍后发给您。")
-    driver.find_element("id", "send").click()
+    click_and_wait(driver, "send")
     assert "已发给 #1" in driver.find_element("id", "flash").text
     screenshot(driver, "ticket", tmp_path)
     feed = OutboxFeed(office["services"].db, office["clock"], ["bob"])
@@ -90,7 +89,7 @@ def test_spreadsheet_with_a_bad_row_shows_the_row_report(office: dict, tmp_path:
                               ["丙公司", "idc", "B1-20190001", "nationwide", "", "2021-06-01", "2026-06-01"]]))
     driver.get(office["base"] + "/console/licenses")
     driver.find_element("id", "upload").send_keys(str(sheet))
-    driver.find_element("id", "import").click()
+    click_and_wait(driver, "import")
     bad_rows = [row.text.split()[0] for row in driver.find_elements("css selector", "#bad-rows tr")[1:]]
     assert bad_rows == ["3"]  # the header is row 1: 乙公司's malformed number is on row 3
     driver.get(office["base"] + "/console/licenses")
@@ -119,7 +118,7 @@ def test_approved_draft_is_answered_by_ask(office: dict, tmp_path: Path):
     driver.find_element("name", "en_alternates").send_keys("console sign in\nconsole login link")
     driver.find_element("id", "entry-en-answer").send_keys("Send /console to the bot for a one-time link.")
     screenshot(driver, "knowledge", tmp_path)
-    driver.find_element("id", "approve").click()
+    click_and_wait(driver, "approve")
     assert "general-console-sign-in" in driver.find_element("id", "flash").text
     env = {**os.environ, "KNOWLEDGE_DIR": "", "KB_APPROVED_DIR": str(office["folder"] / "approved")}
     asked = subprocess.run([sys.executable, "-m", "bot.cli.main", "ask", "--json", question], cwd=ROOT, env=env,
