@@ -20,10 +20,15 @@ def build_services(settings: Settings, clock: Clock | None = None, migrate: bool
     if migrate:
         db.upgrade()
     folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
-    kb = KnowledgeBase(folder)
+    kb = KnowledgeBase(folder, approved_dir(settings))
     return Services(settings=settings, db=db, kb=kb, clock=clock or SystemClock(),
                     checklist=load_rules_for(folder),
                     reminders=load_reminder_rules(Path(settings.reminder_rules) if settings.reminder_rules else None))
+
+
+def approved_dir(settings: Settings) -> Path | None:
+    """Where the web console writes approved FAQ entries (loaded after the shipped ones)."""
+    return Path(settings.kb_approved_dir) if settings.kb_approved_dir else None
 
 
 def build_engine(settings: Settings, clock: Clock | None = None) -> Engine:

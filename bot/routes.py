@@ -18,6 +18,7 @@ from bot.messages import Reply
 from intents import (
     basics,
     checklist,
+    console_link,
     consult,
     faq,
     feedback,
@@ -76,6 +77,8 @@ COMMANDS: dict[str, Command] = {
                       consultant_only=True),
     "/canned": Command(consult.send_canned, "快捷回复：/canned 名称 [工单号]", "Canned reply: /canned NAME [TICKET]",
                        consultant_only=True),
+    "/console": Command(console_link.send_console_link, "顾问工作台登录链接", "Sign-in link to the web console",
+                        consultant_only=True),
     "/close": Command(consult.close_conversation, "结束工单：/close [工单号]", "Close a ticket: /close [TICKET]",
                       consultant_only=True),
     "/reload": Command(operator.reload_knowledge_base, "重新加载知识库", "Reload the knowledge base",

@@ -34,6 +34,8 @@ class Settings:
     flow_ttl_days: int = setting(7, "Unfinished guided flows older than this many days expire")
     http_host: str = setting("127.0.0.1", "Address the web app (webhooks, health, metrics) listens on")
     http_port: int = setting(8080, "Port the web app listens on")
+    console_base_url: str = setting("", "Base URL of the consultants' web console in sign-in links (https://bot.example.com); empty = http://HTTP_HOST:HTTP_PORT")
+    kb_approved_dir: str = setting("data/kb-approved", "Folder where FAQ entries approved in the web console are written (YAML, loaded after the shipped ones)")
     telegram_bot_token: str = setting("", "Telegram bot token; empty = Telegram channel off")
     telegram_base_url: str = setting("", "Bot API base URL for a self-hosted server; empty = Telegram's")
     telegram_webhook_url: str = setting("", "Public HTTPS URL for webhook mode; empty = long polling")

@@ -21,12 +21,13 @@ class Snapshot:
 class KnowledgeBase:
     """Holds the current snapshot. A reload that fails keeps the old one in service."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, approved: Path | None = None) -> None:
         self.folder = folder
+        self.approved = approved  # entries approved in the web console (see knowledge/entries.py)
         self.snapshot = self._build()
 
     def _build(self) -> Snapshot:
-        searcher = Searcher.from_folder(self.folder)  # the same search `licensebot ask` runs
+        searcher = Searcher.from_folder(self.folder, approved=self.approved)  # the same search `ask` runs
         return Snapshot({e.id: e for e in searcher.entries}, searcher)
 
     def reload(self) -> str | None:

@@ -120,18 +120,26 @@ def load_file(path: Path) -> list[Entry]:
     return [parse_entry(raw, path, i) for i, raw in enumerate(data)]
 
 
-def load_entries(folder: Path | None = None) -> list[Entry]:
-    """Load every `faq/*.yaml` below the knowledge folder; ids must be unique across files."""
+def load_entries(folder: Path | None = None, approved: Path | None = None) -> list[Entry]:
+    """Load every `faq/*.yaml` below the knowledge folder; ids must be unique across files.
+
+    `approved` is the folder the web console writes to (one file per entry): an entry there replaces
+    the entry of the same id, or adds a new one.
+    """
     root = (folder or SHIPPED_DIR) / "faq"
-    entries: list[Entry] = []
+    entries: dict[str, Entry] = {}
     seen: dict[str, str] = {}
     for path in sorted(root.glob("*.yaml")):
         for entry in load_file(path):
             if entry.id in seen:
                 raise KnowledgeError(f"{path.name}: entry {entry.id}: id already used in {seen[entry.id]}")
             seen[entry.id] = path.name
-            entries.append(entry)
-    return entries
+            entries[entry.id] = entry
+    if approved is not None and approved.is_dir():
+        for path in sorted(approved.glob("*.yaml")):
+            for entry in load_file(path):
+                entries[entry.id] = entry
+    return list(entries.values())
 
 
 def by_id(entries: Iterable[Entry]) -> dict[str, Entry]:

@@ -87,12 +87,13 @@ class Searcher:
         self.index = FaqIndex(self.entries, self.analyzer, cache_dir)
 
     @classmethod
-    def from_folder(cls, folder: Path | None = None, cache: bool = True) -> Searcher:
-        """A searcher over `folder`/faq/*.yaml, with `folder`/aliases.yaml when it has one; the
-        analysed texts are cached in ~/.cache/licensebot so that a restart is quick."""
+    def from_folder(cls, folder: Path | None = None, cache: bool = True, approved: Path | None = None) -> Searcher:
+        """A searcher over `folder`/faq/*.yaml (and the entries approved in the web console), with
+        `folder`/aliases.yaml when it has one; the analysed texts are cached in ~/.cache/licensebot so
+        that a restart is quick."""
         aliases_file = folder / "aliases.yaml" if folder is not None else None
         aliases = load_aliases(aliases_file) if aliases_file is not None and aliases_file.exists() else None
-        return cls(load_entries(folder), aliases, cache_dir=cache_dir() if cache else None)
+        return cls(load_entries(folder, approved), aliases, cache_dir=cache_dir() if cache else None)
 
     def search(self, query: str, lang: str = "zh") -> SearchOutcome:
         q = self.analyzer(query, lang)

@@ -33,7 +33,8 @@ def as_text(outcome: SearchOutcome) -> str:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    searcher = Searcher.from_folder(Path(settings.knowledge_dir) if settings.knowledge_dir else None)
+    searcher = Searcher.from_folder(Path(settings.knowledge_dir) if settings.knowledge_dir else None,
+                                    approved=Path(settings.kb_approved_dir) if settings.kb_approved_dir else None)
     questions = [args.question] if args.question is not None else (line.rstrip("\r\n") for line in sys.stdin)
     fmt = as_json if args.json else as_text
     out = sys.stdout

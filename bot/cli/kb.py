@@ -34,7 +34,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return run_evaluation(args, settings)
     folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
     try:
-        entries = load_entries(folder)
+        entries = load_entries(folder, Path(settings.kb_approved_dir) if settings.kb_approved_dir else None)
     except KnowledgeError as exc:
         print(f"error: {exc}")
         return 1

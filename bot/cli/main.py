@@ -26,6 +26,7 @@ SUBCOMMANDS = (
     ("licenses", "licence registry: import or export the client list (CSV or .xlsx)", "licenses", "main"),
     ("reminders", "reminders: preview what will go out; sweep and dispatch once", "reminders", "main"),
     ("scheduler", "run the reminder sweep and the outbox dispatcher", "scheduler", "main"),
+    ("console-link", "print a one-time sign-in link to the consultants' web console", "console_link", "main"),
 )
 
 

@@ -65,7 +65,9 @@ def build_runtime(engine: Engine, channels: list[Channel] | None = None) -> Star
     background = []
     if services.settings.scheduler_in_process:
         background.append(background_loop(services, {c.name: c.sender for c in channels}))
-    return build_app(services, channels, background)
+    from workspace.web import routes as console_pages
+
+    return build_app(services, channels, background, console_pages(services))
 
 
 def workers_problem(settings: Settings, workers: int) -> str | None:
