@@ -44,7 +44,7 @@ class Entry:
 
 
 _KNOWN_KEYS = {"id", "license", "topic", "question", "alternates", "answer", "related", "source",
-               "reviewed", "en", "tags"}
+               "reviewed", "en", "tags", "varies_by_province"}
 
 
 def _where(path: Path, index: int, raw: Any) -> str:
