@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.checklist_rules import Text, _entries, _str, _text
+from knowledge.checklist_rules import RulesError, Text, _entries, _str, _text
 from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.yamlfile import read_yaml
 
@@ -132,7 +132,14 @@ def _item(where: str, e: Mapping[str, Any], known_targets: set[str]) -> Item:
 
 
 def parse_checkup(data: Any, file: str = FILE_NAME) -> CheckupRules:
-    """Validate the loaded YAML and build the rules."""
+    """Validate the loaded YAML and build the rules; CheckupError names the file and the item."""
+    try:
+        return _parse(data, file)
+    except RulesError as exc:  # raised by the helpers shared with the checklist rules
+        raise CheckupError(str(exc)) from None
+
+
+def _parse(data: Any, file: str) -> CheckupRules:
     sections = {"submit_days_before_expiry", "families", "items"}
     if not isinstance(data, dict) or set(data) != sections:
         got = ", ".join(sorted(map(str, data))) if isinstance(data, dict) else type(data).__name__
@@ -161,10 +168,7 @@ def parse_checkup(data: Any, file: str = FILE_NAME) -> CheckupRules:
 def load_checkup(path: Path | None = None) -> CheckupRules:
     """Load and validate a check-up file (the shipped one by default)."""
     path = path or SHIPPED_FILE
-    try:
-        return parse_checkup(read_yaml(path, CheckupError), path.name)
-    except ValueError as exc:  # the shared helpers raise the checklist's error type
-        raise CheckupError(str(exc)) from None
+    return parse_checkup(read_yaml(path, CheckupError), path.name)
 
 
 def load_checkup_for(folder: Path | None) -> CheckupRules:
