@@ -124,9 +124,10 @@ def start_checkup(ctx: Context) -> list[Reply]:
         return [note, *flow(ctx).resume(ctx)]
     preset, notes = _preset(ctx, args)
     intro = Reply(ctx.say("合规体检：根据许可证类型问12至20个问题，每题回答“是”“否”或“不确定”，最后给出准备度评分、"
-                          "红黄绿事项和整改时间。",
+                          "红黄绿事项和整改时间。随时发送 /back 返回上一题，/cancel 退出。",
                           "Compliance check-up: 12–20 questions chosen by licence type, each answered yes, no or "
-                          "not sure; you get a readiness score, red / amber / green items and dates to fix them."),
+                          "not sure; you get a readiness score, red / amber / green items and dates to fix them. "
+                          "Send /back to go back, /cancel to leave."),
                   tags=("checkup-intro",))
     return [intro, *notes, *flow(ctx).start(ctx, preset)]
 
