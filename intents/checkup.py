@@ -42,7 +42,10 @@ def config_of(ctx: Context) -> CheckupConfig:
 
 def flow(ctx: Context) -> StepFlow:
     """The check-up as a step flow over the loaded items (built per message: the items are data)."""
-    return StepFlow(FLOW_NAME, checkup_steps(ctx.services.checkup), finish=show_result, config=config_of)
+    answers = ctx.state.data.get("answers") if ctx.state.flow == FLOW_NAME else None
+    code = answers.get("license") if isinstance(answers, dict) else None
+    steps = checkup_steps(ctx.services.checkup, code if isinstance(code, str) else None)
+    return StepFlow(FLOW_NAME, steps, finish=show_result, config=config_of)
 
 
 def license_name(ctx: Context, code: str) -> str:

@@ -85,10 +85,12 @@ def _applies(item: Item):  # noqa: ANN202 - a step's applies function
     return applies
 
 
-def item_step(item: Item) -> Step:
-    """One item as a choice step: the question, why it matters, three buttons."""
+def item_step(item: Item, position: tuple[int, int] | None = None) -> Step:
+    """One item as a choice step: the question, why it matters (and "3/18" once the type is known), three buttons."""
+    k, n = position or (0, 0)
+    where = (f"第{k}/{n}题 · ", f"Question {k} of {n} · ") if position else ("", "")
     return Step(item.id, CHOICE, (item.question.zh, item.question.en),
-                example=("为什么重要：" + item.why.zh, "Why it matters: " + item.why.en),
+                example=(where[0] + "为什么重要：" + item.why.zh, where[1] + "Why it matters: " + item.why.en),
                 options=lambda _env, item_id=item.id: answer_options(item_id),
                 parse=_parse_item(item.id), applies=_applies(item))
 
@@ -102,6 +104,10 @@ EXPIRES_STEP = Step("expires", TEXT, ("许可证哪天到期？（可跳过）",
                     parse=parse_expiry, optional=True)
 
 
-def checkup_steps(rules: CheckupRules) -> tuple[Step, ...]:
-    """The licence type, the expiry date (optional), then every item that applies to the type."""
-    return (LICENSE_STEP, EXPIRES_STEP, *(item_step(i) for i in rules.items))
+def checkup_steps(rules: CheckupRules, license_code: str | None = None) -> tuple[Step, ...]:
+    """The licence type, the expiry date (optional), then every item that applies to the type (numbered
+    "k of n" when the type is already chosen)."""
+    asked = rules.items_for(license_code) if license_code else ()
+    if not asked:
+        return (LICENSE_STEP, EXPIRES_STEP, *(item_step(i) for i in rules.items))
+    return (LICENSE_STEP, EXPIRES_STEP, *(item_step(i, (k, len(asked))) for k, i in enumerate(asked, 1)))

@@ -88,9 +88,10 @@ def test_each_family_walks_by_buttons_to_its_result(fresh, family):
     chat.press(label)
     assert step_of(chat) == "expires"
     chat.send("2027-05-01")
+    expected = [i.id for i in RULES.items_for(code)]
+    assert f"第1/{len(expected)}题 · 为什么重要：" in chat.text  # the count is known once the type is
     asked = answer_all(chat, answers, clock)
 
-    expected = [i.id for i in RULES.items_for(code)]
     assert asked == expected and 12 <= len(asked) <= 20 and own_item in asked
     assert f"family:{family}" in chat.tags
     got = statuses(chat)
