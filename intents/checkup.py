@@ -7,7 +7,9 @@ restart and a pause of days behave as in the renewal checklist. A finished check
 token (intents/checkup_store.py) that its buttons carry: /checkup show|xlsx <token>.
 
 Entry points for other features: `checkup_payload(license, expires)` is the button payload a renewal
-FAQ answer, a checklist, a reminder or a renewal case attaches ("/checkup idc 2027-05-01");
+FAQ answer, a checklist or a renewal case attaches ("/checkup idc 2027-05-01"); a reminder about a
+registered licence can attach "/checkup license:{id}" (type and expiry read from the registry, for
+its subscribers only);
 `checkup_store.checkup_lines` renders a saved check-up for a case.
 """
 
@@ -26,8 +28,10 @@ from intents.checkup_store import CheckupRecord, find_checkup, latest_checkup, s
 from intents.commands import command_args
 from intents.steps import Option, StepFlow, match_option
 from knowledge.checkup_result import RED, Checkup, evaluate, items_text, summary_text
+from scheduler import registry
 
 FLOW_NAME = "checkup"
+LICENSE_PREFIX = "license:"  # /checkup license:<registered licence id>
 
 
 def checkup_payload(license_code: str | None = None, expires: date | None = None) -> str:
@@ -40,10 +44,12 @@ def config_of(ctx: Context) -> CheckupConfig:
     return CheckupConfig(ctx.services.checkup, ctx.services.checklist)
 
 
-def flow(ctx: Context) -> StepFlow:
-    """The check-up as a step flow over the loaded items (built per message: the items are data)."""
+def flow(ctx: Context, code: object = None) -> StepFlow:
+    """The check-up as a step flow over the loaded items (built per message: the items are data), for
+    the licence type chosen so far (or `code`, when starting with one)."""
     answers = ctx.state.data.get("answers") if ctx.state.flow == FLOW_NAME else None
-    code = answers.get("license") if isinstance(answers, dict) else None
+    if code is None and isinstance(answers, dict):
+        code = answers.get("license")
     steps = checkup_steps(ctx.services.checkup, code if isinstance(code, str) else None)
     return StepFlow(FLOW_NAME, steps, finish=show_result, config=config_of)
 
@@ -93,8 +99,25 @@ def render_result(ctx: Context, result: Checkup, token: str) -> list[Reply]:
             Reply(items_text(result, ctx.lang), buttons=tuple(buttons), tags=("checkup-items",))]
 
 
+def _registered(ctx: Context, arg: str) -> tuple[dict[str, object], list[Reply]]:
+    """`/checkup license:12`: the type and expiry of one of the user's registered licences (a reminder's button)."""
+    number = arg.removeprefix(LICENSE_PREFIX)
+    found = (registry.owned(ctx.session, int(number), ctx.incoming.channel, ctx.incoming.user_id)
+             if number.isdigit() and len(number) <= 12 else None)
+    if found is None or ctx.services.checkup.family_of(found[0].license_type) is None:
+        return {}, [Reply(ctx.say("没有找到这张许可证（只能体检您自己登记的许可证），请在下面选择类型。",
+                                  "No such licence among yours; please choose the type below."))]
+    lic = found[0]
+    note = Reply(ctx.say(f"按您登记的许可证 {lic.number}（{lic.expires_on} 到期）体检；到期日不对可发送 /back 修改。",
+                         f"Checking your registered licence {lic.number} (expires {lic.expires_on}); "
+                         "send /back to correct the date."))
+    return {"license": lic.license_type, "expires": lic.expires_on.isoformat()}, [note]
+
+
 def _preset(ctx: Context, args: list[str]) -> tuple[dict[str, object], list[Reply]]:
     """`/checkup icp 2027-05-01`: the licence type (code or name) and, optionally, the expiry date."""
+    if args and args[0].startswith(LICENSE_PREFIX):
+        return _registered(ctx, args[0])
     preset: dict[str, object] = {}
     notes: list[Reply] = []
     options = tuple(Option(lt.code, lt.name.zh, lt.name.en, lt.aliases) for lt in ctx.services.checklist.licenses
@@ -132,7 +155,7 @@ def start_checkup(ctx: Context) -> list[Reply]:
                           "not sure; you get a readiness score, red / amber / green items and dates to fix them. "
                           "Send /back to go back, /cancel to leave."),
                   tags=("checkup-intro",))
-    return [intro, *notes, *flow(ctx).start(ctx, preset)]
+    return [intro, *notes, *flow(ctx, preset.get("license")).start(ctx, preset)]
 
 
 def answer_checkup_step(ctx: Context) -> list[Reply]:

@@ -242,3 +242,22 @@ def test_red_items_reach_the_consultant_in_the_case_packet(fresh):
     client.press("确认删除")
     with engine.services.db.session() as s:
         assert s.exec(select(CheckupRecord)).all() == []
+
+
+def test_a_registered_licence_prefills_the_type_and_expiry_for_its_subscribers_only(fresh):
+    from datetime import date
+
+    from tests.reminders_support import add_license
+
+    engine = fresh(FrozenClock(NOW))
+    license_id = add_license(engine.services.db, "B1-20210007", date(2027, 6, 1), date(2026, 11, 27), NOW,
+                             chats=("hana",), channel="console", license_type="cdn")
+    chat = ChatDriver(engine, user="hana")
+    chat.send(f"/checkup license:{license_id}")  # what a reminder's button can carry
+    assert "B1-20210007" in chat.text and step_of(chat) == "renewal_timing" and "第1/16题" in chat.text
+    chat.send("/back")
+    assert step_of(chat) == "expires"  # the date can be corrected
+
+    other = ChatDriver(engine, user="ivan")
+    other.send(f"/checkup license:{license_id}")
+    assert "B1-20210007" not in other.text and "没有找到这张许可证" in other.text and step_of(other) == "license"
