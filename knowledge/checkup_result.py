@@ -35,7 +35,7 @@ class ItemResult:
             return ""
         text = self.item.action.get(lang)
         if self.answer == "unsure":
-            return ("Check this first; if it is not in order: " if lang == "en" else "先核实；如不符合：") + text
+            return ("Check this first. If it is not in order: " if lang == "en" else "先核实。如不符合：") + text
         return text
 
 
