@@ -11,6 +11,7 @@ from bot.settings import Settings
 from bot.storage.db import Database
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_rules import load_rules_for
+from knowledge.checkup_rules import load_checkup_for
 from scheduler.rules import load_rules as load_reminder_rules
 
 
@@ -23,6 +24,7 @@ def build_services(settings: Settings, clock: Clock | None = None, migrate: bool
     kb = KnowledgeBase(folder, approved_dir(settings))
     return Services(settings=settings, db=db, kb=kb, clock=clock or SystemClock(),
                     checklist=load_rules_for(folder),
+                    checkup=load_checkup_for(folder),
                     reminders=load_reminder_rules(Path(settings.reminder_rules) if settings.reminder_rules else None))
 
 

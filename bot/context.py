@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.storage.db import Database
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_rules import ChecklistRules, load_rules
+from knowledge.checkup_rules import CheckupRules, load_checkup
 from scheduler.rules import Rules as ReminderRules
 from scheduler.rules import load_rules as load_reminder_rules
 
@@ -29,6 +30,7 @@ class Services:
     clock: Clock
     checklist: ChecklistRules = field(default_factory=load_rules)  # renewal checklist rules (YAML)
     reminders: ReminderRules = field(default_factory=load_reminder_rules)  # scheduler/rules.yaml
+    checkup: CheckupRules = field(default_factory=load_checkup)  # compliance check-up items (YAML)
 
 
 @dataclass

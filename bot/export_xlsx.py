@@ -1,4 +1,5 @@
-"""The renewal checklist as an .xlsx workbook a client can share: dates, items, notes, a status column."""
+"""The renewal checklist and the compliance check-up as .xlsx workbooks a client can share: dates,
+items, notes, a status column."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from knowledge.checklist_plan import Plan, describe_answers
 from knowledge.checklist_rules import ChecklistRules
+from knowledge.checkup_result import MARKS, STATUS_NAMES, Checkup, summary_text
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUSES = {"zh": ("未开始", "准备中", "已完成", "不适用"), "en": ("To do", "In progress", "Done", "N/A")}
@@ -77,6 +79,53 @@ def checklist_xlsx(rules: ChecklistRules, plan: Plan, lang: str = "zh") -> bytes
     if plan.items:
         validation.add(f"G{first_item_row}:G{row}")
     for col, width in zip("ABCDEFGHI", (12, 18, 36, 60, 22, 28, 10, 12, 12), strict=True):
+        ws.column_dimensions[col].width = width
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+_STATUS_FILLS = {"red": "F8CBAD", "amber": "FFE699", "green": "C6EFCE"}
+
+
+def checkup_filename(result: Checkup) -> str:
+    return f"compliance-checkup-{result.license}-{result.today.isoformat()}.xlsx"
+
+
+def checkup_xlsx(result: Checkup, license_name: str, lang: str = "zh") -> bytes:
+    """One sheet: the score and deadline, then every item with its status, action, date and basis."""
+    zh = lang != "en"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "合规体检" if zh else "Check-up"
+    ws.cell(row=1, column=1, value="合规体检" if zh else "Compliance check-up").font = Font(bold=True, size=14)
+    for n, line in enumerate(summary_text(result, license_name, lang).splitlines(), 2):
+        ws.cell(row=n, column=1, value=line.replace(MARKS["red"], "").replace(MARKS["amber"], "")
+                .replace(MARKS["green"], "").strip())
+    row = n + 1
+    ws.cell(row=row, column=1, value=("生成日期：" if zh else "Made on: ") + result.today.isoformat())
+    row += 2
+    _header(ws, row, ("序号", "状态", "事项", "问题", "回答", "做什么", "何时", "依据", "说明", "整改状态", "负责人") if zh
+            else ("No.", "Status", "Item", "Question", "Answer", "To do", "By", "Basis", "Note", "Progress", "Owner"))
+    first = row + 1
+    answers = {"yes": ("是", "Yes"), "no": ("否", "No"), "unsure": ("不确定", "Not sure")}
+    order = {"red": 0, "amber": 1, "green": 2}
+    for n, r in enumerate(sorted(result.results, key=lambda r: order[r.status]), 1):
+        row += 1
+        varies = r.item.varies.get(lang) if r.item.varies is not None else ""
+        values = (n, STATUS_NAMES[r.status][0 if zh else 1], r.item.title.get(lang), r.item.question.get(lang),
+                  answers[r.answer][0 if zh else 1], r.action(lang), result.due_text(r, lang),
+                  r.item.basis_text(lang), varies, "" if r.status == "green" else STATUSES[lang if not zh else "zh"][0],
+                  "")
+        for col, value in enumerate(values, 1):
+            ws.cell(row=row, column=col, value=value).alignment = _WRAP
+        ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor=_STATUS_FILLS[r.status])
+    validation = DataValidation(type="list", formula1='"' + ",".join(STATUSES["zh" if zh else "en"]) + '"',
+                                allow_blank=True)
+    ws.add_data_validation(validation)
+    validation.add(f"J{first}:J{row}")
+    for col, width in zip("ABCDEFGHIJK", (6, 16, 22, 44, 8, 44, 16, 50, 30, 10, 12), strict=True):
         ws.column_dimensions[col].width = width
     out = BytesIO()
     wb.save(out)

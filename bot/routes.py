@@ -18,6 +18,7 @@ from bot.messages import Reply
 from intents import (
     basics,
     checklist,
+    checkup,
     console_link,
     consult,
     faq,
@@ -54,6 +55,7 @@ COMMANDS: dict[str, Command] = {
     "/back": Command(basics.go_back, "返回上一步", "Go back one step"),
     "/renew": Command(checklist.start_renewal, "续期材料清单和时间表", "Renewal checklist and timeline"),
     "/checklist": Command(checklist.show_checklist, "查看或导出我的续期清单", "See or export my checklists"),
+    "/checkup": Command(checkup.start_checkup, "合规体检：续期前自查，红黄绿结果", "Compliance check-up before renewal"),
     "/subscribe": Command(subscribe.start_subscription, "登记许可证，到期和年报前提醒我",
                           "Register a licence for expiry and annual-report reminders"),
     "/mylicenses": Command(mylicenses.show_my_licenses, "我登记的许可证", "My registered licences"),
@@ -88,6 +90,7 @@ COMMANDS: dict[str, Command] = {
 FLOWS: dict[str, Flow] = {
     "forget": Flow(privacy.confirm_forget),
     checklist.FLOW_NAME: Flow(checklist.answer_renewal_step, checklist.go_back_in_renewal),
+    checkup.FLOW_NAME: Flow(checkup.answer_checkup_step, checkup.go_back_in_checkup),
     subscribe.FLOW_NAME: Flow(subscribe.answer_subscription_step, subscribe.go_back_in_subscription),
     mylicenses.RENEWED.name: Flow(mylicenses.answer_renewed),
     mylicenses.EDIT.name: Flow(mylicenses.answer_edit, mylicenses.go_back_in_edit),

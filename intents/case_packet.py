@@ -23,6 +23,7 @@ from bot.clock import SHANGHAI, as_utc
 from bot.context import Context
 from bot.storage.models import MessageLog, QueryLog
 from intents.checklist_store import case_packet_answers
+from intents.checkup_store import case_packet_checkup
 from intents.handoff_models import Ticket
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 CaseSection = Callable[[Session, str, str], list[str]]
 
 # Providers of extra packet lines, each (session, channel, user_id) -> list[str].
-CASE_PACKET_SECTIONS: tuple[CaseSection, ...] = (case_packet_answers,)
+CASE_PACKET_SECTIONS: tuple[CaseSection, ...] = (case_packet_answers, case_packet_checkup)
 
 LAST_MESSAGES = 10
 LAST_QUERIES = 5
@@ -43,6 +44,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "clarify": ("机器人不确定问题，客户点了转人工", "the bot was unsure; the client pressed the button"),
     "offer": ("连续两次没能回答，机器人主动提议转人工", "two answers in a row failed; the bot offered a person"),
     "checklist": ("续期清单结束后要求顾问", "asked at the end of the renewal checklist"),
+    "checkup": ("合规体检结束后要求顾问", "asked at the end of the compliance check-up"),
 }
 
 

@@ -14,6 +14,7 @@ from bot.export_xlsx import XLSX_MIME, checklist_filename, checklist_xlsx
 from bot.messages import Attachment, Button, Reply
 from intents.checklist_steps import RENEWAL_STEPS
 from intents.checklist_store import TOKEN_PREFIX, find_checklist, recent_checklists, save_checklist
+from intents.checkup import checkup_payload
 from intents.commands import command_args
 from intents.steps import Option, StepFlow, match_option
 from knowledge.checklist_plan import Answers, Plan, build_plan, plan_items_text, plan_summary_text
@@ -46,6 +47,7 @@ def render_plan(ctx: Context, plan: Plan, token: str) -> list[Reply]:
         Button(ctx.say("订阅到期提醒", "Remind me before expiry"), f"/subscribe {TOKEN_PREFIX}{token}"),
         Button(ctx.say("联系顾问", "Talk to a consultant"), "/human checklist"),
         Button(ctx.say("导出Excel", "Export as Excel"), f"/checklist {token} xlsx"),
+        Button(ctx.say("合规体检", "Compliance check-up"), checkup_payload(plan.answers.license, plan.answers.expires)),
     ]
     faq = next((e for e in ctx.services.kb.snapshot.entries.values()
                 if e.license == plan.answers.license and e.topic == "renewal"), None)

@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.messages import Button, Reply
 from bot.storage.models import QueryLog
 from intents import feedback
+from intents.checkup import checkup_payload
 from intents.commands import command_args
 from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.entries import Entry
@@ -44,6 +45,8 @@ def render_entry(ctx: Context, entry: Entry) -> Reply:
     if entry.topic == "renewal":  # offer the guided checklist under renewal answers
         payload = f"/renew {entry.license}" if entry.license in HOLDABLE_LICENSES else "/renew"
         buttons.append(Button(ctx.say("开始续期清单", "Start a renewal checklist"), payload))
+        code = entry.license if entry.license in HOLDABLE_LICENSES else None
+        buttons.append(Button(ctx.say("续期前合规体检", "Compliance check-up"), checkup_payload(code)))
     return Reply(text, buttons=tuple(buttons), tags=("faq-answer", f"entry:{entry.id}"))
 
 

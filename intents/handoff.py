@@ -33,7 +33,7 @@ from intents.tickets import (
 
 # Reasons a button can carry: "/human fallback" under a fallback reply, "/human checklist" at the end
 # of the checklist, ... Any other text after /human is the client's own note for the consultant.
-BUTTON_REASONS = ("fallback", "clarify", "offer", "checklist")
+BUTTON_REASONS = ("fallback", "clarify", "offer", "checklist", "checkup")
 
 _END = r"(?=$|[\s，,。.!！?？~…]|客服|服务|顾问|吧|吗|啊|呢|谢谢|聊|谈|咨询|沟通|帮|处理)"
 _ZH = re.compile(

@@ -24,7 +24,7 @@ def test_faq_question_gets_the_entry_answer_with_consultancy_name(chat):
     assert "entry:icp-renewal-materials" in chat.tags
     assert "测试顾问" in chat.text  # {consultancy} replaced by the setting
     # the related entry as a follow-up; a renewal answer offers the guided checklist; then feedback
-    assert chat.buttons == ["增值电信许可证年报什么时候报？", "开始续期清单", "👍", "👎"]
+    assert chat.buttons == ["增值电信许可证年报什么时候报？", "开始续期清单", "续期前合规体检", "👍", "👎"]
 
 
 def test_follow_up_button_shows_the_related_entry(chat):

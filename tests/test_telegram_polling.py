@@ -28,7 +28,7 @@ async def test_start_registers_the_menu_in_chinese_and_english_and_polls(bot):
 async def test_a_question_gets_the_answer_with_follow_up_buttons(bot):
     bot.fake.push_text(USER, "ICP证续期要准备哪些材料？", language_code="zh-hans")
     await bot.said(USER, "测试答案：ICP续期材料")
-    assert bot.fake.keyboards(USER) == [["增值电信许可证年报什么时候报？", "开始续期清单", "👍", "👎"]]
+    assert bot.fake.keyboards(USER) == [["增值电信许可证年报什么时候报？", "开始续期清单", "续期前合规体检", "👍", "👎"]]
     assert bot.fake.count("sendChatAction") == 0  # a quick answer needs no "typing…"
     bot.fake.press(USER, "增值电信许可证年报什么时候报？")
     await bot.said(USER, "每年第一季度")

@@ -40,7 +40,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if args.kb_action == "lint":
         today = business_today(SystemClock())
-        findings = lint(entries, today) + hours_findings(settings, today)
+        findings = lint(entries, today) + hours_findings(settings, today) + checkup_findings(settings)
         for f in findings:
             print(f)
         errors = sum(f.level == "error" for f in findings)
@@ -60,6 +60,18 @@ def hours_findings(settings: Settings, today: date) -> list[Finding]:
     return [Finding("warning", where, f"no public holidays listed for {year}: until they are added, "
                                       "hand-off treats those days as working days")
             for year in hours.calendar_gaps(today)]
+
+
+def checkup_findings(settings: Settings) -> list[Finding]:
+    """The compliance check-up items (checkup.yaml): a broken file, or bases without a tag or source."""
+    from knowledge.checkup_lint import lint_checkup
+    from knowledge.checkup_rules import FILE_NAME, CheckupError, load_checkup_for
+
+    try:
+        rules = load_checkup_for(Path(settings.knowledge_dir) if settings.knowledge_dir else None)
+    except CheckupError as exc:
+        return [Finding("error", FILE_NAME, str(exc))]
+    return lint_checkup(rules)
 
 
 def print_coverage(entries: list) -> int:

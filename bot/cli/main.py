@@ -22,6 +22,7 @@ SUBCOMMANDS = (
     ("backup", "copy the SQLite database to FILE", "backup", "main_backup"),
     ("restore", "replace the SQLite database with the backup FILE", "backup", "main_restore"),
     ("checklist", "renewal checklist and timeline for a licence (same engine as /renew)", "checklist", "main"),
+    ("checkup", "compliance check-up from an answers file (same items as /checkup)", "checkup", "main"),
     ("stats", "hand-off figures: tickets, time to first consultant reply, satisfaction", "stats", "main"),
     ("licenses", "licence registry: import or export the client list (CSV or .xlsx)", "licenses", "main"),
     ("reminders", "reminders: preview what will go out; sweep and dispatch once", "reminders", "main"),

@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel
 from bot.channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
 from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
 from intents.checklist_store import ChecklistRecord
+from intents.checkup_store import CheckupRecord
 from intents.handoff_models import Ticket
 from scheduler.models import Subscription
 
@@ -53,6 +54,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     # after Ticket: deleted before it (the list is deleted in reverse), while the tickets still say whose
     PersonalTable(Outbox, "发给您或关于您工单的消息", "messages to you or about your tickets", _outbox_rows),
     PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
+    PersonalTable(CheckupRecord, "合规体检", "compliance check-ups"),
     PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
     PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
