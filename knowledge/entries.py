@@ -37,6 +37,11 @@ class Entry:
     en: Localized | None = None
     file: str = ""
     tags: tuple[str, ...] = field(default=())
+    varies_by_province: bool = False  # the answer depends on the province: name the client's authority
+
+    def has(self, lang: str) -> bool:
+        """Whether the entry has a version in `lang` (every entry has Chinese)."""
+        return lang != "en" or self.en is not None
 
     def text(self, lang: str) -> Localized:
         """The entry in the user's language, Chinese when there is no English version."""
@@ -44,7 +49,7 @@ class Entry:
 
 
 _KNOWN_KEYS = {"id", "license", "topic", "question", "alternates", "answer", "related", "source",
-               "reviewed", "en", "tags"}
+               "reviewed", "en", "tags", "varies_by_province"}
 
 
 def _where(path: Path, index: int, raw: Any) -> str:
@@ -93,6 +98,9 @@ def parse_entry(raw: Any, path: Path, index: int) -> Entry:
     reviewed = raw.get("reviewed")
     if reviewed is not None and not isinstance(reviewed, date):
         raise KnowledgeError(f"{where}: 'reviewed' must be a date like 2026-11-20")
+    varies = raw.get("varies_by_province", False)
+    if not isinstance(varies, bool):
+        raise KnowledgeError(f"{where}: 'varies_by_province' must be true or false")
     en_raw = raw.get("en")
     if en_raw is not None and not isinstance(en_raw, dict):
         raise KnowledgeError(f"{where}: 'en' must be a mapping with question, alternates, answer")
@@ -107,6 +115,7 @@ def parse_entry(raw: Any, path: Path, index: int) -> Entry:
         en=_localized(en_raw, where + " [en]") if en_raw is not None else None,
         file=path.name,
         tags=_list(raw, "tags", where),
+        varies_by_province=varies,
     )
 
 
