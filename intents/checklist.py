@@ -48,7 +48,7 @@ def render_plan(ctx: Context, plan: Plan, token: str) -> list[Reply]:
         Button(ctx.say("导出Excel", "Export as Excel"), f"/checklist {token} xlsx"),
     ]
     faq = next((e for e in ctx.services.kb.snapshot.entries.values()
-                if e.license == plan.answers.license and e.topic == "renewal"), None)
+                if e.license == plan.answers.license and e.topic == "renewal" and e.has(ctx.lang)), None)
     if faq is not None:
         buttons.append(Button(faq.text(ctx.lang).question, f"/faq {faq.id}"))
     tags = ("checklist", f"urgency:{plan.urgency.level}", f"application:{plan.application}", f"checklist:{token}")

@@ -37,7 +37,9 @@ class Entry:
     en: Localized | None = None
     file: str = ""
     tags: tuple[str, ...] = field(default=())
-    varies_by_province: bool = False  # the answer depends on the province: name the client's authority
+    # The answer depends on the province, so the client's authority is named under it. None (not
+    # set): detected from the answer's wording (knowledge/authorities.py).
+    varies_by_province: bool | None = None
 
     def has(self, lang: str) -> bool:
         """Whether the entry has a version in `lang` (every entry has Chinese)."""
@@ -98,8 +100,8 @@ def parse_entry(raw: Any, path: Path, index: int) -> Entry:
     reviewed = raw.get("reviewed")
     if reviewed is not None and not isinstance(reviewed, date):
         raise KnowledgeError(f"{where}: 'reviewed' must be a date like 2026-11-20")
-    varies = raw.get("varies_by_province", False)
-    if not isinstance(varies, bool):
+    varies = raw.get("varies_by_province")
+    if varies is not None and not isinstance(varies, bool):
         raise KnowledgeError(f"{where}: 'varies_by_province' must be true or false")
     en_raw = raw.get("en")
     if en_raw is not None and not isinstance(en_raw, dict):

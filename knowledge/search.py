@@ -46,6 +46,17 @@ class SearchOutcome:
     license: str | None = None  # licence the question names, if detected
     topic: str | None = None  # topic the question names, if detected
 
+    def in_language(self, lang: str) -> SearchOutcome:
+        """The outcome as offered to a user of `lang`: entries without a version in that language
+        are never offered (clarify options). An outright answer keeps its entry; a clarify left with
+        no option falls back."""
+        if all(h.entry.has(lang) for h in self.hits):
+            return self
+        keep = self.hits[:1] if self.decision == "answer" else ()
+        hits = keep + tuple(h for h in self.hits[len(keep):] if h.entry.has(lang))
+        decision: Decision = self.decision if hits else "fallback"
+        return SearchOutcome(self.query, decision, hits, self.license, self.topic)
+
 
 @dataclass(frozen=True)
 class Weights:
