@@ -12,7 +12,7 @@ from bot.storage.models import QueryLog
 from intents import feedback
 from intents.client_province import client_province
 from intents.commands import command_args
-from knowledge.authorities import authority_line, depends_on_province
+from knowledge.authorities import BASIC_TELECOM, authority_line, depends_on_province
 from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.entries import Entry
 from knowledge.search import SearchOutcome
@@ -48,7 +48,7 @@ def render_entry(ctx: Context, entry: Entry, question: str | None = None) -> Rep
         rel = ctx.services.kb.get(rel_id)
         if rel is not None and rel.has(ctx.lang):  # never offer an English user a Chinese-only entry
             buttons.append(Button(rel.text(ctx.lang).question, f"/faq {rel.id}"))
-    if entry.topic == "renewal":  # offer the guided checklist under renewal answers
+    if entry.topic == "renewal" and entry.license not in BASIC_TELECOM:  # the checklist is value-added only
         payload = f"/renew {entry.license}" if entry.license in HOLDABLE_LICENSES else "/renew"
         buttons.append(Button(ctx.say("开始续期清单", "Start a renewal checklist"), payload))
     return Reply(text, buttons=tuple(buttons), tags=("faq-answer", f"entry:{entry.id}"))
