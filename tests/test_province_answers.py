@@ -136,3 +136,15 @@ def test_a_broken_provinces_file_names_the_file_and_the_entry(tmp_path: Path, ed
     with pytest.raises(KnowledgeError) as err:
         load_authorities(tmp_path / "provinces.yaml")
     assert str(err.value).startswith("provinces.yaml: ") and message in str(err.value), str(err.value)
+
+
+def test_a_clarify_option_pressed_later_still_knows_the_province_of_the_question(engine):
+    chat = ChatDriver(engine, user="fay")
+    chat.send("天津的ICP证")  # no topic: the bot asks which question is meant
+    assert "faq-clarify" in chat.tags
+    payload = next(b.payload for r in chat.replies for b in r.buttons if b.payload.startswith("/faq icp-annual"))
+    chat.press("ICP证年报什么时候报？")
+    assert "entry:icp-annual-report" in chat.tags and "天津市通信管理局（https://tjca.miit.gov.cn）" in chat.text
+    other = ChatDriver(engine, user="gus")  # a forged payload with someone else's question id learns nothing
+    other.send(payload)
+    assert "entry:icp-annual-report" in other.tags and "天津" not in other.text
