@@ -3,9 +3,11 @@ that is no known word but sounds like a word of the FAQ (same pinyin, tones igno
 character with it is replaced by that word — changing only characters the word cutter left on their
 own (申 清), never a character of a word it found (the 么 of 怎么 stays).
 
-Characters are read by their usual (first) reading in pypinyin's table. Reading FAQ words by every
-reading of their characters, and merging the southern mix-ups (zh/z, n/l, -ng/-n), were tried and
-dropped: with them 的网 sounds like 地网 and 证的 like 真的, and many correct questions changed. A
+FAQ words are read with the usual (first) reading of each character in pypinyin's table; a typed
+character the cutter left alone, by its first two readings (调 is diao or tiao: 调件 → 条件).
+Reading FAQ words by every reading of their characters, and merging the southern mix-ups (zh/z,
+n/l, -ng/-n), were tried and dropped: with them 能 reads tai and 证的 sounds like 真的, and many
+correct questions changed. A
 stretch starts and ends where the cutter's words do (以后过 is not read as 以后果).
 
 The readings come from pypinyin (every reading of a character, so 行 is xing and hang). Importing
@@ -16,6 +18,7 @@ pypinyin's version, and pypinyin is imported only to build that file.
 from __future__ import annotations
 
 import importlib.metadata
+import itertools
 import marshal
 import os
 import re
@@ -23,7 +26,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from knowledge.analyze import cache_dir
+from knowledge.analyze import STOPWORDS, cache_dir
 
 MIN_WORD, MAX_WORD = 2, 4  # lengths of the words corrected
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -42,26 +45,33 @@ _NONE = 0xFFFF
 
 
 class Readings:
-    """The usual reading of each CJK character: one 16-bit syllable number per character, so the
-    whole table is a 42 kB string of bytes and ~400 syllables (loads in about a millisecond)."""
+    """The first two readings of each CJK character: two 16-bit syllable numbers per character, so
+    the whole table is an 84 kB string of bytes and ~400 syllables (loads in about 2 ms)."""
 
     def __init__(self, syllables: list[str], codes: bytes) -> None:
         self.syllables = syllables
         self.codes = codes
 
-    def get(self, char: str) -> str | None:
+    def all(self, char: str) -> tuple[str, ...]:
+        """The character's usual reading and its second one, if any; () for a non-CJK character."""
         offset = ord(char) - _FIRST
         if not 0 <= offset <= _LAST - _FIRST:
-            return None
-        code = int.from_bytes(self.codes[2 * offset:2 * offset + 2], "little")
-        return None if code == _NONE else self.syllables[code]
+            return ()
+        first = int.from_bytes(self.codes[4 * offset:4 * offset + 2], "little")
+        second = int.from_bytes(self.codes[4 * offset + 2:4 * offset + 4], "little")
+        return tuple(self.syllables[c] for c in (first, second) if c != _NONE)
+
+    def get(self, char: str) -> str | None:
+        """The character's usual reading."""
+        found = self.all(char)
+        return found[0] if found else None
 
 
 @lru_cache(maxsize=1)
 def readings() -> Readings:
     """Every CJK character → its usual reading without tone (from pypinyin; cached on disk)."""
     version = importlib.metadata.version("pypinyin")
-    path = cache_dir() / f"pinyin-{version}-3.marshal"
+    path = cache_dir() / f"pinyin-{version}-4.marshal"
     try:
         with path.open("rb") as f:
             syllables, codes = marshal.load(f)
@@ -71,11 +81,14 @@ def readings() -> Readings:
     from pypinyin.pinyin_dict import pinyin_dict
 
     numbers: dict[str, int] = {}
-    table = bytearray(_NONE.to_bytes(2, "little") * (_LAST - _FIRST + 1))
+    table = bytearray(_NONE.to_bytes(2, "little") * 2 * (_LAST - _FIRST + 1))
     for code, raw in pinyin_dict.items():
         if _FIRST <= code <= _LAST:
-            number = numbers.setdefault(plain_syllable(raw.split(",")[0]), len(numbers))
-            table[2 * (code - _FIRST):2 * (code - _FIRST) + 2] = number.to_bytes(2, "little")
+            plain = list(dict.fromkeys(plain_syllable(r) for r in raw.split(",")))[:2]
+            for k, syllable in enumerate(plain):
+                number = numbers.setdefault(syllable, len(numbers))
+                start = 4 * (code - _FIRST) + 2 * k
+                table[start:start + 2] = number.to_bytes(2, "little")
     syllables = list(numbers)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,12 +161,14 @@ class Homophones:
 
     def _match(self, piece: str, loose: list[bool]) -> str | None:
         """The one FAQ word that sounds like `piece` and differs from it in one character (two in
-        a four-character word), each of them a loose one; None when there is none or several."""
+        a four-character word), each of them a loose one and no function word (有 of 有什么 is
+        not 为 of 为什么); None when there is none or several."""
         allowed = 2 if len(piece) == MAX_WORD else 1
-        key = sound(piece, self.table)
+        options = [self.table.all(ch) if free else self.table.all(ch)[:1] for ch, free in zip(piece, loose, strict=True)]
         found = set()
-        for word in self.by_sound.get(key, ()) if key is not None else ():
-            differ = [k for k, (a, b) in enumerate(zip(word, piece, strict=True)) if a != b]
-            if 0 < len(differ) <= allowed and all(loose[k] for k in differ):
-                found.add(word)
+        for key in itertools.product(*options):
+            for word in self.by_sound.get(key, ()):
+                differ = [k for k, (a, b) in enumerate(zip(word, piece, strict=True)) if a != b]
+                if 0 < len(differ) <= allowed and all(loose[k] and piece[k] not in STOPWORDS for k in differ):
+                    found.add(word)
         return found.pop() if len(found) == 1 else None

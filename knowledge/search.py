@@ -105,8 +105,8 @@ class Searcher:
     @cached_property
     def homophones(self) -> Homophones:
         """Sound-alike typos are corrected towards the FAQ's words and the aliases; a word of jieba's
-        dictionary, the FAQ or the aliases is taken as typed. Built at the first question that is not
-        answered outright (~25 ms), not at start-up."""
+        dictionary, the FAQ or the aliases is taken as typed. Built at the first question (~25 ms),
+        not at start-up."""
         a = self.analyzer.aliases
         alias_words = [w for group in (a.names, a.business, a.hints, a.topics) for words in group.values()
                        for w in words]
@@ -130,7 +130,7 @@ class Searcher:
         """The outcome for the question as typed, or for it with sound-alike typos corrected
         (申清 → 申请) when that finds a better entry."""
         outcome = self._search(query, lang)
-        typed = to_simplified(query) if outcome.decision != "answer" else ""
+        typed = to_simplified(query)
         fixed = self.homophones.correct(typed)
         if fixed != typed:
             other = self._search(fixed, lang)
