@@ -148,3 +148,15 @@ def test_a_clarify_option_pressed_later_still_knows_the_province_of_the_question
     other = ChatDriver(engine, user="gus")  # a forged payload with someone else's question id learns nothing
     other.send(payload)
     assert "entry:icp-annual-report" in other.tags and "天津" not in other.text
+
+
+@pytest.mark.parametrize(("text", "province"), [
+    ("北京的ICP证年报怎么报", "北京"), ("广西壮族自治区ICP年报", "广西"), ("内蒙ICP年报", "内蒙古"),
+    ("annual report in Shanghai?", "上海"), ("Shaanxi ICP", "陕西"), ("shanxi icp", "山西"),
+    ("南京公司办ICP", None), ("从北京迁到上海", None), ("新办ICP证", None), ("", None), ("🙂" * 3000, None),
+])
+def test_the_province_a_question_names(text, province):
+    from bot.provinces import province_named_in
+
+    found = province_named_in(text)
+    assert (found.name if found else None) == province
