@@ -13,6 +13,7 @@ import pytest
 from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.engine import Engine
+from bot.provinces import province_named_in
 from intents.checklist_store import save_checklist
 from knowledge.authorities import load_authorities
 from knowledge.checklist_plan import Answers
@@ -156,7 +157,5 @@ def test_a_clarify_option_pressed_later_still_knows_the_province_of_the_question
     ("南京公司办ICP", None), ("从北京迁到上海", None), ("新办ICP证", None), ("", None), ("🙂" * 3000, None),
 ])
 def test_the_province_a_question_names(text, province):
-    from bot.provinces import province_named_in
-
     found = province_named_in(text)
     assert (found.name if found else None) == province
