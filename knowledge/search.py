@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from knowledge.aliases import Aliases, load_aliases
-from knowledge.analyze import Analysis, Analyzer, _jieba_core, cache_dir
+from knowledge.analyze import Analysis, Analyzer, cache_dir, word_frequencies
 from knowledge.entries import Entry, load_entries
 from knowledge.homophones import Homophones
 from knowledge.index import FaqIndex, sorted_words
@@ -113,7 +113,7 @@ class Searcher:
         in_entries = Counter(word for words in self.index.terms for word in words)
         vocabulary = ({self.analyzer.normalize(w) for w in (*alias_words, *a.domain)}
                       | {w for w, n in in_entries.items() if n >= MIN_ENTRIES_FOR_TYPOS})
-        freq = _jieba_core()[0]
+        freq = word_frequencies()
         tokenizer = self.analyzer.tokenizer
         return Homophones(vocabulary, lambda w: freq.get(w, 0) > 0 or w in vocabulary,
                           lambda text: tokenizer.lcut(text, HMM=False))
