@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -80,3 +81,25 @@ BY_ABBR: dict[str, Province] = {a: p for p in PROVINCES for a in (p.abbr, *p.ali
 def find_province(text: str) -> Province | None:
     """'北京', '北京市', '京', 'beijing', '广西壮族自治区' -> the province; None if not a mainland one."""
     return _INDEX.get(_key(text))
+
+
+def _names_pattern() -> re.Pattern[str]:
+    """Full and short Chinese names, and English names as whole words; not the one-character
+    abbreviations, which hide inside other words (京 in 南京, 新 in 新办)."""
+    names = {n for p in PROVINCES for n in (p.name, p.en, *p.aliases) if len(n) >= 2}
+    names |= {p.name + s for p in PROVINCES for s in _SUFFIXES}
+    names.add("内蒙")
+    parts = sorted(names, key=len, reverse=True)
+    return re.compile("|".join(rf"(?<![a-z]){re.escape(n.lower())}(?![a-z])" if n.isascii() else re.escape(n)
+                               for n in parts))
+
+
+_NAMES = _names_pattern()
+
+
+def province_named_in(text: str) -> Province | None:
+    """The one mainland province a free text names ('北京的ICP证年报', 'annual report in Shanghai');
+    None when it names none, or several different ones."""
+    plain = unicodedata.normalize("NFKC", text).lower()
+    found = {_INDEX.get(_key(m.group(0)), _INDEX["内蒙古"]) for m in _NAMES.finditer(plain)}
+    return found.pop() if len(found) == 1 else None

@@ -12,11 +12,11 @@ from bot.clock import SHANGHAI
 from bot.context import Context
 from bot.export_xlsx import XLSX_MIME, checklist_filename, checklist_xlsx
 from bot.messages import Attachment, Button, Reply
-from intents.checklist_steps import RENEWAL_STEPS
+from intents.checklist_steps import RENEWAL_STEPS, basic_telecom, checklist_license_options
 from intents.checklist_store import TOKEN_PREFIX, find_checklist, recent_checklists, save_checklist
 from intents.checkup import checkup_payload
 from intents.commands import command_args
-from intents.steps import Option, StepFlow, match_option
+from intents.steps import Env, Option, StepFlow, match_option
 from knowledge.checklist_plan import Answers, Plan, build_plan, plan_items_text, plan_summary_text
 from knowledge.checklist_rules import ChecklistRules
 
@@ -50,7 +50,7 @@ def render_plan(ctx: Context, plan: Plan, token: str) -> list[Reply]:
         Button(ctx.say("合规体检", "Compliance check-up"), checkup_payload(plan.answers.license, plan.answers.expires)),
     ]
     faq = next((e for e in ctx.services.kb.snapshot.entries.values()
-                if e.license == plan.answers.license and e.topic == "renewal"), None)
+                if e.license == plan.answers.license and e.topic == "renewal" and e.has(ctx.lang)), None)
     if faq is not None:
         buttons.append(Button(faq.text(ctx.lang).question, f"/faq {faq.id}"))
     tags = ("checklist", f"urgency:{plan.urgency.level}", f"application:{plan.application}", f"checklist:{token}")
@@ -62,12 +62,23 @@ def config_of(ctx: Context) -> ChecklistRules:
     return _rules(ctx)
 
 
-RENEWAL = StepFlow(FLOW_NAME, RENEWAL_STEPS, finish=show_result, config=config_of)
+def stop_at_basic_telecom(ctx: Context, env: Env) -> list[Reply] | None:
+    """Ends the checklist when the licence is basic telecom (MIIT only): explains, offers a
+    consultant and reminders instead of asking for a province."""
+    code = env.answers.get("license")
+    problem = basic_telecom(_rules(ctx), code)
+    if problem is None:
+        return None
+    buttons = (Button(ctx.say("联系顾问", "Talk to a consultant"), "/human basic-telecom"),
+               Button(ctx.say("登记到期提醒", "Register for reminders"), f"/subscribe {code}"))
+    return [Reply(problem.text(ctx.lang), buttons=buttons, tags=("checklist-basic-telecom",))]
+
+
+RENEWAL = StepFlow(FLOW_NAME, RENEWAL_STEPS, finish=show_result, config=config_of, halt=stop_at_basic_telecom)
 
 
 def license_option(rules: ChecklistRules, text: str) -> Option | None:
-    options = tuple(Option(lt.code, lt.name.zh, lt.name.en, lt.aliases) for lt in rules.licenses)
-    return match_option(options, text)
+    return match_option(checklist_license_options(rules), text)
 
 
 def start_renewal(ctx: Context) -> list[Reply]:

@@ -15,6 +15,7 @@ from bot.problems import Problem
 from bot.provinces import find_province
 from intents.steps import CHOICE, MULTI, TEXT, Env, Option, Step, Updates
 from knowledge.checklist_rules import ChecklistRules
+from knowledge.codes import licence_rank
 
 COMMON_PROVINCES = ("北京", "上海", "广东", "浙江", "江苏")
 
@@ -25,7 +26,28 @@ def _rules(env: Env) -> ChecklistRules:
 
 
 def license_options(env: Env) -> tuple[Option, ...]:
-    return tuple(Option(lt.code, lt.name.zh, lt.name.en, lt.aliases) for lt in _rules(env).licenses)
+    """The licence types of checklist.yaml in the one order /subscribe uses too (knowledge/codes.py)."""
+    return checklist_license_options(_rules(env))
+
+
+def checklist_license_options(rules: ChecklistRules) -> tuple[Option, ...]:
+    types = sorted(rules.licenses, key=lambda lt: licence_rank(lt.code))
+    return tuple(Option(lt.code, lt.name.zh, lt.name.en, lt.aliases) for lt in types)
+
+
+def basic_telecom(rules: ChecklistRules, code: object) -> Problem | None:
+    """A basic telecom licence (class A1/A2) is issued and renewed by MIIT only, never a province; the
+    checklist covers value-added licences. The problem says so."""
+    lt = rules.license(str(code)) if code else None
+    if lt is None or not lt.cls.startswith("A"):
+        return None
+    name_en = lt.name.en[:1].lower() + lt.name.en[1:] if lt.name.en[1:2].islower() else lt.name.en
+    return Problem("basic_telecom",
+                   f"{lt.name.zh}是基础电信业务（{lt.service}），只由工业和信息化部审批和续期，没有省通信管理局颁发的“地网”版本；"
+                   "这份续期清单只适用于增值电信业务。基础电信业务的续期请联系顾问，也可以登记到期提醒。",
+                   f"The {name_en} is a basic telecom service ({lt.service}): only MIIT issues and renews it, "
+                   "there is no provincial version, and this checklist covers value-added licences only. "
+                   "A consultant can help with the renewal; you can also register the licence for reminders.")
 
 
 def _choice_options(kind: str) -> Callable[[Env], tuple[Option, ...]]:

@@ -11,7 +11,9 @@ from bot.messages import Button, Reply
 from bot.storage.models import QueryLog
 from intents import feedback
 from intents.checkup import checkup_payload
+from intents.client_province import client_province
 from intents.commands import command_args
+from knowledge.authorities import BASIC_TELECOM, authority_line, depends_on_province
 from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.entries import Entry
 from knowledge.search import SearchOutcome
@@ -24,7 +26,7 @@ def search(ctx: Context) -> SearchOutcome:
     """Search once per message; the outcome is kept on the context for later routes."""
     outcome = ctx.notes.get("search")
     if outcome is None:
-        outcome = ctx.services.kb.searcher.search(ctx.text, ctx.lang)
+        outcome = ctx.services.kb.searcher.search(ctx.text, ctx.lang).in_language(ctx.lang)
         ctx.notes["search"] = outcome
     return outcome
 
@@ -34,20 +36,38 @@ def has_answer(ctx: Context) -> bool:
     return bool(ctx.text) and not ctx.text.startswith("/") and search(ctx).decision != "fallback"
 
 
-def render_entry(ctx: Context, entry: Entry) -> Reply:
-    """The entry's answer in the user's language, with its follow-ups as buttons."""
+def render_entry(ctx: Context, entry: Entry, question: str | None = None) -> Reply:
+    """The entry's answer in the user's language, with its follow-ups as buttons; `question` is what
+    the user asked (the typed text unless a button stands for an earlier question)."""
     text = entry.text(ctx.lang).answer.replace("{consultancy}", ctx.consultancy)
+    asked = question if question is not None else ("" if ctx.text.startswith("/") else ctx.text)
+    local = province_line(ctx, entry, asked)
+    if local:
+        text = f"{text.rstrip()}\n\n{local}"
     buttons = []
     for rel_id in entry.related[:3]:
         rel = ctx.services.kb.get(rel_id)
-        if rel is not None:
+        if rel is not None and rel.has(ctx.lang):  # never offer an English user a Chinese-only entry
             buttons.append(Button(rel.text(ctx.lang).question, f"/faq {rel.id}"))
-    if entry.topic == "renewal":  # offer the guided checklist under renewal answers
+    if entry.topic == "renewal" and entry.license not in BASIC_TELECOM:  # the checklist is value-added only
         payload = f"/renew {entry.license}" if entry.license in HOLDABLE_LICENSES else "/renew"
         buttons.append(Button(ctx.say("开始续期清单", "Start a renewal checklist"), payload))
         code = entry.license if entry.license in HOLDABLE_LICENSES else None
         buttons.append(Button(ctx.say("续期前合规体检", "Compliance check-up"), checkup_payload(code)))
     return Reply(text, buttons=tuple(buttons), tags=("faq-answer", f"entry:{entry.id}"))
+
+
+def province_line(ctx: Context, entry: Entry, question: str) -> str:
+    """For an answer that depends on the province: the client's authority (and its notes), when the
+    province is known from the question, a registered licence or a renewal checklist."""
+    if not depends_on_province(entry):
+        return ""
+    found = client_province(ctx, entry.license, question)
+    if found is None:
+        return ""
+    province, why = found
+    authority = ctx.services.kb.authorities.get(province)
+    return authority_line(authority, entry, ctx.lang, why) if authority is not None else ""
 
 
 def answer_question(ctx: Context) -> list[Reply]:
@@ -85,12 +105,15 @@ def show_entry(ctx: Context) -> list[Reply]:
     """Shows one FAQ entry by id (a pressed follow-up or clarify button)."""
     entry_id, _, query_id = command_args(ctx).partition(" ")
     entry = ctx.services.kb.get(entry_id)
+    asked = None
     if entry is not None and query_id:
         feedback.record_choice(ctx, entry_id, query_id)
+        row = feedback.own_query(ctx, query_id)  # the question the clarify buttons answered
+        asked = row.query if row is not None else None
     if entry is None:
         return [Reply(ctx.say("这条内容已更新或不存在，请重新提问。", "That answer is no longer available; please ask again."),
                       tags=("faq-missing",))]
-    return [render_entry(ctx, entry)]
+    return [render_entry(ctx, entry, asked)]
 
 
 def fall_back(ctx: Context) -> list[Reply]:

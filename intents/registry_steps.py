@@ -27,7 +27,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def license_options(_env: Env | None = None) -> tuple[Option, ...]:
-    return tuple(Option(code, LICENSES[code], LICENSES_EN[code], (code.upper(), code.replace("_", " ")))
+    """The licence types in the one order /renew uses too (knowledge/codes.py), labels as a button
+    starts them (Call centre licence)."""
+    return tuple(Option(code, LICENSES[code], LICENSES_EN[code][:1].upper() + LICENSES_EN[code][1:],
+                        (code.upper(), code.replace("_", " "), LICENSES_EN[code]))
                  for code in HOLDABLE_LICENSES)
 
 

@@ -141,6 +141,8 @@ class StepFlow:
     steps: tuple[Step, ...]
     finish: Callable[[Context, dict[str, Any]], list[Reply]]
     config: Callable[[Context], Any]  # e.g. the loaded rules, handed to steps through Env
+    # Ends the flow early when the answers so far rule it out (replies say why); None = go on.
+    halt: Callable[[Context, Env], list[Reply] | None] | None = None
 
     # --- entry points (handlers) ---
 
@@ -209,6 +211,10 @@ class StepFlow:
 
     def _advance(self, ctx: Context) -> list[Reply]:
         env = self._env(ctx)
+        stop = self.halt(ctx, env) if self.halt is not None else None
+        if stop is not None:
+            ctx.state.clear_flow()
+            return stop
         for step in self.steps:
             if step.id not in env.answers and step.applies(env):
                 ctx.state.step = step.id

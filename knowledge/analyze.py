@@ -134,6 +134,11 @@ def _jieba_core() -> tuple[dict[str, int], int, frozenset[str]]:
     return freq, total, not_nouns
 
 
+def word_frequencies() -> dict[str, int]:
+    """jieba's frequent words and their counts (prefixes of longer words count 0)."""
+    return _jieba_core()[0]
+
+
 def cache_dir() -> Path:
     """Where the search keeps its caches (the jieba word list, analysed FAQ texts)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")

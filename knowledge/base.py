@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.authorities import SHIPPED_FILE as SHIPPED_AUTHORITIES
+from knowledge.authorities import Authorities, load_authorities
 from knowledge.entries import Entry
 from knowledge.search import Searcher
 
@@ -16,6 +18,7 @@ log = logging.getLogger(__name__)
 class Snapshot:
     entries: dict[str, Entry]
     searcher: Searcher
+    authorities: Authorities  # provinces.yaml: the provincial administrations
 
 
 class KnowledgeBase:
@@ -28,7 +31,9 @@ class KnowledgeBase:
 
     def _build(self) -> Snapshot:
         searcher = Searcher.from_folder(self.folder, approved=self.approved)  # the same search `ask` runs
-        return Snapshot({e.id: e for e in searcher.entries}, searcher)
+        own = self.folder / "provinces.yaml" if self.folder is not None else None
+        authorities = load_authorities(own if own is not None and own.exists() else SHIPPED_AUTHORITIES)
+        return Snapshot({e.id: e for e in searcher.entries}, searcher, authorities)
 
     def reload(self) -> str | None:
         """Rebuild from disk; returns an error message (and keeps serving the old one) on failure."""
@@ -45,3 +50,7 @@ class KnowledgeBase:
     @property
     def searcher(self) -> Searcher:
         return self.snapshot.searcher
+
+    @property
+    def authorities(self) -> Authorities:
+        return self.snapshot.authorities

@@ -63,5 +63,11 @@ REQUIRED_TOPICS: tuple[str, ...] = (
     "need", "requirements", "materials", "apply", "renewal", "annual_report", "change", "cancel",
 )
 
-# Licence types a client can hold and renew (number resources are not a licence).
+# Licence types a client can hold and renew (number resources are not a licence). This is THE order
+# of the numbered licence options in /renew and /subscribe: value-added in catalogue order, then basic.
 HOLDABLE_LICENSES: tuple[str, ...] = tuple(code for code in LICENSES if code not in ("general", "number"))
+
+
+def licence_rank(code: str) -> int:
+    """Position of a licence code in HOLDABLE_LICENSES (unknown codes last)."""
+    return HOLDABLE_LICENSES.index(code) if code in HOLDABLE_LICENSES else len(HOLDABLE_LICENSES)

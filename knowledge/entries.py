@@ -37,6 +37,13 @@ class Entry:
     en: Localized | None = None
     file: str = ""
     tags: tuple[str, ...] = field(default=())
+    # The answer depends on the province, so the client's authority is named under it. None (not
+    # set): detected from the answer's wording (knowledge/authorities.py).
+    varies_by_province: bool | None = None
+
+    def has(self, lang: str) -> bool:
+        """Whether the entry has a version in `lang` (every entry has Chinese)."""
+        return lang != "en" or self.en is not None
 
     def text(self, lang: str) -> Localized:
         """The entry in the user's language, Chinese when there is no English version."""
@@ -93,6 +100,9 @@ def parse_entry(raw: Any, path: Path, index: int) -> Entry:
     reviewed = raw.get("reviewed")
     if reviewed is not None and not isinstance(reviewed, date):
         raise KnowledgeError(f"{where}: 'reviewed' must be a date like 2026-11-20")
+    varies = raw.get("varies_by_province")
+    if varies is not None and not isinstance(varies, bool):
+        raise KnowledgeError(f"{where}: 'varies_by_province' must be true or false")
     en_raw = raw.get("en")
     if en_raw is not None and not isinstance(en_raw, dict):
         raise KnowledgeError(f"{where}: 'en' must be a mapping with question, alternates, answer")
@@ -107,6 +117,7 @@ def parse_entry(raw: Any, path: Path, index: int) -> Entry:
         en=_localized(en_raw, where + " [en]") if en_raw is not None else None,
         file=path.name,
         tags=_list(raw, "tags", where),
+        varies_by_province=varies,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from rapidfuzz import fuzz, process
 
 from knowledge.entries import Entry
+from knowledge.lint_rules import local_dates, source_findings
 
 MAX_ANSWER_CHARS = 350
 MIN_ALTERNATES = 4
@@ -39,6 +40,10 @@ def lint(entries: list[Entry], today: date) -> list[Finding]:
             findings.append(Finding("warning", where, f"only {len(e.zh.alternates)} alternates (want ≥ {MIN_ALTERNATES})"))
         if len(e.zh.answer) > MAX_ANSWER_CHARS:
             findings.append(Finding("warning", where, f"answer is {len(e.zh.answer)} characters (aim ≤ {MAX_ANSWER_CHARS})"))
+        if e.en is None:
+            findings.append(Finding("error", where, "no English version ('en'): every entry needs one"))
+        findings += [Finding("error", where, message) for message in source_findings(e)]
+        findings += [Finding("error", where, message) for message in local_dates(e)]
         if e.reviewed is None:
             findings.append(Finding("warning", where, "no 'reviewed' date"))
         elif today - e.reviewed > STALE_AFTER:
@@ -71,6 +76,15 @@ def near_duplicates(entries: list[Entry]) -> list[Finding]:
             found.append(Finding("error", f"{a.file}: {a.id}",
                                  f"'{texts[i]}' nearly repeats '{texts[j]}' of {b.id} ({b.file})"))
     return found
+
+
+def english_coverage(entries: list[Entry]) -> dict[str, tuple[int, int]]:
+    """Per licence code: (entries with an English version, all entries)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for e in entries:
+        done, total = counts.get(e.license, (0, 0))
+        counts[e.license] = (done + (e.en is not None), total + 1)
+    return counts
 
 
 def coverage(entries: list[Entry]) -> dict[tuple[str, str], int]:

@@ -18,18 +18,23 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 from knowledge.aliases import Aliases, load_aliases
-from knowledge.analyze import Analysis, Analyzer, cache_dir
+from knowledge.analyze import Analysis, Analyzer, cache_dir, word_frequencies
 from knowledge.entries import Entry, load_entries
+from knowledge.homophones import Homophones
 from knowledge.index import FaqIndex, sorted_words
+from knowledge.normalize import to_simplified
 
 Decision = Literal["answer", "clarify", "fallback"]
 HOLDER_TOPICS = ("cancel", "change", "renewal", "annual_report")
+MIN_ENTRIES_FOR_TYPOS = 1  # a word of the FAQ a typo may be read as: used by at least this many entries
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,17 @@ class SearchOutcome:
     hits: tuple[Hit, ...]  # best first, at most 5
     license: str | None = None  # licence the question names, if detected
     topic: str | None = None  # topic the question names, if detected
+
+    def in_language(self, lang: str) -> SearchOutcome:
+        """The outcome as offered to a user of `lang`: entries without a version in that language
+        are never offered (clarify options). An outright answer keeps its entry; a clarify left with
+        no option falls back."""
+        if all(h.entry.has(lang) for h in self.hits):
+            return self
+        keep = self.hits[:1] if self.decision == "answer" else ()
+        hits = keep + tuple(h for h in self.hits[len(keep):] if h.entry.has(lang))
+        decision: Decision = self.decision if hits else "fallback"
+        return SearchOutcome(self.query, decision, hits, self.license, self.topic)
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,22 @@ class Searcher:
         self.analyzer = Analyzer(aliases)
         self.index = FaqIndex(self.entries, self.analyzer, cache_dir)
 
+    @cached_property
+    def homophones(self) -> Homophones:
+        """Sound-alike typos are corrected towards the FAQ's words and the aliases; a word of jieba's
+        dictionary, the FAQ or the aliases is taken as typed. Built at the first question (~25 ms),
+        not at start-up."""
+        a = self.analyzer.aliases
+        alias_words = [w for group in (a.names, a.business, a.hints, a.topics) for words in group.values()
+                       for w in words]
+        in_entries = Counter(word for words in self.index.terms for word in words)
+        vocabulary = ({self.analyzer.normalize(w) for w in (*alias_words, *a.domain)}
+                      | {w for w, n in in_entries.items() if n >= MIN_ENTRIES_FOR_TYPOS})
+        freq = word_frequencies()
+        tokenizer = self.analyzer.tokenizer
+        return Homophones(vocabulary, lambda w: freq.get(w, 0) > 0 or w in vocabulary,
+                          lambda text: tokenizer.lcut(text, HMM=False))
+
     @classmethod
     def from_folder(cls, folder: Path | None = None, cache: bool = True, approved: Path | None = None) -> Searcher:
         """A searcher over `folder`/faq/*.yaml (and the entries approved in the web console), with
@@ -96,6 +128,18 @@ class Searcher:
         return cls(load_entries(folder, approved), aliases, cache_dir=cache_dir() if cache else None)
 
     def search(self, query: str, lang: str = "zh") -> SearchOutcome:
+        """The outcome for the question as typed, or for it with sound-alike typos corrected
+        (申清 → 申请) when that finds a better entry."""
+        outcome = self._search(query, lang)
+        typed = to_simplified(query)
+        fixed = self.homophones.correct(typed)
+        if fixed != typed:
+            other = self._search(fixed, lang)
+            if _best(other) > _best(outcome):
+                return replace(other, query=query)
+        return outcome
+
+    def _search(self, query: str, lang: str) -> SearchOutcome:
         q = self.analyzer(query, lang)
         licence, topics = q.licence, self._topics(q)
         topic = topics[0] if topics else None
@@ -207,6 +251,10 @@ def decide(hits: tuple[Hit, ...], answer_at: float, clarify_at: float,
     if hits[0].score >= answer_at and not close:
         return "answer", hits
     return "clarify", (hits[0], *close)
+
+
+def _best(outcome: SearchOutcome) -> float:
+    return outcome.hits[0].score if outcome.hits and outcome.decision != "fallback" else 0.0
 
 
 def _logit(p: float) -> float:

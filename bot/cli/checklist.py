@@ -21,7 +21,7 @@ from bot.clock import SystemClock, business_today
 from bot.export_xlsx import checklist_xlsx
 from bot.problems import Problem
 from bot.settings import Settings
-from intents.checklist_steps import RENEWAL_STEPS
+from intents.checklist_steps import RENEWAL_STEPS, basic_telecom
 from intents.steps import CHOICE, MULTI, Env, read_answer
 from knowledge.checklist_plan import Answers, build_plan, plan_json, plan_text
 from knowledge.checklist_rules import ChecklistRules, RulesError, load_rules_for
@@ -75,6 +75,9 @@ def collect_answers(values: dict[str, str | None], rules: ChecklistRules, today:
         if isinstance(outcome, Problem):
             raise UsageError(f"--{step.id} {raw!r}: {outcome.text(lang)}")
         answers.update(outcome)
+        refused = basic_telecom(rules, answers.get("license"))
+        if refused is not None:
+            raise UsageError(refused.text(lang))
     return answers
 
 

@@ -11,7 +11,7 @@ from bot.clock import SystemClock, business_today
 from bot.settings import Settings
 from knowledge.codes import LICENSES, REQUIRED_TOPICS, TOPICS
 from knowledge.entries import KnowledgeError, load_entries
-from knowledge.lint import Finding, coverage, lint
+from knowledge.lint import Finding, coverage, english_coverage, lint
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,9 +76,10 @@ def checkup_findings(settings: Settings) -> list[Finding]:
 
 def print_coverage(entries: list) -> int:
     counts = coverage(entries)
+    english = english_coverage(entries)
     topics = list(TOPICS)
     width = max(len(t) for t in topics)
-    print(" " * 18 + " ".join(t[:6].rjust(6) for t in topics) + "  total")
+    print(" " * 18 + " ".join(t[:6].rjust(6) for t in topics) + "  total  english")
     gaps = 0
     for lic in LICENSES:
         cells = []
@@ -88,9 +89,14 @@ def print_coverage(entries: list) -> int:
             if n == 0 and required:
                 gaps += 1
             cells.append(("-" if n == 0 and not required else ("!0" if n == 0 else str(n))).rjust(6))
-        print(lic.ljust(18) + " ".join(cells) + f"  {sum(counts.get((lic, t), 0) for t in topics):5d}")
+        done, total = english.get(lic, (0, 0))
+        print(lic.ljust(18) + " ".join(cells) + f"  {sum(counts.get((lic, t), 0) for t in topics):5d}"
+              + f"  {done:3d}/{total:<3d}")
+    with_en = sum(e.en is not None for e in entries)
+    share = f"{100 * with_en / len(entries):.0f}%" if entries else "-"
     print(f"{len(entries)} entries; {gaps} required cells empty (marked !0)" + " " * (width - width))
-    return 1 if gaps else 0
+    print(f"English: {with_en} of {len(entries)} entries ({share}); {len(entries) - with_en} Chinese only")
+    return 1 if gaps or with_en < len(entries) else 0
 
 
 def show_gaps(args: argparse.Namespace, settings: Settings) -> int:
