@@ -67,6 +67,9 @@ class Settings:
     wecom_api_base: str = setting("https://qyapi.weixin.qq.com", "WeCom API base URL (tests point it at a local fake)")
     wecom_callback_max_age: int = setting(300, "Callbacks whose timestamp is more than this many seconds off are refused")
     wecom_duplicate_check_interval: int = setting(1800, "Seconds in which WeCom drops a repeated proactive message to a member")
+    case_files_dir: str = setting("data/case-files", "Folder where files clients send for a renewal case are stored (one sub-folder per case; never the database)")
+    case_file_types: str = setting("pdf,jpg,jpeg,png,doc,docx,xls,xlsx,ofd,zip", "File types accepted for a renewal case, by extension")
+    case_file_max_mb: int = setting(20, "Largest file accepted for a renewal case, in MB")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

@@ -26,6 +26,7 @@ SUBCOMMANDS = (
     ("licenses", "licence registry: import or export the client list (CSV or .xlsx)", "licenses", "main"),
     ("reminders", "reminders: preview what will go out; sweep and dispatch once", "reminders", "main"),
     ("scheduler", "run the reminder sweep and the outbox dispatcher", "scheduler", "main"),
+    ("cases", "renewal cases: show one (--json), open one, download one as a .zip", "cases", "main"),
 )
 
 

@@ -3,5 +3,6 @@
 from bot.channels.telegram import models as telegram_models  # noqa: F401
 from bot.channels.wecom import models as wecom_models  # noqa: F401
 from bot.storage import models  # noqa: F401
+from cases import models as case_models  # noqa: F401
 from intents import checklist_store, handoff_models  # noqa: F401
 from scheduler import models as scheduler_models  # noqa: F401
