@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules.yaml"
-RENEWAL_FIELDS = frozenset({"company", "license", "number", "expires_on", "days_left", "apply_by"})
+RENEWAL_FIELDS = frozenset({"company", "license", "number", "expires_on", "days_left", "apply_by", "days_to_submit"})
 ANNUAL_FIELDS = frozenset({"company", "license", "number", "year", "report_year", "closes", "days_to_close"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")

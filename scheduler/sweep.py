@@ -40,6 +40,7 @@ from scheduler.texts import ReminderRenderer, Stencil
 REMINDER_KIND = "reminder"  # the Outbox kind of every reminder (quiet hours apply to it)
 L, S, R, U, OUTBOX = (t.__table__ for t in (License, Subscription, Reminder, User, Outbox))  # type: ignore[attr-defined]
 CHUNK = 5000  # licences per transaction
+NO_BOUND = 1_000_000  # days: lower than any horizon
 
 
 @dataclass
@@ -168,8 +169,11 @@ def renewal_targets(milestones: tuple[RenewalMilestone, ...]) -> Select[Any]:
         return case(*[(L.c.expires_on <= bindparam(f"upto{i}", type_=Date), v) for i, v in enumerate(values)])
 
     days = by_band([m.days for m in asc])
+    # Sent if due on or after tracked_from (horizon >= days), or the latest due that day (registered inside
+    # its window): horizon above the next milestone's days. The last band (long expired) has no next one.
+    after = by_band([-NO_BOUND] + [m.days for m in asc[:-1]])
     return _targets(RENEWAL, by_band([m.name for m in asc]), L.c.cycle, days,
-                    L.c.expires_on <= bindparam(f"upto{len(asc) - 1}", type_=Date), L.c.horizon_days >= days)
+                    L.c.expires_on <= bindparam(f"upto{len(asc) - 1}", type_=Date), L.c.horizon_days > after)
 
 
 ANNUAL_TARGETS = _targets(
