@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.license_numbers import check_license_number, parse_license_number
 from bot.messages import Button, Reply
 from bot.problems import Problem
+from cases.service import close_for_renewal
 from intents.commands import command_args
 from intents.registry_steps import COMPANY, EXPIRES, LICENSE, NEW_EXPIRES, NUMBER, PROVINCE, SCOPE
 from intents.steps import Env, StepFlow
@@ -174,8 +175,20 @@ def delete(ctx: Context, lic: License, subs: list[Subscription], args: list[str]
     return [Reply(text, buttons=(Button(ctx.say("我的许可证", "My licences"), "/mylicenses"),), tags=("license-deleted",))]
 
 
+def acknowledge(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Records that the client is on it (已在处理): the latest renewal reminder is not escalated."""
+    who = f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
+    milestone = registry.acknowledge_latest(ctx.session, lic, who, ctx.now)
+    text = (ctx.say("好的，已记录您正在处理续期。需要时点“上传材料”在聊天中发送续期材料。",
+                    "Noted: you are working on the renewal. Press “Upload documents” to send the documents here.")
+            if milestone else ctx.say("这张许可证目前没有待确认的续期提醒。", "There is no renewal reminder to acknowledge."))
+    return [Reply(text, buttons=(Button(ctx.say("上传材料", "Upload documents"), f"/upload {lic.id}"),
+                                 Button(ctx.say("我的续期案件", "My renewal case"), f"/mycase {lic.id}")),
+                  tags=("reminder-ack", f"license:{lic.id}"))]
+
+
 ACTIONS = {"show": show_one, "edit": ask_what_to_edit, "renewed": ask_new_expiry, "annual": mark_annual,
-           "pause": pause, "resume": resume, "delete": delete}
+           "pause": pause, "resume": resume, "delete": delete, "ack": acknowledge}
 
 
 # --- the two small flows: a new expiry after renewal, and editing one field ---
@@ -193,6 +206,7 @@ def finish_renewed(ctx: Context, answers: dict[str, Any]) -> list[Reply]:
     if found is None:
         return not_found(ctx)
     lic, subs = found
+    close_for_renewal(ctx.session, lic.id or 0, lic.cycle, ctx.now)  # the renewal case of the cycle ends
     registry.mark_renewed(ctx.session, lic, date.fromisoformat(answers["expires"]), _today(ctx), ctx.now)
     return [license_card(ctx, lic, subs, title=ctx.say("已记录续期，提醒将按新的到期日重新开始。",
                                                        "Renewal recorded; reminders restart from the new expiry."))]

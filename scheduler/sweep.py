@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.storage.db import Database
 from bot.storage.models import Outbox, User
+from cases.notes import case_notes, with_note
 from scheduler.milestones import ANNUAL, RENEWAL, Due, as_date, current_annual, renewal_bands, renewal_due
 from scheduler.models import License, Reminder, Subscription
 from scheduler.rules import RenewalMilestone, Rules
@@ -210,6 +211,13 @@ def _write(session: Session, part: _Part, window: dict[str, Any], now: datetime,
         body = mark.stencils["en" if lang == "en" else "zh"].fill(text_id, number, company, license_type, expires_on,
                                                                  mark.due_on)
         messages.append((channel, chat_id, f"rem:{text_id}{mark.key}{sub_id}", body))  # = dedupe_key(lid, due, sub)
+    if part.query is not ANNUAL_TARGETS:  # renewal reminders say what the licence's case still misses
+        notes = case_notes(session, (lid for lid, _ in ledger))
+        if notes:
+            langs = [row[9] for row in rows]
+            messages = [(c, chat, key, with_note(body, notes[lid]["en" if lang == "en" else "zh"]))
+                        if lid in notes else (c, chat, key, body)
+                        for (c, chat, key, body), lid, lang in zip(messages, (row[0] for row in rows), langs, strict=True)]
     report.milestones = _write_ledger(session, ledger, now)
     report.created = insert_ignoring_duplicates(
         session, OUTBOX, OUTBOX_COLUMNS, messages, ("dedupe_key",), json_text=("body",),

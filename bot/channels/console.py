@@ -86,9 +86,11 @@ class ConsoleSession:
             attachment = read_local_file(stripped[len(FILE_COMMAND):].strip())
             if isinstance(attachment, Reply):
                 return [attachment]
-            return self.handle(Incoming(channel=CHANNEL, chat_id=self.user, user_id=self.user, language=self.lang,
-                                        attachment=attachment, display_name=self.user))
-        replies = self.handle(self.to_incoming(line))
+            incoming = Incoming(channel=CHANNEL, chat_id=self.user, user_id=self.user, language=self.lang,
+                                attachment=attachment, display_name=self.user)
+        else:
+            incoming = self.to_incoming(line)
+        replies = self.handle(incoming)
         with_buttons = [r for r in replies if r.buttons]
         if with_buttons:
             self.buttons = with_buttons[-1].buttons

@@ -1,4 +1,4 @@
-"""renewal cases: renewal_cases, case_items, case_files
+"""renewal cases: renewal_cases, case_items, case_files; reminders.acknowledged_at/by
 
 Revision ID: 0013
 Revises: 0006
@@ -60,11 +60,17 @@ def upgrade() -> None:
         _when('created_at'),
         sa.PrimaryKeyConstraint('id'),
     )
+    with op.batch_alter_table('reminders') as batch_op:
+        batch_op.add_column(sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('acknowledged_by', sa.String(length=170), nullable=False, server_default=''))
     op.create_index('ix_case_files_case', 'case_files', ['case_id', 'item_key'])
     op.create_index('ix_case_files_owner', 'case_files', ['channel', 'user_id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('reminders') as batch_op:
+        batch_op.drop_column('acknowledged_by')
+        batch_op.drop_column('acknowledged_at')
     op.drop_index('ix_case_files_owner', table_name='case_files')
     op.drop_index('ix_case_files_case', table_name='case_files')
     op.drop_table('case_files')
