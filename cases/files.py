@@ -65,7 +65,9 @@ def check_file(settings: Settings, filename: str, content: bytes) -> FileProblem
     shown = "、".join(k.upper() for k in kinds)
     limit = settings.case_file_max_mb
     if not content:
-        return FileProblem("empty", "这个文件是空的（0字节），请重新发送。", "That file is empty (0 bytes); please send it again.")
+        return FileProblem("empty", "没有收到这个文件的内容（文件是空的，或超过了聊天平台的大小限制），请重新发送或压缩后发送。",
+                           "The file arrived empty (it is empty, or over the chat platform's size limit); "
+                           "please send it again, or compress it.")
     if len(content) > limit * 1024 * 1024:
         mb = len(content) / 1024 / 1024
         return FileProblem("size", f"文件太大（{mb:.1f}MB），单个文件不能超过{limit}MB。可以压缩或分成几个文件发送。",
