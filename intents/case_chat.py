@@ -203,9 +203,16 @@ def guess_item(filename: str, items: list[CaseItem], ctx: Context) -> CaseItem |
             label = label_of(rules, item.key, lang).lower()
             parts = [p.strip() for p in label.replace("（", "(").replace("）", ")").replace("(", "、").replace(")", "、")
                      .replace("，", "、").replace(",", "、").split("、")]
-            if any(len(p) >= 2 and p.replace(" ", "_") in stem for p in parts if p):
+            if any(_telling(p) and p.replace(" ", "_") in stem for p in parts):
                 return item
     return None
+
+
+def _telling(part: str) -> bool:
+    """A label fragment worth matching: two Chinese characters, or a word of four letters or more."""
+    cjk = sum(1 for ch in part if "\u4e00" <= ch <= "\u9fff")
+    letters = sum(1 for ch in part if ch.isascii() and ch.isalpha())
+    return cjk >= 2 or letters >= 4
 
 
 def _case_of_flow(ctx: Context) -> tuple[RenewalCase, License] | None:
