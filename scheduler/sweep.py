@@ -88,10 +88,10 @@ class _Part:
     mark_of: MarkOf
 
 
-def sweep(db: Database, rules: Rules, now: datetime, *, window: int = CHUNK) -> SweepReport:
+def sweep(db: Database, rules: Rules, now: datetime, *, window: int = CHUNK, dry: bool = False) -> SweepReport:
     """Write every reminder due at `now` that is not written yet; returns what was new.
 
-    `window`: licences per transaction.
+    `window`: licences per transaction. `dry`: count what would be written, and roll every window back.
     """
     now = now.astimezone(UTC)
     today = rules.today(now)
@@ -116,9 +116,12 @@ def sweep(db: Database, rules: Rules, now: datetime, *, window: int = CHUNK) -> 
                 break
             for part in parts:
                 report += _write(session, part, {"after": after, "upto": upto}, now, send_at)
+            if dry:
+                session.rollback()
         after = upto
     report.deferred = report.created if send_at > now else 0
-    metrics.REMINDERS.labels("created").inc(report.created)  # after the commits: counted once
+    if not dry:
+        metrics.REMINDERS.labels("created").inc(report.created)  # after the commits: counted once
     return report
 
 

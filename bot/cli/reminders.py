@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from bot.app import build_services
 from bot.clock import SHANGHAI, Clock, FrozenClock, SystemClock
@@ -15,6 +15,7 @@ from bot.settings import Settings
 from scheduler.preview import preview
 from scheduler.rules import Rules, RulesError
 from scheduler.runner import configured_senders, rules_from, run_once
+from scheduler.sweep import sweep
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,9 +23,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     pre = sub.add_parser("preview", help="list the reminders that will go out in the coming days")
     pre.add_argument("--days", type=int, default=60, help="how many days ahead (default 60)")
     once = sub.add_parser("run-once", help="sweep and dispatch once; report created, sent, deferred, failed")
+    once.add_argument("--write", action="store_true",
+                      help="with a --now far from the real clock, really write and send: for scratch databases only "
+                           "(the rows count as sent for every later run)")
     for q in (pre, once):
         q.add_argument("--now", type=parse_now, default=None,
-                       help="pretend it is this time (ISO 8601; without a zone: Asia/Shanghai; a date alone: noon)")
+                       help="pretend it is this time (ISO 8601; without a zone: Asia/Shanghai; a date alone: noon); "
+                            "more than a minute from the real clock, nothing is written unless --write")
         q.add_argument("--json", action="store_true", help="machine-readable output, one JSON object per line")
 
 
@@ -54,9 +59,37 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.reminders_action == "preview":
             return show_preview(services, rules, args.days, args.json)
+        if args.now is not None and not args.write and time_travels(args.now):
+            return show_dry_run(services, rules, args.json)
+        if args.now is not None and args.write and time_travels(args.now):
+            print("licensebot: --write with a --now far from the real clock: writing reminders as of "
+                  f"{args.now.isoformat()}; use this only on a scratch database", file=sys.stderr)
         return show_run_once(services, rules, args.json)
     finally:
         services.db.dispose()
+
+
+TRAVEL_TOLERANCE = timedelta(minutes=1)
+
+
+def time_travels(now: datetime, real: datetime | None = None) -> bool:
+    """`now` is more than a minute from the real clock."""
+    return abs(now - (real or datetime.now(UTC))) > TRAVEL_TOLERANCE
+
+
+def show_dry_run(services: Services, rules: Rules, as_json: bool) -> int:
+    """What a sweep at --now would write, counted in transactions that are rolled back; nothing is sent."""
+    report = sweep(services.db, rules, services.clock.now(), dry=True)
+    if as_json:
+        print(json.dumps({"created": report.created, "sent": 0, "deferred": report.deferred, "failed": 0,
+                          "retrying": 0, "dry_run": True}))
+    else:
+        print(f"dry run: would create {report.created} reminder messages ({report.milestones} milestones); "
+              "nothing was written or sent")
+    print("licensebot: --now is more than a minute from the real clock, so nothing was written. Add --write to "
+          "write and send for real: only on a scratch database, as later real runs treat those reminders as sent.",
+          file=sys.stderr)
+    return 0
 
 
 def show_preview(services: Services, rules: Rules, days: int, as_json: bool) -> int:
