@@ -17,14 +17,17 @@ from bot.messages import Button, Reply
 from bot.problems import Problem
 from cases.service import close_for_renewal
 from intents.commands import command_args
+from intents.contacts import invite_contact
 from intents.registry_steps import COMPANY, EXPIRES, LICENSE, NEW_EXPIRES, NUMBER, PROVINCE, SCOPE
 from intents.steps import Env, StepFlow
 from scheduler import registry
 from scheduler.milestones import apply_by
 from scheduler.models import License, Subscription
+from scheduler.notifications import license_log
 from scheduler.texts import license_name, show_date
 
 MAX_SHOWN = 20
+MAX_LOG = 20
 
 
 def _today(ctx: Context) -> date:
@@ -66,7 +69,10 @@ def license_card(ctx: Context, lic: License, subs: list[Subscription], title: st
     buttons = (Button(ctx.say("修改", "Edit"), f"/license {lic.id} edit"),
                Button(ctx.say("已续期", "Renewed"), f"/license {lic.id} renewed"),
                Button(ctx.say("年报已完成", "Annual report done"), f"/license {lic.id} annual"),
-               pause, Button(ctx.say("删除", "Delete"), f"/license {lic.id} delete"))
+               pause, Button(ctx.say("删除", "Delete"), f"/license {lic.id} delete"),
+               Button(ctx.say("续期案件", "Renewal case"), f"/mycase {lic.id}"),
+               Button(ctx.say("提醒记录", "Reminder log"), f"/license {lic.id} log"),
+               Button(ctx.say("第二联系人", "Second contact"), f"/license {lic.id} contact"))
     return Reply("\n".join(lines), buttons=buttons, tags=("license", f"license:{lic.id}"))
 
 
@@ -187,8 +193,18 @@ def acknowledge(ctx: Context, lic: License, subs: list[Subscription], _args: lis
                   tags=("reminder-ack", f"license:{lic.id}"))]
 
 
+def show_log(ctx: Context, lic: License, _subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Every reminder of this licence: when, to whom, by which channel, sent / failed / acknowledged."""
+    entries = license_log(ctx.session, lic)[-MAX_LOG:]
+    lines = [ctx.say(f"{lic.number} 的提醒记录（最近{len(entries)}条）：", f"Reminders of {lic.number} (last {len(entries)}):")]
+    lines += [e.line(ctx.lang) for e in entries] or [ctx.say("还没有发过提醒。", "No reminders yet.")]
+    return [Reply("\n".join(lines), buttons=(Button(ctx.say("返回", "Back"), f"/license {lic.id}"),),
+                  tags=("license-log", f"license:{lic.id}"))]
+
+
 ACTIONS = {"show": show_one, "edit": ask_what_to_edit, "renewed": ask_new_expiry, "annual": mark_annual,
-           "pause": pause, "resume": resume, "delete": delete, "ack": acknowledge}
+           "pause": pause, "resume": resume, "delete": delete, "ack": acknowledge, "contact": invite_contact,
+           "log": show_log}
 
 
 # --- the two small flows: a new expiry after renewal, and editing one field ---

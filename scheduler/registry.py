@@ -114,6 +114,8 @@ def my_licenses(session: Session, channel: str, user_id: str) -> list[tuple[Lice
 def mark_renewed(session: Session, lic: License, new_expiry: date, today: date, now: datetime) -> None:
     """Record a renewal: a new cycle of milestones from the new expiry; pending old ones are dropped."""
     cancel_pending(session, lic.id or 0, RENEWAL, reason="renewed")
+    session.execute(update(O).where(O.c.dedupe_key.like(f"esc:{lic.id}:%"), O.c.status == "pending")
+                    .values(status="cancelled", last_error="cancelled: renewed"))  # escalations too
     set_expiry(lic, new_expiry, today)
     lic.updated_at = now
     session.add(lic)

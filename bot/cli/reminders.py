@@ -12,6 +12,7 @@ from bot.app import build_services
 from bot.clock import SHANGHAI, Clock, FrozenClock, SystemClock
 from bot.context import Services
 from bot.settings import Settings
+from scheduler.notifications import license_log
 from scheduler.preview import preview
 from scheduler.rules import Rules, RulesError
 from scheduler.runner import configured_senders, rules_from, run_once
@@ -26,6 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     once.add_argument("--write", action="store_true",
                       help="with a --now far from the real clock, really write and send: for scratch databases only "
                            "(the rows count as sent for every later run)")
+    log = sub.add_parser("log", help="every reminder of one licence: when, to whom, channel, sent/failed/acknowledged")
+    log.add_argument("number", help="licence number, e.g. 京B2-20210001")
+    log.add_argument("--json", action="store_true", help="one JSON object per line")
     for q in (pre, once):
         q.add_argument("--now", type=parse_now, default=None,
                        help="pretend it is this time (ISO 8601; without a zone: Asia/Shanghai; a date alone: noon); "
@@ -51,6 +55,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except RulesError as exc:
         print(f"licensebot: {exc}", file=sys.stderr)
         return 2
+    if args.reminders_action == "log":
+        return show_log(settings, args.number, args.json)
     if args.reminders_action == "preview" and not 0 <= args.days <= 3660:
         print("licensebot: --days must be between 0 and 3660", file=sys.stderr)
         return 2
@@ -89,6 +95,27 @@ def show_dry_run(services: Services, rules: Rules, as_json: bool) -> int:
     print("licensebot: --now is more than a minute from the real clock, so nothing was written. Add --write to "
           "write and send for real: only on a scratch database, as later real runs treat those reminders as sent.",
           file=sys.stderr)
+    return 0
+
+
+def show_log(settings: Settings, number: str, as_json: bool) -> int:
+    """The notification log of one licence; exit 1 when there is no such licence."""
+    from bot.cli.cases import find_license
+
+    services = build_services(settings)
+    try:
+        with services.db.session() as session:
+            lic = find_license(session, number)
+            if lic is None:
+                print(f"licensebot: no licence with the number {number!r}", file=sys.stderr)
+                return 1
+            entries = license_log(session, lic)
+    finally:
+        services.db.dispose()
+    for e in entries:
+        print(json.dumps(e.as_dict(), ensure_ascii=False) if as_json else e.line())
+    if not as_json:
+        print(f"{len(entries)} notifications for {lic.number}", file=sys.stderr)
     return 0
 
 

@@ -22,6 +22,7 @@ from cases.models import CaseFile
 from cases.service import delete_files_of_user
 from intents.checklist_store import ChecklistRecord
 from intents.handoff_models import Ticket
+from scheduler.contacts import LicenseContact
 from scheduler.models import Subscription
 
 
@@ -62,6 +63,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(WeComInbox, "尚未处理的企业微信消息", "WeCom messages not yet handled"),
     PersonalTable(CaseFile, "续期案件中您上传的文件", "files you uploaded to renewal cases",
                   before_delete=delete_files_of_user),
+    PersonalTable(LicenseContact, "作为许可证第二联系人的登记", "second-contact registrations for licences"),
 )
 
 

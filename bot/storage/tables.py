@@ -5,4 +5,5 @@ from bot.channels.wecom import models as wecom_models  # noqa: F401
 from bot.storage import models  # noqa: F401
 from cases import models as case_models  # noqa: F401
 from intents import checklist_store, handoff_models  # noqa: F401
+from scheduler import contacts as scheduler_contacts  # noqa: F401
 from scheduler import models as scheduler_models  # noqa: F401

@@ -1,4 +1,4 @@
-"""renewal cases: renewal_cases, case_items, case_files; reminders.acknowledged_at/by
+"""renewal cases: renewal_cases, case_items, case_files; reminders.acknowledged_at/by; license_contacts
 
 Revision ID: 0013
 Revises: 0006
@@ -63,11 +63,27 @@ def upgrade() -> None:
     with op.batch_alter_table('reminders') as batch_op:
         batch_op.add_column(sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('acknowledged_by', sa.String(length=170), nullable=False, server_default=''))
+    op.create_table(
+        'license_contacts',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('license_id', sa.Integer(), sa.ForeignKey('licenses.id', ondelete='CASCADE'), nullable=False),
+        sa.Column('name', sa.String(length=60), nullable=False),
+        sa.Column('code', sa.String(length=24), nullable=False),
+        sa.Column('invited_by', sa.String(length=170), nullable=False),
+        sa.Column('channel', sa.String(length=32), nullable=False),
+        sa.Column('chat_id', sa.String(length=128), nullable=False),
+        sa.Column('user_id', sa.String(length=128), nullable=False),
+        _when('created_at'),
+        sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('code'),
+    )
     op.create_index('ix_case_files_case', 'case_files', ['case_id', 'item_key'])
     op.create_index('ix_case_files_owner', 'case_files', ['channel', 'user_id'])
 
 
 def downgrade() -> None:
+    op.drop_table('license_contacts')
     with op.batch_alter_table('reminders') as batch_op:
         batch_op.drop_column('acknowledged_by')
         batch_op.drop_column('acknowledged_at')
