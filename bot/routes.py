@@ -17,6 +17,7 @@ from bot.context import Context, Handler
 from bot.messages import Reply
 from intents import (
     basics,
+    calendar_chat,
     case_chat,
     case_review,
     checklist,
@@ -88,6 +89,7 @@ COMMANDS: dict[str, Command] = {
     "/opencase": Command(case_chat.open_renewal_case, "", ""),
     "/upload": Command(case_chat.start_upload, "", ""),
     "/contact": Command(contacts.register_contact, "", ""),
+    "/calendar": Command(calendar_chat.send_calendar, "把续期日期加入日历", "Add the renewal dates to my calendar"),
     "/accept": Command(case_review.accept_file, "通过材料：/accept 文件号", "Accept a file: /accept FILE",
                        consultant_only=True),
     "/reject": Command(case_review.reject_file, "退回材料：/reject 文件号 原因", "Reject a file: /reject FILE REASON",

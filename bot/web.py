@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 
 def build_app(services: Services, channels: Sequence[Channel],
-              background: Sequence[Callable[[], Awaitable[None]]] = ()) -> Starlette:
-    """Mount every channel's routes; start channels (and background loops) with the app."""
+              background: Sequence[Callable[[], Awaitable[None]]] = (),
+              extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """Mount every channel's routes (and features' routes, e.g. the calendar); start channels (and
+    background loops) with the app."""
 
     async def healthz(_request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
@@ -39,6 +41,7 @@ def build_app(services: Services, channels: Sequence[Channel],
                                Route("/metrics", metrics_route)]
     for channel in channels:
         routes += channel.routes()
+    routes += extra_routes
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

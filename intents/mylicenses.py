@@ -89,6 +89,10 @@ def show_my_licenses(ctx: Context) -> list[Reply]:
     replies = [Reply(ctx.say(f"您登记的许可证（{len(mine)}张）：", f"Your registered licences ({len(mine)}):"),
                      tags=("mylicenses",))]
     replies += [license_card(ctx, lic, subs) for lic, subs in mine[:MAX_SHOWN]]
+    replies.append(Reply(ctx.say("把续期日期加入您的日历：", "Put the renewal dates in your calendar:"),
+                         buttons=(Button(ctx.say("日历文件（.ics）", "Calendar file (.ics)"), "/calendar"),
+                                  Button(ctx.say("日历订阅链接", "Calendar subscription link"), "/calendar link")),
+                         tags=("mylicenses-calendar",)))
     if len(mine) > MAX_SHOWN:
         replies.append(Reply(ctx.say(f"只显示了最早到期的{MAX_SHOWN}张。", f"Showing the {MAX_SHOWN} expiring first.")))
     return replies

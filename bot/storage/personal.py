@@ -23,6 +23,7 @@ from cases.service import delete_files_of_user
 from intents.checklist_store import ChecklistRecord
 from intents.handoff_models import Ticket
 from scheduler.contacts import LicenseContact
+from scheduler.ical import CalendarToken
 from scheduler.models import Subscription
 
 
@@ -64,6 +65,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(CaseFile, "续期案件中您上传的文件", "files you uploaded to renewal cases",
                   before_delete=delete_files_of_user),
     PersonalTable(LicenseContact, "作为许可证第二联系人的登记", "second-contact registrations for licences"),
+    PersonalTable(CalendarToken, "日历订阅链接", "calendar subscription links"),
 )
 
 

@@ -6,4 +6,5 @@ from bot.storage import models  # noqa: F401
 from cases import models as case_models  # noqa: F401
 from intents import checklist_store, handoff_models  # noqa: F401
 from scheduler import contacts as scheduler_contacts  # noqa: F401
+from scheduler import ical as scheduler_ical  # noqa: F401
 from scheduler import models as scheduler_models  # noqa: F401

@@ -1,4 +1,4 @@
-"""renewal cases: renewal_cases, case_items, case_files; reminders.acknowledged_at/by; license_contacts
+"""renewal cases: renewal_cases, case_items, case_files; reminders.acknowledged_at/by; license_contacts; calendar_tokens
 
 Revision ID: 0013
 Revises: 0006
@@ -78,11 +78,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('code'),
     )
+    op.create_table(
+        'calendar_tokens',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('token', sa.String(length=64), nullable=False),
+        sa.Column('channel', sa.String(length=32), nullable=False),
+        sa.Column('user_id', sa.String(length=128), nullable=False),
+        _when('created_at'),
+        sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('token'),
+    )
     op.create_index('ix_case_files_case', 'case_files', ['case_id', 'item_key'])
     op.create_index('ix_case_files_owner', 'case_files', ['channel', 'user_id'])
 
 
 def downgrade() -> None:
+    op.drop_table('calendar_tokens')
     op.drop_table('license_contacts')
     with op.batch_alter_table('reminders') as batch_op:
         batch_op.drop_column('acknowledged_by')
