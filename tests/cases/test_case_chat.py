@@ -63,3 +63,49 @@ def test_upload_review_and_resend(svc: Services, clock: FrozenClock, tmp_path: P
         files = list(s.exec(select(CaseFile).order_by(CaseFile.id)))
         assert [f.status for f in files] == ["uploaded", "rejected", "accepted"]
         assert all(Path(f.path).is_file() and str(tmp_path) in f.path for f in files)
+
+
+def test_a_case_opened_from_the_renew_result_takes_its_changes_and_foreign_investment(svc: Services, clock) -> None:
+    add_client_license(svc.db, TODAY, clock.now())
+    bob = ChatDriver(Engine(svc), "bob")
+    bob.send("/renew")
+    for how, what in (("press", "ICP经营许可证"), ("press", "地网（一个省份）"), ("press", "北京"),
+                      ("send", "京B2-20210001"), ("send", "2027年5月20日"), ("press", "股东/股权"), ("press", "完成"),
+                      ("press", "外资50%及以上"), ("press", "完成")):
+        getattr(bob, how)(what)
+    bob.press("开启续期案件（在聊天中上传材料）")
+    assert "已为您开启续期案件" in bob.text and "股东" in bob.text and "外资" in bob.text
+
+
+def test_forget_deletes_the_uploaded_files_and_their_rows(svc: Services, clock) -> None:
+    lid = add_client_license(svc.db, TODAY, clock.now())
+    bob = ChatDriver(Engine(svc), "bob")
+    bob.send(f"/upload {lid}")
+    bob.send("", attachment=pdf("营业执照.pdf"))
+    with svc.db.session() as s:
+        [row] = s.exec(select(CaseFile)).all()
+    assert Path(row.path).is_file()
+    assert "续期案件中您上传的文件: 1" in bob.send("/mydata")[0].text
+    bob.send("/forget")
+    bob.press("确认删除")
+    assert not Path(row.path).exists()
+    with svc.db.session() as s:
+        assert s.exec(select(CaseFile)).all() == []
+
+
+def test_wrong_types_sizes_and_other_peoples_licences_are_refused_clearly(svc: Services, clock) -> None:
+    from bot.messages import Attachment
+
+    lid = add_client_license(svc.db, TODAY, clock.now())
+    bob, eve = ChatDriver(Engine(svc), "bob"), ChatDriver(Engine(svc), "eve")
+    assert "没有找到这张许可证" in eve.send(f"/upload {lid}")[0].text  # not hers
+    assert "没有找到" in eve.send(f"/mycase {lid}")[0].text
+    bob.send(f"/upload {lid}")
+    assert "不支持“.exe”" in bob.send("", attachment=Attachment("setup.exe", b"MZ" + b"\x00" * 10))[0].text
+    assert "文件内容与扩展名“.pdf”不符" in bob.send("", attachment=Attachment("改名.pdf", b"MZ\x00"))[0].text
+    big = Attachment("big.pdf", b"%PDF" + b"\x00" * (svc.settings.case_file_max_mb * 1024 * 1024))
+    assert "文件太大" in bob.send("", attachment=big)[0].text
+    assert "没有收到这个文件的内容" in bob.send("", attachment=Attachment("empty.pdf", b""))[0].text
+    with svc.db.session() as s:
+        assert s.exec(select(CaseFile)).all() == []  # nothing stored
+    assert "请点击按钮" not in bob.send("🙂")[0].text  # text in the upload step: asks for a file again
