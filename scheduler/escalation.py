@@ -46,13 +46,14 @@ def escalation_text(rules: Rules, lic: License, reminder: Reminder, today_days: 
 def escalate(db: Database, rules: Rules, consultants: Sequence[ChatRef], now: datetime) -> int:
     """Write the escalations due at `now`; returns how many Outbox rows were new."""
     names = [f"d{d}" for d in rules.escalate_days]
-    cutoff = rules.today(now) - timedelta(days=rules.escalate_after_days)
+    # counted from when the reminder was written: one caught up at registration has an earlier due date
+    cutoff = now - timedelta(days=rules.escalate_after_days)
     send_at = rules.quiet.next_open(now)
     created = 0
     with db.session() as session:
         rows = session.exec(select(Reminder, License).join(License, col(License.id) == Reminder.license_id).where(
             Reminder.kind == RENEWAL, col(Reminder.milestone).in_(names), Reminder.cycle == License.cycle,
-            col(Reminder.acknowledged_at).is_(None), Reminder.due_on <= cutoff)).all()
+            col(Reminder.acknowledged_at).is_(None), Reminder.created_at <= cutoff)).all()
         for reminder, lic in rows:
             if _settled(session, lic):
                 continue

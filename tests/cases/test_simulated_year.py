@@ -74,3 +74,17 @@ def test_a_year_of_case_aware_reminders(settings: Settings, tmp_path) -> None:
     first_d30 = next(s for s in sender.sent if s.chat_id == LEGAL)
     assert first_d30.at.date() - date.fromisoformat(first_d30.tag("due")) >= timedelta(days=RULES.escalate_after_days)
     svc.db.dispose()
+
+
+def test_a_licence_registered_inside_the_14_day_window_has_two_days_to_acknowledge(settings: Settings, tmp_path) -> None:
+    clock = FrozenClock(START)
+    svc = build_services(replace(settings, consultants=f"telegram:{CONSULTANT}", consultant_group=""), clock)
+    add_license(svc.db, "B2-20260009", TODAY + timedelta(days=10), TODAY, START, chats=("z",))
+    sender = FakeSender(clock)
+    got = []
+    for hours in (0, 24, 47, 49):  # the 14-day reminder is caught up at once; escalated after 48 hours
+        clock.set(START + timedelta(hours=hours))
+        asyncio.run(run_once(svc, RULES, {"telegram": sender}))
+        got.append([s.reply.tags[1] for s in sender.sent if s.chat_id == CONSULTANT])
+    assert got == [[], [], [], ["escalation"]]
+    svc.db.dispose()
