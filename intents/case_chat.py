@@ -171,7 +171,12 @@ def start_upload(ctx: Context) -> list[Reply]:
         case, _new = ensure_case(ctx, lic)
     except ValueError:
         return open_renewal_case(ctx)
-    ctx.state.start_flow(FLOW_NAME, "files", {"case_id": case.id, "license_id": lic.id, "pending": []})
+    pending = [int(p) for p in ctx.state.data.get("pending") or []] if (
+        ctx.state.flow == FLOW_NAME and ctx.state.data.get("case_id") == case.id) else []
+    ctx.state.start_flow(FLOW_NAME, "files", {"case_id": case.id, "license_id": lic.id, "pending": pending})
+    waiting = ctx.session.get(CaseFile, pending[0]) if pending else None
+    if waiting is not None:  # still asking about a file: ask again rather than lose it
+        return [ask_which_item(ctx, case, waiting)]
     return [ask_for_files(ctx, case)]
 
 

@@ -109,3 +109,15 @@ def test_wrong_types_sizes_and_other_peoples_licences_are_refused_clearly(svc: S
     with svc.db.session() as s:
         assert s.exec(select(CaseFile)).all() == []  # nothing stored
     assert "请点击按钮" not in bob.send("🙂")[0].text  # text in the upload step: asks for a file again
+
+
+def test_upload_pressed_again_while_a_file_waits_asks_about_that_file(svc: Services, clock) -> None:
+    lid = add_client_license(svc.db, TODAY, clock.now())
+    bob = ChatDriver(Engine(svc), "bob")
+    bob.send("", attachment=pdf("营业执照.pdf"))  # outside the flow: the only licence's case opens
+    assert "这是“营业执照（副本）”吗" in bob.text
+    bob.send(f"/upload {lid}")
+    assert "这是“营业执照（副本）”吗" in bob.text  # not lost
+    bob.press("是，营业执照（副本）")
+    with svc.db.session() as s:
+        assert [f.item_key for f in s.exec(select(CaseFile))] == ["business_licence"]
