@@ -121,3 +121,26 @@ def test_upload_pressed_again_while_a_file_waits_asks_about_that_file(svc: Servi
     bob.press("是，营业执照（副本）")
     with svc.db.session() as s:
         assert [f.item_key for f in s.exec(select(CaseFile))] == ["business_licence"]
+
+
+def test_consultant_commands_are_for_consultants_and_the_archive_comes_in_chat(svc: Services, clock) -> None:
+    import io
+    import zipfile
+
+    lid = add_client_license(svc.db, TODAY, clock.now())
+    engine = Engine(svc)
+    bob, carol = ChatDriver(engine, "bob"), ChatDriver(engine, "carol")
+    bob.send(f"/upload {lid}")
+    bob.send("", attachment=pdf("营业执照.pdf"))
+    bob.press("是，营业执照（副本）")
+    for command in ("/accept 1", "/reject 1 不行", "/casefile 1", "/casezip 1", "/casestatus 1 submitted"):
+        assert "顾问" in bob.send(command)[0].text and "staff" not in bob.tags  # refused, nothing changes
+    with svc.db.session() as s:
+        assert s.exec(select(CaseFile)).one().status == "uploaded"
+    [file_reply] = carol.send("/casefile 1")
+    assert file_reply.attachment is not None and file_reply.attachment.content.startswith(b"%PDF")
+    [archive] = carol.send("/casezip 1")
+    assert archive.attachment is not None and archive.attachment.filename.endswith(".zip")
+    names = zipfile.ZipFile(io.BytesIO(archive.attachment.content)).namelist()
+    assert "index.xlsx" in names and "business_licence/1-营业执照.pdf" in names
+    assert "已提交" in carol.send("/casestatus 1 submitted")[0].text
