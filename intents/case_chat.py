@@ -57,11 +57,14 @@ def _today(ctx: Context) -> date:
 
 
 def licence_for(ctx: Context, arg: str) -> License | None:
-    """The licence with this id if the sender may act on it (a subscriber, or any consultant)."""
+    """The licence with this id if the sender may act on it (a subscriber, or any consultant, who may
+    also give the licence number)."""
+    if staff.is_consultant(ctx):
+        if arg.isdigit() and len(arg) <= 12:
+            return ctx.session.get(License, int(arg))
+        return registry.find_by_number(ctx.session, arg[:64]) if arg else None
     if not arg.isdigit() or len(arg) > 12:
         return None
-    if staff.is_consultant(ctx):
-        return ctx.session.get(License, int(arg))
     found = registry.owned(ctx.session, int(arg), ctx.incoming.channel, ctx.incoming.user_id)
     return found[0] if found else None
 

@@ -144,3 +144,10 @@ def test_consultant_commands_are_for_consultants_and_the_archive_comes_in_chat(s
     names = zipfile.ZipFile(io.BytesIO(archive.attachment.content)).namelist()
     assert "index.xlsx" in names and "business_licence/1-营业执照.pdf" in names
     assert "已提交" in carol.send("/casestatus 1 submitted")[0].text
+
+
+def test_a_consultant_opens_a_case_by_the_licence_number(svc: Services, clock) -> None:
+    add_client_license(svc.db, TODAY, clock.now())
+    engine = Engine(svc)
+    assert "已为您开启续期案件" in ChatDriver(engine, "carol").send("/opencase 京B2-20210001")[0].text
+    assert "没有找到" in ChatDriver(engine, "eve").send("/opencase 京B2-20210001")[0].text
