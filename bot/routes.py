@@ -17,10 +17,14 @@ from bot.context import Context, Handler
 from bot.messages import Reply
 from intents import (
     basics,
+    calendar_chat,
+    case_chat,
+    case_review,
     checklist,
     checkup,
     console_link,
     consult,
+    contacts,
     faq,
     feedback,
     handoff,
@@ -85,6 +89,21 @@ COMMANDS: dict[str, Command] = {
                       consultant_only=True),
     "/reload": Command(operator.reload_knowledge_base, "重新加载知识库", "Reload the knowledge base",
                        consultant_only=True),
+    # renewal cases (intents/case_chat.py for clients, intents/case_review.py for consultants):
+    "/mycase": Command(case_chat.show_case, "我的续期案件：还缺哪些材料", "My renewal case: what is still missing"),
+    "/opencase": Command(case_chat.open_renewal_case, "", ""),
+    "/upload": Command(case_chat.start_upload, "", ""),
+    "/contact": Command(contacts.register_contact, "", ""),
+    "/calendar": Command(calendar_chat.send_calendar, "把续期日期加入日历", "Add the renewal dates to my calendar"),
+    "/accept": Command(case_review.accept_file, "通过材料：/accept 文件号", "Accept a file: /accept FILE",
+                       consultant_only=True),
+    "/reject": Command(case_review.reject_file, "退回材料：/reject 文件号 原因", "Reject a file: /reject FILE REASON",
+                       consultant_only=True),
+    "/casefile": Command(case_review.send_case_file, "", "", consultant_only=True),
+    "/casezip": Command(case_review.send_case_archive, "下载案件压缩包：/casezip 案件号", "Download a case: /casezip CASE",
+                        consultant_only=True),
+    "/casestatus": Command(case_review.set_status, "案件状态：/casestatus 案件号 submitted",
+                           "Case status: /casestatus CASE submitted", consultant_only=True),
 }
 
 FLOWS: dict[str, Flow] = {
@@ -94,6 +113,8 @@ FLOWS: dict[str, Flow] = {
     subscribe.FLOW_NAME: Flow(subscribe.answer_subscription_step, subscribe.go_back_in_subscription),
     mylicenses.RENEWED.name: Flow(mylicenses.answer_renewed),
     mylicenses.EDIT.name: Flow(mylicenses.answer_edit, mylicenses.go_back_in_edit),
+    case_chat.FLOW_NAME: Flow(case_chat.answer_upload_step),
+    case_review.FLOW_NAME: Flow(case_review.answer_reject_reason),
 }
 
 
@@ -129,6 +150,7 @@ ROUTES: tuple[Route, ...] = (
     Route("with-consultant", handoff.is_with_consultant, handoff.relay_to_consultant),
     Route("human", handoff.asks_for_human, handoff.request_human_by_words),
     Route("flow", in_flow, continue_flow),
+    Route("case-file", case_chat.has_file, case_chat.receive_file_outside_flow),
     Route("faq", faq.has_answer, faq.answer_question),
     Route("fallback", always, faq.fall_back),
 )

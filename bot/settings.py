@@ -69,6 +69,10 @@ class Settings:
     wecom_api_base: str = setting("https://qyapi.weixin.qq.com", "WeCom API base URL (tests point it at a local fake)")
     wecom_callback_max_age: int = setting(300, "Callbacks whose timestamp is more than this many seconds off are refused")
     wecom_duplicate_check_interval: int = setting(1800, "Seconds in which WeCom drops a repeated proactive message to a member")
+    case_files_dir: str = setting("data/case-files", "Folder where files clients send for a renewal case are stored (one sub-folder per case; never the database)")
+    case_file_types: str = setting("pdf,jpg,jpeg,png,doc,docx,xls,xlsx,ofd,zip", "File types accepted for a renewal case, by extension")
+    case_file_max_mb: int = setting(20, "Largest file accepted for a renewal case, in MB")
+    public_base_url: str = setting("", "Public HTTPS address of the web app (e.g. https://bot.example.com), for calendar subscription links; empty = the link shows only its path")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 
 def build_app(services: Services, channels: Sequence[Channel],
               background: Sequence[Callable[[], Awaitable[None]]] = (),
-              pages: Sequence[BaseRoute] = ()) -> Starlette:
-    """Mount every channel's routes (and `pages`, the consultants' console); start channels (and
-    background loops) with the app."""
+              extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """Mount every channel's routes (and the features' pages: the consultants' console, the calendar);
+    start channels (and background loops) with the app."""
 
     async def healthz(_request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
@@ -41,7 +41,7 @@ def build_app(services: Services, channels: Sequence[Channel],
                                Route("/metrics", metrics_route)]
     for channel in channels:
         routes += channel.routes()
-    routes += pages
+    routes += extra_routes
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

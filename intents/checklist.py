@@ -19,6 +19,7 @@ from intents.commands import command_args
 from intents.steps import Env, Option, StepFlow, match_option
 from knowledge.checklist_plan import Answers, Plan, build_plan, plan_items_text, plan_summary_text
 from knowledge.checklist_rules import ChecklistRules
+from scheduler import registry
 
 FLOW_NAME = "renew"
 
@@ -49,6 +50,9 @@ def render_plan(ctx: Context, plan: Plan, token: str) -> list[Reply]:
         Button(ctx.say("导出Excel", "Export as Excel"), f"/checklist {token} xlsx"),
         Button(ctx.say("合规体检", "Compliance check-up"), checkup_payload(plan.answers.license, plan.answers.expires)),
     ]
+    case_button = open_case_button(ctx, plan)
+    if case_button is not None:
+        buttons.insert(0, case_button)
     faq = next((e for e in ctx.services.kb.snapshot.entries.values()
                 if e.license == plan.answers.license and e.topic == "renewal" and e.has(ctx.lang)), None)
     if faq is not None:
@@ -56,6 +60,19 @@ def render_plan(ctx: Context, plan: Plan, token: str) -> list[Reply]:
     tags = ("checklist", f"urgency:{plan.urgency.level}", f"application:{plan.application}", f"checklist:{token}")
     return [Reply(plan_summary_text(rules, plan, ctx.lang), tags=tags),
             Reply(plan_items_text(rules, plan, ctx.lang), buttons=tuple(buttons), tags=("checklist-items",))]
+
+
+def open_case_button(ctx: Context, plan: Plan) -> Button | None:
+    """开启续期案件, when the user has registered this licence (by its number, or the only one of its type)."""
+    inc = ctx.incoming
+    mine = [lic for lic, _ in registry.my_licenses(ctx.session, inc.channel, inc.user_id)
+            if lic.license_type == plan.answers.license]
+    by_number = [lic for lic in mine if plan.answers.number and lic.number == plan.answers.number]
+    chosen = by_number or (mine if len(mine) == 1 else [])
+    if not chosen:
+        return None
+    return Button(ctx.say("开启续期案件（在聊天中上传材料）", "Open the renewal case (send documents here)"),
+                  f"/opencase {chosen[0].id}")
 
 
 def config_of(ctx: Context) -> ChecklistRules:

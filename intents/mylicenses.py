@@ -15,15 +15,19 @@ from bot.context import Context
 from bot.license_numbers import check_license_number, parse_license_number
 from bot.messages import Button, Reply
 from bot.problems import Problem
+from cases.service import close_for_renewal
 from intents.commands import command_args
+from intents.contacts import invite_contact
 from intents.registry_steps import COMPANY, EXPIRES, LICENSE, NEW_EXPIRES, NUMBER, PROVINCE, SCOPE
 from intents.steps import Env, StepFlow
 from scheduler import registry
 from scheduler.milestones import apply_by
 from scheduler.models import License, Subscription
+from scheduler.notifications import license_log
 from scheduler.texts import license_name, show_date
 
 MAX_SHOWN = 20
+MAX_LOG = 20
 
 
 def _today(ctx: Context) -> date:
@@ -65,7 +69,10 @@ def license_card(ctx: Context, lic: License, subs: list[Subscription], title: st
     buttons = (Button(ctx.say("修改", "Edit"), f"/license {lic.id} edit"),
                Button(ctx.say("已续期", "Renewed"), f"/license {lic.id} renewed"),
                Button(ctx.say("年报已完成", "Annual report done"), f"/license {lic.id} annual"),
-               pause, Button(ctx.say("删除", "Delete"), f"/license {lic.id} delete"))
+               pause, Button(ctx.say("删除", "Delete"), f"/license {lic.id} delete"),
+               Button(ctx.say("续期案件", "Renewal case"), f"/mycase {lic.id}"),
+               Button(ctx.say("提醒记录", "Reminder log"), f"/license {lic.id} log"),
+               Button(ctx.say("第二联系人", "Second contact"), f"/license {lic.id} contact"))
     return Reply("\n".join(lines), buttons=buttons, tags=("license", f"license:{lic.id}"))
 
 
@@ -82,6 +89,10 @@ def show_my_licenses(ctx: Context) -> list[Reply]:
     replies = [Reply(ctx.say(f"您登记的许可证（{len(mine)}张）：", f"Your registered licences ({len(mine)}):"),
                      tags=("mylicenses",))]
     replies += [license_card(ctx, lic, subs) for lic, subs in mine[:MAX_SHOWN]]
+    replies.append(Reply(ctx.say("把续期日期加入您的日历：", "Put the renewal dates in your calendar:"),
+                         buttons=(Button(ctx.say("日历文件（.ics）", "Calendar file (.ics)"), "/calendar"),
+                                  Button(ctx.say("日历订阅链接", "Calendar subscription link"), "/calendar link")),
+                         tags=("mylicenses-calendar",)))
     if len(mine) > MAX_SHOWN:
         replies.append(Reply(ctx.say(f"只显示了最早到期的{MAX_SHOWN}张。", f"Showing the {MAX_SHOWN} expiring first.")))
     return replies
@@ -174,8 +185,30 @@ def delete(ctx: Context, lic: License, subs: list[Subscription], args: list[str]
     return [Reply(text, buttons=(Button(ctx.say("我的许可证", "My licences"), "/mylicenses"),), tags=("license-deleted",))]
 
 
+def acknowledge(ctx: Context, lic: License, subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Records that the client is on it (已在处理): the latest renewal reminder is not escalated."""
+    who = f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
+    milestone = registry.acknowledge_latest(ctx.session, lic, who, ctx.now)
+    text = (ctx.say("好的，已记录您正在处理续期。需要时点“上传材料”在聊天中发送续期材料。",
+                    "Noted: you are working on the renewal. Press “Upload documents” to send the documents here.")
+            if milestone else ctx.say("这张许可证目前没有待确认的续期提醒。", "There is no renewal reminder to acknowledge."))
+    return [Reply(text, buttons=(Button(ctx.say("上传材料", "Upload documents"), f"/upload {lic.id}"),
+                                 Button(ctx.say("我的续期案件", "My renewal case"), f"/mycase {lic.id}")),
+                  tags=("reminder-ack", f"license:{lic.id}"))]
+
+
+def show_log(ctx: Context, lic: License, _subs: list[Subscription], _args: list[str]) -> list[Reply]:
+    """Every reminder of this licence: when, to whom, by which channel, sent / failed / acknowledged."""
+    entries = license_log(ctx.session, lic)[-MAX_LOG:]
+    lines = [ctx.say(f"{lic.number} 的提醒记录（最近{len(entries)}条）：", f"Reminders of {lic.number} (last {len(entries)}):")]
+    lines += [e.line(ctx.lang) for e in entries] or [ctx.say("还没有发过提醒。", "No reminders yet.")]
+    return [Reply("\n".join(lines), buttons=(Button(ctx.say("返回", "Back"), f"/license {lic.id}"),),
+                  tags=("license-log", f"license:{lic.id}"))]
+
+
 ACTIONS = {"show": show_one, "edit": ask_what_to_edit, "renewed": ask_new_expiry, "annual": mark_annual,
-           "pause": pause, "resume": resume, "delete": delete}
+           "pause": pause, "resume": resume, "delete": delete, "ack": acknowledge, "contact": invite_contact,
+           "log": show_log}
 
 
 # --- the two small flows: a new expiry after renewal, and editing one field ---
@@ -193,6 +226,7 @@ def finish_renewed(ctx: Context, answers: dict[str, Any]) -> list[Reply]:
     if found is None:
         return not_found(ctx)
     lic, subs = found
+    close_for_renewal(ctx.session, lic.id or 0, lic.cycle, ctx.now)  # the renewal case of the cycle ends
     registry.mark_renewed(ctx.session, lic, date.fromisoformat(answers["expires"]), _today(ctx), ctx.now)
     return [license_card(ctx, lic, subs, title=ctx.say("已记录续期，提醒将按新的到期日重新开始。",
                                                        "Renewal recorded; reminders restart from the new expiry."))]

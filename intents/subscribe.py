@@ -183,10 +183,14 @@ def schedule_text(ctx: Context) -> str:
     dates_zh = "、".join(f"{m.month}月{m.day}日" for m in rules.annual)
     dates_en = ", ".join(f"{m.month}/{m.day}" for m in rules.annual)
     q = rules.quiet
+    after = sum(1 for d in days if d < -1)  # weekly reminders after the day after expiry
+    weekly_zh = f"，之后每周一次、最多{after}次（标记“已续期”后停止）" if after else ""
+    weekly_en = f", then weekly, at most {after} times, until marked renewed" if after else ""
     return ctx.say(
-        f"提醒时间：到期前{before}天，到期当天和次日；每年{dates_zh}提醒一季度年报（点“年报已完成”后当年不再提醒）。"
+        f"提醒时间：到期前{before}天，到期当天和次日{weekly_zh}；每年{dates_zh}提醒一季度年报（点“年报已完成”后当年不再提醒）。"
         f"{q.start:%H:%M}–{q.end:%H:%M}之间不推送，顺延到早上。",
-        f"When: {', '.join(str(d) for d in days if d > 0)} days before expiry, on the day and the day after; "
+        f"When: {', '.join(str(d) for d in days if d > 0)} days before expiry, on the day and the day after"
+        f"{weekly_en}; "
         f"the first-quarter annual report on {dates_en} (until you mark it done). Nothing is pushed between "
         f"{q.start:%H:%M} and {q.end:%H:%M}: it waits for the morning.")
 

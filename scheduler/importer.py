@@ -2,6 +2,9 @@
 
 Every row is checked like a chat answer (shared parsers); good rows are imported, bad ones are
 reported with their row number and why. Importing the same file twice changes nothing.
+Licence types are read as people type them in spreadsheets: the code, the Chinese or English name,
+or any name of knowledge/aliases.yaml and knowledge/checklist.yaml (呼叫中心, EDI证, IDC证 …). A licence
+that has already expired is imported with a warning for its row, and its renewal case is lapsed.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +24,13 @@ from bot.license_numbers import check_license_number, parse_license_number
 from bot.problems import Problem
 from bot.provinces import find_province
 from bot.storage.db import Database
+from cases.models import LAPSED
+from cases.service import current_case, open_case, set_case_status
 from intents.registry_steps import MAX_YEARS_AHEAD, license_options, parse_company, scope_of
-from intents.steps import match_option
+from intents.steps import Option, match_option
+from knowledge.aliases import load_aliases
+from knowledge.checklist_rules import load_rules as load_checklist_rules
+from knowledge.codes import LICENSES
 from scheduler import registry
 from scheduler.models import License, Subscription
 from scheduler.table_io import Cell, read_rows, write_rows
@@ -58,6 +67,16 @@ class ImportReport:
     unchanged: int = 0
     subscriptions: int = 0  # new (licence, chat) subscriptions
     bad: list[BadRow] = field(default_factory=list)
+    warnings: list[BadRow] = field(default_factory=list)  # imported, but worth a look (e.g. already expired)
+
+
+@lru_cache(maxsize=1)
+def type_options() -> tuple[Option, ...]:
+    """Licence types with every name a spreadsheet may use for them."""
+    names = load_aliases().names
+    checklist = {lt.code: lt.aliases for lt in load_checklist_rules().licenses}
+    return tuple(Option(o.value, o.zh, o.en, (*o.aliases, *names.get(o.value, ()), *checklist.get(o.value, ())))
+                 for o in license_options())
 
 
 def _bad(row: int, zh: str, en: str) -> BadRow:
@@ -79,6 +98,8 @@ def read_date(cell: Cell, today: date) -> date | Problem | None:
     if isinstance(cell, int | float) and 20000 < cell < 80000:
         return EXCEL_EPOCH + timedelta(days=int(cell))
     text = _text(cell)
+    if text.isdigit() and len(text) == 5 and 20000 < int(text) < 80000:  # a serial that came through as text
+        return EXCEL_EPOCH + timedelta(days=int(text))
     return parse_date(text, today) if text else None
 
 
@@ -88,10 +109,11 @@ def check_row(row: int, values: dict[str, Cell], today: date) -> GoodRow | BadRo
     if isinstance(company, Problem):
         return _bad(row, f"公司名称：{company.zh}", f"company: {company.en}")
     raw_type = _text(values.get("license_type"))
-    option = match_option(license_options(), raw_type) if raw_type else None
+    option = match_option(type_options(), raw_type) if raw_type else None
     if option is None:
-        return _bad(row, f"未知的许可证类型“{raw_type[:30]}”（应为 icp、sp、edi、idc、cdn 等代码）",
-                    f"unknown licence type {raw_type[:30]!r} (use a code: icp, sp, edi, idc, cdn, …)")
+        return _bad(row, f"未知的许可证类型“{raw_type[:30]}”（可填代码 icp、edi、idc，或名称如 ICP证、呼叫中心、EDI证）",
+                    f"unknown licence type {raw_type[:30]!r} (a code such as icp, edi, idc, or a name such as "
+                    "ICP证, 呼叫中心, EDI证)")
     number = parse_license_number(_text(values.get("license_number")), today)
     if isinstance(number, Problem):
         return _bad(row, f"许可证编号有误：{number.zh}", f"malformed licence number: {number.en}")
@@ -166,6 +188,9 @@ def import_file(db: Database, path: Path, today: date, now: datetime,
     """Import the good rows of a file (in batches), report the bad ones. Re-importing changes nothing."""
     good, bad, total = check_file(path, today)
     report = ImportReport(rows=total, bad=bad)
+    report.warnings = [_bad(r.row, f"许可证 {r.data.number} 已于{r.data.expires_on}到期，按已失效导入（续期案件状态：已失效）",
+                            f"licence {r.data.number} expired on {r.data.expires_on}; imported as lapsed")
+                       for r in good if r.data.expires_on < today]
     progress(len(bad), total)
     for start in range(0, len(good), CHUNK):
         batch = good[start:start + CHUNK]
@@ -192,13 +217,31 @@ def _apply(session: Session, batch: list[GoodRow], report: ImportReport, today: 
             report.updated += changed
             report.unchanged += not changed
         touched.add(r.data.number)
+        if r.data.expires_on < today:
+            _mark_lapsed(session, lic, today, now)
         if r.channel:
             _, new = registry.subscribe(session, lic, r.channel, r.chat_id, r.chat_id, "zh", now)
             report.subscriptions += new
 
 
+def _mark_lapsed(session: Session, lic: License, today: date, now: datetime) -> None:
+    """An expired licence's case of its cycle is lapsed (opened so, if there was none)."""
+    case = current_case(session, lic)
+    if case is None:
+        try:
+            open_case(session, load_checklist_rules(), lic, today, now, "import")
+        except ValueError:  # a licence type without checklist rules: no case
+            return
+    elif case.status != LAPSED:
+        set_case_status(session, case, LAPSED, now)
+
+
+ZH_SCOPES = {"provincial": "地网", "nationwide": "全网"}
+
+
 def export_file(db: Database, path: Path, chinese: bool = False) -> int:
-    """Write every licence (one row per subscriber chat; licences without one get a row too)."""
+    """Write every licence (one row per subscriber chat; licences without one get a row too). With Chinese
+    headers the values are Chinese too (ICP经营许可证, 地网), and import reads them back."""
     query = (select(License, Subscription).outerjoin(Subscription, Subscription.license_id == License.id)
              .order_by(License.id, Subscription.id))
     rows: list[list[Any]] = []
@@ -209,8 +252,10 @@ def export_file(db: Database, path: Path, chinese: bool = False) -> int:
             if (lic.id, channel, chat) in seen:  # several users in one group chat: one row per chat
                 continue
             seen.add((lic.id, channel, chat))
-            rows.append([lic.company, lic.license_type, lic.number, lic.scope, lic.province, lic.issued_on,
-                         lic.expires_on, channel, chat])
+            kind, scope = ((LICENSES.get(lic.license_type, lic.license_type), ZH_SCOPES.get(lic.scope, lic.scope))
+                           if chinese else (lic.license_type, lic.scope))
+            rows.append([lic.company, kind, lic.number, scope, lic.province, lic.issued_on, lic.expires_on,
+                         channel, chat])
     write_rows(path, rows, chinese)
     return len(rows)
 

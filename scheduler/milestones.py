@@ -2,6 +2,10 @@
 
 No database and no clock here: every function takes the business date it works on.
 
+Registration rule: a licence registered (or given a new expiry) inside a window gets that window's
+milestone at once, i.e. the latest milestone due on the day tracking starts counts too; earlier ones
+never do (one message, not a burst).
+
 Catch-up rule: on any day only the *latest* milestone already due counts. A sweep that runs after
 downtime therefore sends the one that matters now, not a burst of stale ones; a sweep that runs
 every few minutes sends every milestone, in order, on its day.
@@ -51,10 +55,18 @@ def renewal_schedule(rules: Rules, expires_on: date, cycle: int) -> list[Due]:
     return [renewal_due(m, expires_on, cycle) for m in rules.renewal]
 
 
+def tracked(rules: Rules, expires_on: date, cycle: int, tracked_from: date) -> list[Due]:
+    """The renewal milestones of a cycle that may be sent: those due from `tracked_from` on, and the
+    latest one already due that day (a licence registered inside a window hears about it at once)."""
+    schedule = renewal_schedule(rules, expires_on, cycle)
+    due = [d for d in schedule if d.due_on <= tracked_from]
+    return ([due[-1]] if due else []) + [d for d in schedule if d.due_on > tracked_from]
+
+
 def latest_renewal(rules: Rules, expires_on: date, cycle: int, tracked_from: date, today: date) -> Due | None:
-    """The latest renewal milestone due by `today` and not before `tracked_from`, if any."""
+    """The latest renewal milestone due by `today`, if it may be sent (see `tracked`)."""
     due = [d for d in renewal_schedule(rules, expires_on, cycle) if d.due_on <= today]
-    return due[-1] if due and due[-1].due_on >= tracked_from else None
+    return due[-1] if due and due[-1] in tracked(rules, expires_on, cycle, tracked_from) else None
 
 
 def renewal_bands(rules: Rules, today: date) -> list[Band]:
@@ -99,8 +111,8 @@ def upcoming(rules: Rules, *, expires_on: date, cycle: int, tracked_from: date, 
 
     Assumes the licence is not changed meanwhile and the sweep runs at least daily.
     """
-    out = [d for d in renewal_schedule(rules, expires_on, cycle)
-           if start <= d.due_on <= end and d.due_on >= tracked_from]
+    out = [d for d in tracked(rules, expires_on, cycle, tracked_from)  # a caught-up one goes out on tracked_from
+           if start <= max(d.due_on, tracked_from) <= end]
     for d in annual_schedule(rules, range(start.year, end.year + 1)):
         if (start <= d.due_on <= end and d.due_on >= created_on
                 and annual_eligible(rules, d.cycle, issued_on, expires_on, annual_done_year)):

@@ -83,3 +83,5 @@ class Reminder(SQLModel, table=True):
     cycle: int  # renewal: the licence's cycle; annual: the year the report is filed in
     due_on: date
     created_at: datetime = utc_column()
+    acknowledged_at: datetime | None = utc_column(nullable=True)  # a subscriber pressed 已在处理
+    acknowledged_by: str = Field(default="", max_length=170)  # channel:user_id

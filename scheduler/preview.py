@@ -55,6 +55,7 @@ def preview(session: Session, rules: Rules, today: date, days: int) -> list[Plan
                             created_on=lic.created_on, issued_on=lic.issued_on,
                             annual_done_year=lic.annual_done_year, start=today, end=end):
             if (lic.id, due.kind, due.milestone, due.cycle) not in written:
-                out.append(Planned(lic.number, lic.company, due.kind, due.milestone, due.cycle, due.due_on,
+                out.append(Planned(lic.number, lic.company, due.kind, due.milestone, due.cycle,
+                                   max(due.due_on, today),  # one caught up at registration goes out at once
                                    active.get(lic.id, 0), "scheduled"))
     return sorted(out, key=lambda p: (p.due_on, p.license_number, p.kind))

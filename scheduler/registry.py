@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.storage.models import Outbox
 from scheduler.milestones import ANNUAL, RENEWAL
-from scheduler.models import License, Subscription
+from scheduler.models import License, Reminder, Subscription
 
 O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
 
@@ -114,9 +114,24 @@ def my_licenses(session: Session, channel: str, user_id: str) -> list[tuple[Lice
 def mark_renewed(session: Session, lic: License, new_expiry: date, today: date, now: datetime) -> None:
     """Record a renewal: a new cycle of milestones from the new expiry; pending old ones are dropped."""
     cancel_pending(session, lic.id or 0, RENEWAL, reason="renewed")
+    session.execute(update(O).where(O.c.dedupe_key.like(f"esc:{lic.id}:%"), O.c.status == "pending")
+                    .values(status="cancelled", last_error="cancelled: renewed"))  # escalations too
     set_expiry(lic, new_expiry, today)
     lic.updated_at = now
     session.add(lic)
+
+
+def acknowledge_latest(session: Session, lic: License, who: str, now: datetime) -> str | None:
+    """Mark the latest renewal reminder of the current cycle acknowledged; returns its milestone."""
+    row = session.exec(select(Reminder).where(Reminder.license_id == lic.id, Reminder.kind == RENEWAL,
+                                              Reminder.cycle == lic.cycle)
+                       .order_by(Reminder.due_on.desc())).first()  # type: ignore[attr-defined]
+    if row is None:
+        return None
+    if row.acknowledged_at is None:
+        row.acknowledged_at, row.acknowledged_by = now, who[:170]
+        session.add(row)
+    return row.milestone
 
 
 def mark_annual_done(session: Session, lic: License, year: int, now: datetime) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules.yaml"
-RENEWAL_FIELDS = frozenset({"company", "license", "number", "expires_on", "days_left", "apply_by"})
+RENEWAL_FIELDS = frozenset({"company", "license", "number", "expires_on", "days_left", "apply_by", "days_to_submit"})
 ANNUAL_FIELDS = frozenset({"company", "license", "number", "year", "report_year", "closes", "days_to_close"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
@@ -90,6 +90,8 @@ class Rules:
     annual_closes: tuple[int, int]
     annual: tuple[AnnualMilestone, ...]  # sorted by date
     texts: dict[str, Text]
+    escalate_days: tuple[int, ...] = (30, 14)  # renewal milestones escalated when not acknowledged…
+    escalate_after_days: int = 2  # …this many days after they went out
 
     def today(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
@@ -133,6 +135,12 @@ def parse_rules(raw: Any, where: str) -> Rules:
         days = r.integer(f"{key}.days", m.get("days"), -366, 3650)
         milestones.append(RenewalMilestone(days, r.text_ref(m, key, texts, RENEWAL_FIELDS)))
     r.unique([m.days for m in milestones], "renewal.milestones", "days")
+    escalate = r.mapping(renewal.get("escalate") or {"milestones": [30, 14], "after_days": 2}, "renewal.escalate")
+    escalate_days = tuple(r.integer(f"renewal.escalate.milestones[{i}]", d, -366, 3650)
+                          for i, d in enumerate(r.sequence(escalate.get("milestones"), "renewal.escalate.milestones")))
+    if not set(escalate_days) <= {m.days for m in milestones}:
+        raise r.error("renewal.escalate.milestones", "every entry must be the days of a renewal milestone")
+    escalate_after = r.integer("renewal.escalate.after_days", escalate.get("after_days"), 0, 60)
     annual = r.mapping(top.get("annual_report"), "annual_report")
     window = r.mapping(annual.get("window"), "annual_report.window")
     opens, closes = (r.month_day(f"annual_report.window.{k}", window.get(k)) for k in ("opens", "closes"))
@@ -154,7 +162,7 @@ def parse_rules(raw: Any, where: str) -> Rules:
     return Rules(tz=tz, quiet=quiet_hours, apply_days_before=apply_days,
                  renewal=tuple(sorted(milestones, key=lambda m: -m.days)), annual_opens=opens,
                  annual_closes=closes, annual=tuple(sorted(annual_ms, key=lambda m: (m.month, m.day))),
-                 texts=texts)
+                 texts=texts, escalate_days=escalate_days, escalate_after_days=escalate_after)
 
 
 def _texts(r: _Reader, top: dict[str, Any]) -> dict[str, Text]:

@@ -19,8 +19,10 @@ from bot.outbox import Sender
 from bot.ratelimit import Window
 from bot.settings import Settings
 from intents.handoff_models import note_platform_id
+from intents.staff import staff
 from scheduler.digest import post_digest
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, outbox_limiter
+from scheduler.escalation import escalate
 from scheduler.registry import pause_chat
 from scheduler.rules import Rules, load_rules
 from scheduler.sweep import sweep
@@ -70,6 +72,11 @@ def digest(services: Services) -> bool:
         return post_digest(services.settings, session, services.clock.now())
 
 
+def escalations(services: Services, rules: Rules) -> int:
+    """Unacknowledged 30/14-day reminders to the second contact and the consultants (scheduler/escalation.py)."""
+    return escalate(services.db, rules, staff(services.settings).announce_targets(), services.clock.now())
+
+
 def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules) -> Dispatcher:
     s = services.settings
     # Only for senders that do not limit themselves (see scheduler/dispatcher.py); 0 = no limit.
@@ -86,6 +93,7 @@ async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sende
     """Sweep, then dispatch until nothing claimable is left."""
     swept = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
     await asyncio.to_thread(digest, services)
+    await asyncio.to_thread(escalations, services, rules)
     done = await make_dispatcher(services, senders, rules).drain()
     return RunOnceReport(created=swept.created, sent=done.sent, deferred=swept.deferred + done.deferred,
                          failed=done.failed, retrying=done.retrying)
@@ -108,6 +116,7 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
         try:
             report = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
             await asyncio.to_thread(digest, services)
+            await asyncio.to_thread(escalations, services, rules)
             if report.created:
                 log.debug("sweep wrote reminders", extra={"milestones": report.milestones, "messages": report.created,
                                                           "deferred": report.deferred})

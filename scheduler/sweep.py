@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.storage.db import Database
 from bot.storage.models import Outbox, User
+from cases.notes import case_notes, with_note
 from scheduler.milestones import ANNUAL, RENEWAL, Due, as_date, current_annual, renewal_bands, renewal_due
 from scheduler.models import License, Reminder, Subscription
 from scheduler.rules import RenewalMilestone, Rules
@@ -40,6 +41,7 @@ from scheduler.texts import ReminderRenderer, Stencil
 REMINDER_KIND = "reminder"  # the Outbox kind of every reminder (quiet hours apply to it)
 L, S, R, U, OUTBOX = (t.__table__ for t in (License, Subscription, Reminder, User, Outbox))  # type: ignore[attr-defined]
 CHUNK = 5000  # licences per transaction
+NO_BOUND = 1_000_000  # days: lower than any horizon
 
 
 @dataclass
@@ -86,10 +88,10 @@ class _Part:
     mark_of: MarkOf
 
 
-def sweep(db: Database, rules: Rules, now: datetime, *, window: int = CHUNK) -> SweepReport:
+def sweep(db: Database, rules: Rules, now: datetime, *, window: int = CHUNK, dry: bool = False) -> SweepReport:
     """Write every reminder due at `now` that is not written yet; returns what was new.
 
-    `window`: licences per transaction.
+    `window`: licences per transaction. `dry`: count what would be written, and roll every window back.
     """
     now = now.astimezone(UTC)
     today = rules.today(now)
@@ -114,9 +116,12 @@ def sweep(db: Database, rules: Rules, now: datetime, *, window: int = CHUNK) -> 
                 break
             for part in parts:
                 report += _write(session, part, {"after": after, "upto": upto}, now, send_at)
+            if dry:
+                session.rollback()
         after = upto
     report.deferred = report.created if send_at > now else 0
-    metrics.REMINDERS.labels("created").inc(report.created)  # after the commits: counted once
+    if not dry:
+        metrics.REMINDERS.labels("created").inc(report.created)  # after the commits: counted once
     return report
 
 
@@ -168,8 +173,11 @@ def renewal_targets(milestones: tuple[RenewalMilestone, ...]) -> Select[Any]:
         return case(*[(L.c.expires_on <= bindparam(f"upto{i}", type_=Date), v) for i, v in enumerate(values)])
 
     days = by_band([m.days for m in asc])
+    # Sent if due on or after tracked_from (horizon >= days), or the latest due that day (registered inside
+    # its window): horizon above the next milestone's days. The last band (long expired) has no next one.
+    after = by_band([-NO_BOUND] + [m.days for m in asc[:-1]])
     return _targets(RENEWAL, by_band([m.name for m in asc]), L.c.cycle, days,
-                    L.c.expires_on <= bindparam(f"upto{len(asc) - 1}", type_=Date), L.c.horizon_days >= days)
+                    L.c.expires_on <= bindparam(f"upto{len(asc) - 1}", type_=Date), L.c.horizon_days > after)
 
 
 ANNUAL_TARGETS = _targets(
@@ -206,6 +214,13 @@ def _write(session: Session, part: _Part, window: dict[str, Any], now: datetime,
         body = mark.stencils["en" if lang == "en" else "zh"].fill(text_id, number, company, license_type, expires_on,
                                                                  mark.due_on)
         messages.append((channel, chat_id, f"rem:{text_id}{mark.key}{sub_id}", body))  # = dedupe_key(lid, due, sub)
+    if part.query is not ANNUAL_TARGETS:  # renewal reminders say what the licence's case still misses
+        notes = case_notes(session, (lid for lid, _ in ledger))
+        if notes:
+            langs = [row[9] for row in rows]
+            messages = [(c, chat, key, with_note(body, notes[lid]["en" if lang == "en" else "zh"]))
+                        if lid in notes else (c, chat, key, body)
+                        for (c, chat, key, body), lid, lang in zip(messages, (row[0] for row in rows), langs, strict=True)]
     report.milestones = _write_ledger(session, ledger, now)
     report.created = insert_ignoring_duplicates(
         session, OUTBOX, OUTBOX_COLUMNS, messages, ("dedupe_key",), json_text=("body",),

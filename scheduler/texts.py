@@ -45,10 +45,10 @@ def show_date(d: date, lang: str) -> str:
 
 
 # (zh label, en label, payload with {id} = licence id and {type} = licence type code)
-RENEWAL_BUTTONS = (("开始续期清单", "Renewal checklist", "/renew {type}"),
-                   ("已续期", "Renewed", "/license {id} renewed"),
+RENEWAL_BUTTONS = (("已在处理", "Working on it", "/license {id} ack"),
+                   ("上传材料", "Upload documents", "/upload {id}"),
                    ("联系顾问", "Talk to a consultant", "/human"),
-                   ("暂停提醒", "Pause reminders", "/license {id} pause"))
+                   ("已续期", "Renewed", "/license {id} renewed"))
 ANNUAL_BUTTONS = (("年报已完成", "Annual report done", "/license {id} annual"),
                   ("联系顾问", "Talk to a consultant", "/human"),
                   ("暂停提醒", "Pause reminders", "/license {id} pause"))
@@ -57,8 +57,8 @@ ANNUAL_BUTTONS = (("年报已完成", "Annual report done", "/license {id} annua
 # per message, then per licence type, then per expiry date (both cached), then the stencil's literals.
 _ID, _DUE, _TEXT, _TYPE = 2, 3, 4, 6
 _FIELDS = {"company": 0, "number": 1, "license": 5}
-_RENEWAL_FIELDS = {**_FIELDS, "expires_on": 7, "apply_by": 8, "days_left": 9}
-_LITERALS = 10
+_RENEWAL_FIELDS = {**_FIELDS, "expires_on": 7, "apply_by": 8, "days_left": 9, "days_to_submit": 10}
+_LITERALS = 11
 _PAYLOAD_FIELDS = {"{id}": _ID, "{type}": _TYPE}
 
 Piece = str | int  # literal JSON text, or the index of a value
@@ -148,7 +148,7 @@ class Stencil:
         names = self._types[license_type] = (_escaped(license_name(license_type, self.lang)), _escaped(license_type))
         return names
 
-    def _shown(self, expires_on: date | str) -> tuple[str, str, str]:
+    def _shown(self, expires_on: date | str) -> tuple[str, str, str, str]:
         shown = self._dates[expires_on] = self.renderer.shown(as_date(expires_on), self.lang)
         return shown
 
@@ -157,9 +157,10 @@ class Stencil:
                   "license": license_name(license_type, self.lang)}
         if self.renewal:
             expires_on = as_date(expires_on)
-            values |= {"expires_on": show_date(expires_on, self.lang),
-                       "apply_by": show_date(apply_by(self.renderer.rules, expires_on), self.lang),
-                       "days_left": (expires_on - self.renderer.deliver_on).days}
+            deadline = apply_by(self.renderer.rules, expires_on)
+            values |= {"expires_on": show_date(expires_on, self.lang), "apply_by": show_date(deadline, self.lang),
+                       "days_left": (expires_on - self.renderer.deliver_on).days,
+                       "days_to_submit": max((deadline - self.renderer.deliver_on).days, 0)}
         return _escaped(self.template.format_map(values))
 
 
@@ -170,15 +171,17 @@ class ReminderRenderer:
         self.rules = rules
         self.deliver_on = deliver_on
         self._stencils: dict[tuple[str, str, int, str], Stencil] = {}
-        self._shown: dict[str, dict[date | str, tuple[str, str, str]]] = {"zh": {}, "en": {}}
+        self._shown: dict[str, dict[date | str, tuple[str, str, str, str]]] = {"zh": {}, "en": {}}
 
-    def shown_dates(self, lang: str) -> dict[date | str, tuple[str, str, str]]:
-        """expiry → (expiry, last day to apply, days left) as a message shows them (shared per language)."""
+    def shown_dates(self, lang: str) -> dict[date | str, tuple[str, str, str, str]]:
+        """expiry → (expiry, last day to apply, days left, days left to apply (0 once passed)) as a message
+        shows them (shared per language)."""
         return self._shown.setdefault(lang, {})
 
-    def shown(self, expires_on: date, lang: str) -> tuple[str, str, str]:
-        return (_escaped(show_date(expires_on, lang)), _escaped(show_date(apply_by(self.rules, expires_on), lang)),
-                str((expires_on - self.deliver_on).days))
+    def shown(self, expires_on: date, lang: str) -> tuple[str, str, str, str]:
+        deadline = apply_by(self.rules, expires_on)
+        return (_escaped(show_date(expires_on, lang)), _escaped(show_date(deadline, lang)),
+                str((expires_on - self.deliver_on).days), str(max((deadline - self.deliver_on).days, 0)))
 
     def stencil(self, due: Due, lang: str) -> Stencil:
         """The stencil of this milestone in this language ("zh" unless "en")."""

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 TOKEN = "123456:TEST-token"
@@ -86,6 +86,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}  # file_id -> bytes of files users sent (getFile, /file/bot…)
         self._confirmed = 0  # the highest offset getUpdates was called with: updates below it are received
         self._failures: list[Failure] = []
         self._update_ids = itertools.count(1000)
@@ -107,7 +108,8 @@ class FakeTelegram:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
-        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                                Route("/file/bot{token}/{path:path}", self._download)])
         self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
@@ -161,6 +163,30 @@ class FakeTelegram:
         if reply_to is not None:
             message["reply_to_message"] = {**self.messages[(chat_id, reply_to)], "message_id": reply_to}
         return {"update_id": next(self._update_ids), "message": message}
+
+    def file_update(self, chat_id: int, filename: str, content: bytes, mime: str = "application/pdf",
+                    photo: bool = False, caption: str = "", language_code: str = "en") -> dict[str, Any]:
+        """An update for a document (or, with `photo`, a photo in two sizes) a user sends."""
+        update = self.message_update(chat_id, caption, language_code=language_code)
+        message = update["message"]
+        del message["text"]
+        if caption:
+            message["caption"] = caption
+        file_id = f"user-file-{len(self.files)}"
+        self.files[file_id] = content
+        if photo:
+            small = f"{file_id}-small"
+            self.files[small] = content[:10]
+            message["photo"] = [{"file_id": small, "file_unique_id": small, "width": 90, "height": 90, "file_size": 10},
+                                {"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 800,
+                                 "file_size": len(content)}]
+        else:
+            message["document"] = {"file_id": file_id, "file_unique_id": file_id, "file_name": filename,
+                                   "mime_type": mime, "file_size": len(content)}
+        return update
+
+    def push_file(self, chat_id: int, filename: str, content: bytes, **kwargs: Any) -> dict[str, Any]:
+        return self.push_update(self.file_update(chat_id, filename, content, **kwargs))
 
     def push_text(self, chat_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
         return self.push_update(self.message_update(chat_id, text, **kwargs))
@@ -277,6 +303,19 @@ class FakeTelegram:
             if ready or time.monotonic() >= deadline:
                 return ready
             await asyncio.sleep(0.005)
+
+    def _api_getFile(self, params: dict[str, Any], _files: Any) -> dict[str, Any]:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise ApiError("Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}"}
+
+    async def _download(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return _error(401, "Unauthorized")
+        content = self.files.get(request.path_params["path"].rsplit("/", 1)[-1])
+        return Response(content, media_type="application/octet-stream") if content is not None else Response(status_code=404)
 
     def _api_getMe(self, _params: Any, _files: Any) -> dict[str, Any]:
         return BOT

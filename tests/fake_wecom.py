@@ -18,11 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.clock import Clock
@@ -83,6 +84,7 @@ class FakeState:
     windows: dict[str, tuple[float, int]] = field(default_factory=dict)  # external_userid -> (last, sent)
     nicknames: dict[str, str] = field(default_factory=dict)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    media: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)  # files users sent: id -> (name, bytes, mime)
     robot_times: list[float] = field(default_factory=list)
     page_size: int = 1000
 
@@ -104,6 +106,23 @@ class FakeState:
                "text": content}
         box.append(msg)
         self.windows[external_userid] = (sent_at, 0)
+        return msg
+
+    def user_file(self, name: str, content: bytes, mime: str) -> str:
+        """A file a user sent, kept for media/get; returns its media_id."""
+        media_id = f"in-media{len(self.media)}"
+        self.media[media_id] = (name, content, mime)
+        return media_id
+
+    def client_sends_file(self, open_kfid: str, external_userid: str, name: str, content: bytes,
+                          mime: str = "application/pdf") -> dict[str, Any]:
+        """A WeChat client sends a file (msgtype file) or, for image/* types, a photo (msgtype image)."""
+        kind = "image" if mime.startswith("image/") else "file"
+        msg = {"msgid": f"msg{sum(map(len, self.inbox.values()))}", "open_kfid": open_kfid,
+               "external_userid": external_userid, "send_time": int(self.now()), "origin": 3, "msgtype": kind,
+               kind: {"media_id": self.user_file(name, content, mime)}}
+        self.inbox.setdefault(open_kfid, []).append(msg)
+        self.windows[external_userid] = (int(self.now()), 0)
         return msg
 
     def servicer_writes(self, open_kfid: str, external_userid: str, servicer: str, text: str) -> None:
@@ -174,6 +193,16 @@ def build_app(state: FakeState) -> Starlette:
         state.uploads[media_id] = parts["media"]
         return ok(type="file", media_id=media_id)
 
+    async def media_get(request: Request) -> Response:
+        token = request.query_params.get("access_token", "")
+        if token not in state.tokens:
+            return JSONResponse({"errcode": 40014, "errmsg": "invalid access_token"})
+        found = state.media.get(request.query_params.get("media_id", ""))
+        if found is None:
+            return JSONResponse({"errcode": 40007, "errmsg": "invalid media_id"})
+        name, content, mime = found
+        return Response(content, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{quote(name)}"'})
+
     async def kf_sync(request: Request) -> JSONResponse:
         if (err := state.check_token(request, "kf", "kf/sync_msg")) is not None:
             return JSONResponse(err)
@@ -220,6 +249,7 @@ def build_app(state: FakeState) -> Starlette:
         Route("/cgi-bin/gettoken", gettoken),
         Route("/cgi-bin/message/send", message_send, methods=["POST"]),
         Route("/cgi-bin/media/upload", media_upload, methods=["POST"]),
+        Route("/cgi-bin/media/get", media_get),
         Route("/cgi-bin/kf/sync_msg", kf_sync, methods=["POST"]),
         Route("/cgi-bin/kf/send_msg", kf_send, methods=["POST"]),
         Route("/cgi-bin/kf/customer/batchget", kf_customers, methods=["POST"]),

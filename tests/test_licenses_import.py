@@ -176,7 +176,8 @@ def test_the_cli_shows_progress_on_stderr_and_reports_bad_rows(tmp_path, monkeyp
     end = (real_today + timedelta(days=60)).isoformat()
     assert all(real_today.isoformat() <= item["due_on"] <= end for item in lines)
     mine = [(i["milestone"], i["due_on"]) for i in lines if i["license_number"] == "B1-20200011" and i["kind"] == "renewal"]
-    assert mine == [("d90", (real_today + timedelta(days=10)).isoformat()),
+    assert mine == [("d120", real_today.isoformat()),  # imported inside its 120-day window: at once
+                    ("d90", (real_today + timedelta(days=10)).isoformat()),
                     ("d60", (real_today + timedelta(days=40)).isoformat())]
 
 

@@ -51,7 +51,8 @@ def _expected(due, lic: LicenseFacts, lang: str, deliver_on: date, rules=RULES) 
     values = {"company": lic.company, "number": lic.number, "license": license_name(lic.license_type, lang)}
     if due.kind == "renewal":
         values |= {"expires_on": show_date(lic.expires_on, lang), "days_left": (lic.expires_on - deliver_on).days,
-                   "apply_by": show_date(lic.expires_on - timedelta(days=rules.apply_days_before), lang)}
+                   "apply_by": show_date(lic.expires_on - timedelta(days=rules.apply_days_before), lang),
+                   "days_to_submit": max((lic.expires_on - timedelta(days=rules.apply_days_before) - deliver_on).days, 0)}
     else:
         closes = rules.closes_on(due.cycle)
         values |= {"year": due.cycle, "report_year": due.cycle - 1, "closes": show_date(closes, lang),

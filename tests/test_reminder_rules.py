@@ -15,7 +15,7 @@ RULES = load_rules()
 
 
 def test_shipped_rules_have_the_default_milestones_and_quiet_hours():
-    assert [m.days for m in RULES.renewal] == [180, 120, 90, 60, 30, 14, 7, 1, 0, -1]
+    assert [m.days for m in RULES.renewal] == [180, 120, 90, 60, 30, 14, 7, 1, 0, -1, -8, -15, -22, -29, -36, -43, -50, -57]
     assert [m.name for m in RULES.annual] == ["early_jan", "mid_feb", "mid_mar", "last_call"]
     assert RULES.quiet.is_quiet(datetime(2027, 1, 1, 13, 30, tzinfo=UTC))  # 21:30 in Shanghai
     assert RULES.quiet.is_quiet(datetime(2027, 1, 1, 0, 59, tzinfo=UTC))  # 08:59
@@ -80,12 +80,13 @@ def test_latest_due_milestone_and_bands_agree():
         assert (due.milestone if due else None) == (band.milestone.name if band else None), days_left
 
 
-def test_milestones_before_registration_are_not_sent():
-    # registered 100 days before expiry: 180 and 120 are in the past, 90 is the first one sent
+def test_registered_inside_a_window_gets_that_milestone_at_once_and_no_earlier_one():
+    # registered 100 days before expiry: 120 is the window it is in (sent at once), 180 never is
     expires = date(2027, 8, 18)
     got = upcoming(RULES, expires_on=expires, cycle=1, tracked_from=date(2027, 5, 10), created_on=date(2027, 5, 10),
                    issued_on=None, annual_done_year=None, start=date(2027, 5, 10), end=date(2027, 12, 31))
-    assert [d.milestone for d in got] == ["d90", "d60", "d30", "d14", "d7", "d1", "d0", "d-1"]
+    assert [d.milestone for d in got] == ["d120", "d90", "d60", "d30", "d14", "d7", "d1", "d0", "d-1",
+                                          "d-8", "d-15", "d-22", "d-29", "d-36", "d-43", "d-50", "d-57"]
 
 
 def test_annual_window_only_in_the_first_quarter():

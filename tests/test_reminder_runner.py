@@ -57,11 +57,34 @@ def test_run_once_cli_reports_deferred_reminders_at_night(tmp_path, monkeypatch,
         str(write_csv(tmp_path / "list.csv", [row, row.replace("1001", "1002")])))
     night = f"{today + timedelta(days=30)}T22:30"  # the day the 90-days-before milestone comes due
     code, out, err = cli(monkeypatch, capsys, db_file, "reminders", "run-once", "--now", night, "--json")
+    assert code == 0, err  # a month ahead of the real clock: counted, rolled back, nothing written or sent
+    assert json.loads(out) == {"created": 2, "sent": 0, "deferred": 2, "failed": 0, "retrying": 0, "dry_run": True}
+    assert "--write" in err and "scratch database" in err
+    assert _outbox_rows(db_file) == 0
+    code, out, err = cli(monkeypatch, capsys, db_file, "reminders", "run-once", "--now", night, "--json", "--write")
     assert code == 0, err
     assert json.loads(out) == {"created": 2, "sent": 0, "deferred": 2, "failed": 0, "retrying": 0}
+    assert "scratch database" in err and _outbox_rows(db_file) == 2
     with pytest.raises(SystemExit):  # argparse: exit 2 with the reason
         cli(monkeypatch, capsys, db_file, "reminders", "run-once", "--now", "yesterday")
     assert "not an ISO date" in capsys.readouterr().err
+
+
+def _outbox_rows(db_file) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db_file) as conn:
+        return conn.execute("SELECT count(*) FROM outbox WHERE kind = 'reminder'").fetchone()[0]
+
+
+def test_time_travel_within_a_minute_of_the_real_clock_is_not_travel():
+    from datetime import UTC, datetime
+
+    from bot.cli.reminders import time_travels
+
+    real = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    assert not time_travels(real + timedelta(seconds=59), real)
+    assert time_travels(real + timedelta(seconds=61), real) and time_travels(real - timedelta(days=1), real)
 
 
 def test_run_starts_the_scheduler_in_process_and_stops_it(settings):

@@ -6,26 +6,31 @@ Messages for this terminal that are not direct replies (a consultant's answer, a
 message, a reminder) are Outbox rows addressed to ("console", chat id). Only the process running
 the terminal can show them, so it delivers them itself: a poll every second in interactive mode,
 before and after each line otherwise. A line starting with ">" replies to the last such message.
+`/file PATH` sends a file from this computer, as a document sent on Telegram or WeCom would arrive.
 """
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import body_to_reply
 from bot.storage.db import Database
 from bot.storage.models import Outbox
 
 CHANNEL = "console"
+FILE_COMMAND = "/file"
+MAX_FILE_BYTES = 100 * 1024 * 1024  # read no more than this from disk; the feature checks its own limit
 log = logging.getLogger(__name__)
 
 Delivered = tuple[str, str, Reply]  # (chat id, platform message id, reply)
@@ -76,11 +81,39 @@ class ConsoleSession:
         return next((b for b in self.buttons if b.label == text), None)
 
     def send(self, line: str) -> list[Reply]:
-        replies = self.handle(self.to_incoming(line))
+        stripped = line.strip()
+        if stripped == FILE_COMMAND or stripped.startswith(FILE_COMMAND + " "):
+            attachment = read_local_file(stripped[len(FILE_COMMAND):].strip())
+            if isinstance(attachment, Reply):
+                return [attachment]
+            incoming = Incoming(channel=CHANNEL, chat_id=self.user, user_id=self.user, language=self.lang,
+                                attachment=attachment, display_name=self.user)
+        else:
+            incoming = self.to_incoming(line)
+        replies = self.handle(incoming)
         with_buttons = [r for r in replies if r.buttons]
         if with_buttons:
             self.buttons = with_buttons[-1].buttons
         return replies
+
+
+def read_local_file(path_text: str) -> Attachment | Reply:
+    """The file at PATH as an attachment, or a message saying why it cannot be sent."""
+    path = Path(path_text.strip().strip("'\"")).expanduser()
+    if not path_text.strip():
+        return Reply("用法：/file 文件路径（例如 /file ~/营业执照.pdf）/ Usage: /file PATH", tags=("console-file",))
+    if not path.is_file():
+        return Reply(f"找不到文件：{path} / No such file: {path}", tags=("console-file",))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return Reply(f"文件太大（{size // 1024 // 1024}MB）/ File too large ({size // 1024 // 1024} MB)",
+                     tags=("console-file",))
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        return Reply(f"无法读取文件：{exc.strerror} / Cannot read the file: {exc.strerror}", tags=("console-file",))
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return Attachment(path.name, content, mime)
 
 
 class OutboxFeed:

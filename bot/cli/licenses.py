@@ -71,8 +71,12 @@ def print_report(report: ImportReport, lang: str) -> None:
               f"{report.subscriptions} new subscriber chats, {len(report.bad)} bad")
         for bad in report.bad:
             print(f"  row {bad.row}: {bad.en}")
+        for warning in report.warnings:
+            print(f"  row {warning.row} (warning): {warning.en}")
         return
     print(f"共{report.rows}行：新增{report.added}，更新{report.updated}，未变{report.unchanged}，"
           f"新增订阅{report.subscriptions}，有问题{len(report.bad)}")
     for bad in report.bad:
         print(f"  第{bad.row}行：{bad.zh}")
+    for warning in report.warnings:
+        print(f"  第{warning.row}行（提醒）：{warning.zh}")

@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     ("reminders", "reminders: preview what will go out; sweep and dispatch once", "reminders", "main"),
     ("scheduler", "run the reminder sweep and the outbox dispatcher", "scheduler", "main"),
     ("console-link", "print a one-time sign-in link to the consultants' web console", "console_link", "main"),
+    ("cases", "renewal cases: show one (--json), open one, download one as a .zip", "cases", "main"),
 )
 
 

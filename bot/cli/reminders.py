@@ -6,15 +6,17 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from bot.app import build_services
 from bot.clock import SHANGHAI, Clock, FrozenClock, SystemClock
 from bot.context import Services
 from bot.settings import Settings
+from scheduler.notifications import license_log
 from scheduler.preview import preview
 from scheduler.rules import Rules, RulesError
 from scheduler.runner import configured_senders, rules_from, run_once
+from scheduler.sweep import sweep
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,9 +24,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     pre = sub.add_parser("preview", help="list the reminders that will go out in the coming days")
     pre.add_argument("--days", type=int, default=60, help="how many days ahead (default 60)")
     once = sub.add_parser("run-once", help="sweep and dispatch once; report created, sent, deferred, failed")
+    once.add_argument("--write", action="store_true",
+                      help="with a --now far from the real clock, really write and send: for scratch databases only "
+                           "(the rows count as sent for every later run)")
+    log = sub.add_parser("log", help="every reminder of one licence: when, to whom, channel, sent/failed/acknowledged")
+    log.add_argument("number", help="licence number, e.g. 京B2-20210001")
+    log.add_argument("--json", action="store_true", help="one JSON object per line")
     for q in (pre, once):
         q.add_argument("--now", type=parse_now, default=None,
-                       help="pretend it is this time (ISO 8601; without a zone: Asia/Shanghai; a date alone: noon)")
+                       help="pretend it is this time (ISO 8601; without a zone: Asia/Shanghai; a date alone: noon); "
+                            "more than a minute from the real clock, nothing is written unless --write")
         q.add_argument("--json", action="store_true", help="machine-readable output, one JSON object per line")
 
 
@@ -46,6 +55,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except RulesError as exc:
         print(f"licensebot: {exc}", file=sys.stderr)
         return 2
+    if args.reminders_action == "log":
+        return show_log(settings, args.number, args.json)
     if args.reminders_action == "preview" and not 0 <= args.days <= 3660:
         print("licensebot: --days must be between 0 and 3660", file=sys.stderr)
         return 2
@@ -54,9 +65,58 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.reminders_action == "preview":
             return show_preview(services, rules, args.days, args.json)
+        if args.now is not None and not args.write and time_travels(args.now):
+            return show_dry_run(services, rules, args.json)
+        if args.now is not None and args.write and time_travels(args.now):
+            print("licensebot: --write with a --now far from the real clock: writing reminders as of "
+                  f"{args.now.isoformat()}; use this only on a scratch database", file=sys.stderr)
         return show_run_once(services, rules, args.json)
     finally:
         services.db.dispose()
+
+
+TRAVEL_TOLERANCE = timedelta(minutes=1)
+
+
+def time_travels(now: datetime, real: datetime | None = None) -> bool:
+    """`now` is more than a minute from the real clock."""
+    return abs(now - (real or datetime.now(UTC))) > TRAVEL_TOLERANCE
+
+
+def show_dry_run(services: Services, rules: Rules, as_json: bool) -> int:
+    """What a sweep at --now would write, counted in transactions that are rolled back; nothing is sent."""
+    report = sweep(services.db, rules, services.clock.now(), dry=True)
+    if as_json:
+        print(json.dumps({"created": report.created, "sent": 0, "deferred": report.deferred, "failed": 0,
+                          "retrying": 0, "dry_run": True}))
+    else:
+        print(f"dry run: would create {report.created} reminder messages ({report.milestones} milestones); "
+              "nothing was written or sent")
+    print("licensebot: --now is more than a minute from the real clock, so nothing was written. Add --write to "
+          "write and send for real: only on a scratch database, as later real runs treat those reminders as sent.",
+          file=sys.stderr)
+    return 0
+
+
+def show_log(settings: Settings, number: str, as_json: bool) -> int:
+    """The notification log of one licence; exit 1 when there is no such licence."""
+    from bot.cli.cases import find_license
+
+    services = build_services(settings)
+    try:
+        with services.db.session() as session:
+            lic = find_license(session, number)
+            if lic is None:
+                print(f"licensebot: no licence with the number {number!r}", file=sys.stderr)
+                return 1
+            entries = license_log(session, lic)
+    finally:
+        services.db.dispose()
+    for e in entries:
+        print(json.dumps(e.as_dict(), ensure_ascii=False) if as_json else e.line())
+    if not as_json:
+        print(f"{len(entries)} notifications for {lic.number}", file=sys.stderr)
+    return 0
 
 
 def show_preview(services: Services, rules: Rules, days: int, as_json: bool) -> int:

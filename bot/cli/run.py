@@ -57,6 +57,7 @@ def build_runtime(engine: Engine, channels: list[Channel] | None = None) -> Star
     """What `licensebot run` serves: every configured channel, and the reminder scheduler delivering
     the outbox through those channels' senders (unless SCHEDULER_IN_PROCESS is off)."""
     from bot.web import build_app
+    from scheduler.ical_web import calendar_routes
     from scheduler.runner import background_loop
 
     services = engine.services
@@ -67,7 +68,7 @@ def build_runtime(engine: Engine, channels: list[Channel] | None = None) -> Star
         background.append(background_loop(services, {c.name: c.sender for c in channels}))
     from workspace.web import routes as console_pages
 
-    return build_app(services, channels, background, console_pages(services))
+    return build_app(services, channels, background, [*calendar_routes(services), *console_pages(services)])
 
 
 def workers_problem(settings: Settings, workers: int) -> str | None:

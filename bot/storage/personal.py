@@ -18,9 +18,13 @@ from sqlmodel import Session, SQLModel
 
 from bot.channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
 from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
+from cases.models import CaseFile
+from cases.service import delete_files_of_user
 from intents.checklist_store import ChecklistRecord
 from intents.checkup_store import CheckupRecord
 from intents.handoff_models import Ticket
+from scheduler.contacts import LicenseContact
+from scheduler.ical import CalendarToken
 from scheduler.models import Subscription
 
 
@@ -43,6 +47,7 @@ class PersonalTable:
     label_zh: str
     label_en: str
     rows: Callable[[type[SQLModel], str, str], Any] = _mine  # the WHERE clause for one person's rows
+    before_delete: Callable[[Session, str, str], int] | None = None  # e.g. delete files the rows point to
 
 
 PERSONAL_TABLES: tuple[PersonalTable, ...] = (
@@ -59,6 +64,10 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
     PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
     PersonalTable(WeComInbox, "尚未处理的企业微信消息", "WeCom messages not yet handled"),
+    PersonalTable(CaseFile, "续期案件中您上传的文件", "files you uploaded to renewal cases",
+                  before_delete=delete_files_of_user),
+    PersonalTable(LicenseContact, "作为许可证第二联系人的登记", "second-contact registrations for licences"),
+    PersonalTable(CalendarToken, "日历订阅链接", "calendar subscription links"),
 )
 
 
@@ -75,5 +84,7 @@ def delete_personal_data(session: Session, channel: str, user_id: str) -> int:
     """Delete every row about this user; returns how many rows went."""
     total = 0
     for t in reversed(PERSONAL_TABLES):
+        if t.before_delete is not None:
+            t.before_delete(session, channel, user_id)
         total += session.execute(delete(t.model).where(t.rows(t.model, channel, user_id))).rowcount or 0
     return total

@@ -3,7 +3,10 @@
 from bot.channels.telegram import models as telegram_models  # noqa: F401
 from bot.channels.wecom import models as wecom_models  # noqa: F401
 from bot.storage import models  # noqa: F401
+from cases import models as case_models  # noqa: F401
 from intents import checklist_store, handoff_models  # noqa: F401
 from intents import checkup_store as checkup_tables  # noqa: F401
+from scheduler import contacts as scheduler_contacts  # noqa: F401
+from scheduler import ical as scheduler_ical  # noqa: F401
 from scheduler import models as scheduler_models  # noqa: F401
 from workspace import models as workspace_models  # noqa: F401

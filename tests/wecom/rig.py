@@ -85,6 +85,12 @@ class Rig:
         return {"ToUserName": CORP_ID, "FromUserName": user, "CreateTime": int(self.clock.now().timestamp()),
                 "MsgType": "text", "Content": text, "MsgId": msgid or 10_000 + self.next_id(), "AgentID": AGENT_ID}
 
+    def member_image(self, user: str, media_id: str) -> dict[str, str | int]:
+        """A photo a member sends to the app (MsgType image; the bytes are fetched with media/get)."""
+        return {"ToUserName": CORP_ID, "FromUserName": user, "CreateTime": int(self.clock.now().timestamp()),
+                "MsgType": "image", "PicUrl": "http://127.0.0.1/pic", "MediaId": media_id,
+                "MsgId": 10_000 + self.next_id(), "AgentID": AGENT_ID}
+
     def card_click(self, user: str, key: str) -> dict[str, str | int]:
         return {"ToUserName": CORP_ID, "FromUserName": user, "CreateTime": int(self.clock.now().timestamp()),
                 "MsgType": "event", "Event": "template_card_event", "EventKey": key,
@@ -144,6 +150,13 @@ class MemberChat(_Chat):
         assert response.status_code == 200, response.text
         return self._since(mark)
 
+    async def send_photo(self, name: str, content: bytes, mime: str = "image/png") -> list[Sent]:
+        mark = self._mark()
+        media_id = self.rig.fake.user_file(name, content, mime)
+        response = await self.rig.callback(MEMBER_PATH, self.rig.member_image(self.who, media_id))
+        assert response.status_code == 200, response.text
+        return self._since(mark)
+
     async def press(self, label: str) -> list[Sent]:
         """Click a button of the last card that shows this label."""
         _shown, key = self.find_button(label)
@@ -171,6 +184,13 @@ class ClientChat(_Chat):
 
     async def send(self, text: str) -> list[Sent]:
         return await self._deliver(text)
+
+    async def send_file(self, name: str, content: bytes, mime: str = "application/pdf") -> list[Sent]:
+        mark = self._mark()
+        self.rig.fake.client_sends_file(self.open_kfid, self.who, name, content, mime)
+        response = await self.rig.callback(KF_PATH, self.rig.kf_signal(self.open_kfid))
+        assert response.status_code == 200, response.text
+        return self._since(mark)
 
     async def press(self, label: str) -> list[Sent]:
         """Click a menu item of the last menu message that shows this label."""

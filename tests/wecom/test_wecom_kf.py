@@ -56,7 +56,7 @@ async def test_forget_is_a_two_step_flow_and_the_confirmation_still_arrives(rig)
 
 async def test_client_non_text_message_gets_a_request_for_text(rig):
     msg = rig.fake.client_writes(OPEN_KFID, "wmCLIENT1", "")
-    msg.update({"msgtype": "image", "image": {"media_id": "m1"}})
+    msg.update({"msgtype": "voice", "voice": {"media_id": "m1"}})  # (files and photos go to renewal cases)
     del msg["text"]
     await rig.callback(KF_PATH, rig.kf_signal())
     assert "文字" in rig.fake.to("kf", "wmCLIENT1")[0].text

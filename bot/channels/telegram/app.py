@@ -24,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -40,7 +41,7 @@ from bot.channels.telegram.models import TelegramStore
 from bot.channels.telegram.sender import TelegramSender, windows
 from bot.channels.telegram.transport import AiohttpRequest
 from bot.engine import Engine, FirstTime
-from bot.messages import Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import enqueue
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -56,6 +57,7 @@ TYPING_EVERY = 4.5  # Telegram shows "typing…" for about 5 seconds
 TYPING_AFTER = 0.5
 MAX_WEBHOOK_BODY = 1_000_000
 BOOT_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+MAX_DOWNLOAD = 20 * 1024 * 1024  # bytes: the Bot API's getFile limit
 READY_WAIT = 10.0  # seconds a webhook update waits for the channel to finish connecting
 
 
@@ -254,9 +256,25 @@ class TelegramChannel:
 
     async def _on_message(self, message: Message, update_id: int) -> None:
         incoming = translate.message_to_incoming(message, self.me)
+        sent_file = translate.file_of(message)
+        if incoming is not None and sent_file is not None:
+            incoming = replace(incoming, attachment=await self._fetch(sent_file))
         if incoming is not None:  # (group chatter not for us is not even recorded)
             await self._respond(incoming, f"u{update_id}", reply_to=message.message_id if incoming.is_group else None,
                                 once=f"u:{update_id}")
+
+    async def _fetch(self, sent: translate.SentFile) -> Attachment:
+        """The bytes of a file a user sent; empty when Telegram would not give them (the feature says so)."""
+        if sent.size > MAX_DOWNLOAD:
+            log.info("Telegram file of %d bytes is over the Bot API download limit", sent.size)
+            return Attachment(sent.filename, b"", sent.mime or "application/octet-stream")
+        try:
+            handle = await self.application.bot.get_file(sent.file_id)
+            content = bytes(await handle.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("could not fetch a Telegram file: %s", exc)
+            content = b""
+        return Attachment(sent.filename, content, sent.mime or "application/octet-stream")
 
     async def _on_button(self, query: CallbackQuery, update_id: int) -> None:
         """A press: its keyboard is spent (once) while the engine answers it."""

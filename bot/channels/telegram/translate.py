@@ -1,6 +1,7 @@
 """Telegram ↔ core translation, with no I/O: Update → Incoming, Reply → message texts and keyboards.
 
     Message ──▶ addressed to us? (private; group: command, @mention, reply to the bot) ──▶ Incoming
+    (a document or photo: `file_of` says what to fetch; the channel attaches the bytes)
     CallbackQuery ──▶ Incoming(payload = callback_data, resolved by the caller if stored)
     Reply ──▶ [text ≤ 4096 UTF-16 units, split at line breaks] + inline keyboard on the last part
 """
@@ -80,6 +81,27 @@ def message_to_incoming(message: Message, me: BotIdentity) -> Incoming | None:
         language=user.language_code, at=message.date, is_group=is_group,
         reply_to=str(reply_to.message_id) if reply_to else None, display_name=user.full_name,
     )
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A document or photo in a message: what to fetch (getFile) and what to call it."""
+
+    file_id: str
+    filename: str
+    mime: str
+    size: int
+
+
+def file_of(message: Message) -> SentFile | None:
+    """The document, or the largest size of the photo, a message carries."""
+    if message.document is not None:
+        d = message.document
+        return SentFile(d.file_id, d.file_name or f"document-{message.message_id}", d.mime_type or "", d.file_size or 0)
+    if message.photo:
+        p = max(message.photo, key=lambda size: size.width * size.height)
+        return SentFile(p.file_id, f"photo-{message.message_id}.jpg", "image/jpeg", p.file_size or 0)
+    return None
 
 
 def addressed_text(message: Message, text: str, me: BotIdentity) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -117,6 +118,25 @@ class WeComApi:
             log.warning("wecom %s: %s failed: %s %s", self.label, path, errcode, data.get("errmsg", ""))
             raise WeComError(errcode, str(data.get("errmsg", "")))
         raise AssertionError("unreachable")
+
+    async def download(self, media_id: str) -> tuple[str, bytes, str]:
+        """A temporary file a user sent (media/get): (its name, or "" when WeCom gives none; bytes; mime)."""
+        token = await self.token()
+        try:
+            response = await self.http.get(self.base + "media/get", params={"access_token": token,
+                                                                             "media_id": media_id})
+        except httpx.HTTPError as exc:
+            raise WeComError(NETWORK, f"{type(exc).__name__}: {exc}"[:300]) from None
+        mime = response.headers.get("content-type", "").split(";", 1)[0].strip()
+        if response.status_code != 200 or mime in ("application/json", "text/plain"):
+            try:
+                data = response.json()
+            except ValueError:
+                data = {}
+            raise WeComError(int(data.get("errcode", NETWORK) or NETWORK), str(data.get("errmsg", "no file")))
+        disposition = response.headers.get("content-disposition", "")
+        name = unquote(disposition.partition("filename=")[2].strip().strip('"')) if "filename=" in disposition else ""
+        return name, response.content, mime
 
     async def upload(self, path: str, filename: str, content: bytes, mime: str) -> str:
         """Upload a temporary file (media/upload?type=file) and return its media_id."""

@@ -25,6 +25,7 @@ from bot.channels.wecom import dedupe, inbox, render, store
 from bot.channels.wecom.api import WeComApi, WeComError, send_result
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
+from bot.channels.wecom.media import with_media
 from bot.channels.wecom.members import Outgoing
 from bot.context import Services
 from bot.engine import Engine, FirstTime
@@ -240,6 +241,10 @@ class KfChannel:
                                        store.record_client_message, external, open_kfid, written, now)
             nickname = client.nickname or await self.fetch_nickname(external)
             incoming = await store.in_db(self.services, self.to_incoming, msg, nickname)
+            kind = str(msg.get("msgtype", ""))
+            media = msg.get(kind) if isinstance(msg.get(kind), dict) else {}
+            incoming = await with_media(self.api, incoming, kind, str(media.get("media_id", "")),
+                                        str(media.get("file_name", "")), str(msg.get("msgid", "")))
             first = FirstTime(lambda session: inbox.take(session, row))
             replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
             if not first.seen_before:  # seen before: another worker handled it

@@ -3,7 +3,8 @@
     text message              → Incoming(text)   ("2" or a button's label presses the last card's button)
     template_card_event       → Incoming(payload)  (EventKey is the payload or a stored short key)
     click (the app's menu)    → Incoming(payload=EventKey)
-    image, voice, file …      → Incoming(text="")  (the engine asks for text)
+    image, file               → Incoming(attachment)  (fetched by MediaId, bot/channels/wecom/media.py)
+    voice, video …            → Incoming(text="")  (the engine asks for text)
 
 Replies go out as text or markdown (2,048 bytes a message), files through media/upload, and
 buttons as a template card (button_interaction) that also lists the options by number.
@@ -26,6 +27,7 @@ from bot.channels.wecom import dedupe, inbox, render, store
 from bot.channels.wecom.api import TRANSIENT_OR_GONE, WeComApi, WeComError, send_result
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
+from bot.channels.wecom.media import with_media
 from bot.context import Services
 from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Button, Incoming, Reply
@@ -237,6 +239,8 @@ class MemberChannel:
         """Handle a kept message; its inbox row goes in the engine's transaction (so exactly once)."""
         incoming = await store.in_db(self.services, self.to_incoming, fields)
         if incoming is not None:
+            incoming = await with_media(self.messenger.api, incoming, fields.get("MsgType", ""),
+                                        fields.get("MediaId", ""), fields.get("FileName", ""), fields.get("MsgId", ""))
             first = FirstTime(lambda session: inbox.take(session, row))
             replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
             if not first.seen_before:  # seen before: another worker handled it
