@@ -14,7 +14,7 @@ from bot.clock import SHANGHAI, as_utc
 from bot.hours import BusinessHours
 from bot.storage.models import Outbox, QueryLog
 from intents.handoff_models import Ticket
-from scheduler.models import License
+from scheduler.models import License, Reminder
 
 WEEKS = 12
 DEADLINE_BUCKETS = ((None, 0, "已过期限", "passed"), (0, 4, "≤4周", "≤4 wk"), (4, 8, "5–8周", "5–8 wk"),
@@ -51,6 +51,8 @@ def figures(session: Session, hours: BusinessHours, now: datetime) -> dict[str, 
     sent = session.exec(select(Outbox.status, Outbox.created_at).where(
         Outbox.kind == "reminder", Outbox.created_at >= since)).all()
     reminders = {s: Counter(week_of(at) for ss, at in sent if ss == s) for s in ("sent", "failed", "pending")}
+    acknowledged = session.exec(select(Reminder.acknowledged_at).where(col(Reminder.acknowledged_at) >= since)).all()
+    reminders["acknowledged"] = Counter(week_of(at) for at in acknowledged if at is not None)
     return {
         "weeks": labels,
         "tickets": [opened.get(w, 0) for w in weeks],

@@ -13,9 +13,11 @@ from starlette.responses import FileResponse, Response
 
 from bot.clock import SHANGHAI
 from bot.storage.models import Outbox
+from cases.models import RenewalCase
+from cases.service import current_case, status_label
 from knowledge.codes import LICENSES, LICENSES_EN
 from scheduler.importer import export_file, import_file
-from scheduler.models import License
+from scheduler.models import License, Reminder
 from scheduler.table_io import TableError
 from workspace.web import Page
 
@@ -32,6 +34,8 @@ class Row:
     days_left: int  # to the submission deadline; negative once it has passed
     last_reminder: str  # "sent" | "pending" | "failed" | ""
     last_reminder_at: object
+    case: RenewalCase | None
+    case_status: str
 
 
 def type_label(code: str, lang: str) -> str:
@@ -70,8 +74,13 @@ def licences(page: Page) -> Response:
     for lic in found:
         submit_by = lic.expires_on - SUBMIT_BEFORE_EXPIRY
         reminder = last.get(lic.id or 0)
-        rows.append(Row(lic, type_label(lic.license_type, page.lang), submit_by, (submit_by - today).days,
-                        reminder.status if reminder else "", reminder.sent_at or reminder.created_at if reminder else None))
+        case = current_case(page.session, lic)
+        acknowledged = page.session.exec(select(Reminder.acknowledged_at).where(Reminder.license_id == lic.id)
+                                         .order_by(col(Reminder.id).desc()).limit(1)).first()
+        status = "acknowledged" if acknowledged else (reminder.status if reminder else "")
+        at = acknowledged or (reminder.sent_at or reminder.created_at if reminder else None)
+        rows.append(Row(lic, type_label(lic.license_type, page.lang), submit_by, (submit_by - today).days, status, at,
+                        case, status_label(case.status, page.lang) if case else ""))
     provinces = sorted({p for p in page.session.exec(select(License.province).distinct()).all() if p})
     return page.html("licences.html", rows=rows, total=total, kinds=[(c, type_label(c, page.lang)) for c in LICENSES
                                                                      if c not in ("general", "number")],

@@ -104,7 +104,7 @@ def _run(services: Services, page: PageFunction, request: Request, form: FormDat
 
 
 def routes(services: Services) -> list[BaseRoute]:
-    from workspace import pages_figures, pages_inbox, pages_knowledge, pages_licences
+    from workspace import pages_cases, pages_figures, pages_inbox, pages_knowledge, pages_licences
 
     def page(path: str, fn: PageFunction, methods: tuple[str, ...] = ("GET",)) -> Route:
         return Route(path, guarded(services, fn), methods=list(methods))
@@ -130,6 +130,10 @@ def routes(services: Services) -> list[BaseRoute]:
         page("/console/licenses", pages_licences.licences),
         page("/console/licenses/import", pages_licences.upload, ("POST",)),
         page("/console/licenses/export", pages_licences.export),
+        page("/console/cases/{case_id:int}", pages_cases.case_page),
+        page("/console/cases/{case_id:int}/archive", pages_cases.download_archive),
+        page("/console/files/{file_id:int}", pages_cases.download_file),
+        page("/console/files/{file_id:int}/{verdict:str}", pages_cases.verdict, ("POST",)),
         page("/console/knowledge", pages_knowledge.knowledge),
         page("/console/knowledge/entry", pages_knowledge.entry_form),
         page("/console/knowledge/approve", pages_knowledge.approve, ("POST",)),

@@ -58,7 +58,8 @@
     chart("chart-reminders", "bar", d.weeks, [
       { label: l.sent, data: d.reminders.sent, backgroundColor: "#3b8a4f" },
       { label: l.failed, data: d.reminders.failed, backgroundColor: "#b23b35" },
-      { label: l.pending, data: d.reminders.pending, backgroundColor: "#9aa4b2" }], stacked);
+      { label: l.pending, data: d.reminders.pending, backgroundColor: "#9aa4b2" },
+      { label: l.acknowledged, data: d.reminders.acknowledged, backgroundColor: "#1f3a5f" }]);
     chart("chart-deadlines", "bar", l.lang === "en" ? d.deadlines.en : d.deadlines.zh,
       [{ label: l.licences, data: d.deadlines.counts, backgroundColor: "#1f3a5f" }]);
   }
