@@ -111,6 +111,23 @@ class Engine:
         chatstate.log_messages(session, incoming, replies, now)
         return replies, route
 
+    def answer_unlogged(self, incoming: Incoming) -> list[Reply]:
+        """Replies to a message the user did not type (a terminal's greeting when it starts) without
+        storing anything: no state change, no message-log row, so no case packet lists it."""
+        s = self.services
+        try:
+            with s.db.session() as session:
+                now = s.clock.now()
+                row = chatstate.load_chat(session, incoming, now)
+                lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
+                state = State(row.flow, row.step, dict(row.data), row.fallbacks)
+                replies = self.route(Context(incoming, state, lang, session, s, now))
+                session.rollback()
+        except Exception:
+            log.exception("failed to answer an unlogged message", extra={"channel": incoming.channel})
+            return []
+        return replies
+
     def route(self, ctx: Context) -> list[Reply]:
         for route in self.routes:
             if route.matches(ctx):
