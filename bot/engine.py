@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot import correlation, guards, language, metrics
+from bot import correlation, flood, guards, language, metrics
 from bot.context import Context, Services, State
 from bot.messages import Incoming, Reply
 from bot.routes import ROUTES, Route
@@ -93,7 +93,7 @@ class Engine:
         lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
         if row.recent_in >= s.settings.flood_per_minute:
             metrics.REFUSED.labels("flood").inc()
-            return [guards.flood_reply(lang)], "flood"
+            return flood.notice_once(session, incoming, lang, now - timedelta(minutes=1), now), "flood"
         state = State(row.flow, row.step, dict(row.data), row.fallbacks)
         replies: list[Reply] = []
         if state.flow and row.updated_at and row.updated_at < now - timedelta(days=s.settings.flow_ttl_days):
