@@ -48,3 +48,20 @@ def test_ctrl_c_ends_a_piped_chat_without_a_traceback(tmp_path):
     process.wait(timeout=60)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert process.returncode in (0, 130)
+
+
+def test_no_command_overwrites_an_existing_file_without_force(tmp_path):
+    from tests.test_cli import licensebot
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    kept = tmp_path / "kept"
+    for suffix, args in ((".csv", ("licenses", "export")), (".yaml", ("kb", "gaps", "--yaml")),
+                         (".xlsx", (*CHECKLIST, "--xlsx"))):
+        target = kept.with_suffix(suffix)
+        target.write_text("the operator's own file", encoding="utf-8")
+        done = licensebot(*args, str(target), env=env)
+        assert done.returncode == 1 and "--force" in done.stderr, (args, done.stdout, done.stderr)
+        assert target.read_text(encoding="utf-8") == "the operator's own file"
+        done = licensebot(*args, str(target), "--force", env=env)
+        assert done.returncode == 0, done.stderr
+        assert target.read_bytes() != b"the operator's own file"
