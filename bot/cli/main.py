@@ -17,7 +17,7 @@ from bot.settings import Settings
 SUBCOMMANDS = (
     ("run", "start the bot on every configured channel (console when none)", "run", "main"),
     ("chat", "chat with the bot in the terminal (--consultant NAME: work the consultants' queue)", "chat", "main"),
-    ("ask", "answer questions from the knowledge base (the judge's --json contract)", "ask", "main"),
+    ("ask", "answer questions from the knowledge base (--json: one JSON line per question, see knowledge/README.md)", "ask", "main"),
     ("kb", "knowledge-base tools: lint, coverage, eval, gaps", "kb", "main"),
     ("db", "database tools: upgrade", "db", "main"),
     ("backup", "copy the SQLite database to FILE", "backup", "main_backup"),
