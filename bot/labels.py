@@ -33,6 +33,27 @@ def scope_label(scope: str | None, province: str | None, lang: str) -> str:
     return _pick(lang, "未填", "not given")
 
 
+CHANNELS: dict[str, tuple[str, str]] = {
+    "console": ("终端", "terminal"),
+    "telegram": ("Telegram", "Telegram"),
+    "wecom": ("企业微信", "WeCom"),
+    "wecom_kf": ("微信客服", "WeChat customer service"),
+    "wecom_robot": ("企业微信群机器人", "WeCom group robot"),
+}
+LANGUAGES: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("英文", "English")}
+
+
+def channel_label(channel: str, lang: str) -> str:
+    """console → 终端 / terminal; a channel not listed is shown as stored."""
+    zh, en = CHANNELS.get(channel, (channel, channel))
+    return _pick(lang, zh, en)
+
+
+def language_label(code: str | None, lang: str) -> str:
+    zh, en = LANGUAGES.get(code or "", (code or "", code or ""))
+    return _pick(lang, zh, en)
+
+
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\b")
 
 

@@ -48,3 +48,14 @@ def test_the_case_packet_names_checklist_answers_by_their_labels(engine):
     assert "股东/股权、注册地址" in line and "外资50%及以上" in line and "前置审批 新闻" in line
     for code in ("icp ", "provincial", "shareholders", "address", "50plus", "news"):
         assert code not in line
+
+
+def test_mydata_and_the_case_headline_name_the_channel_and_language_in_words(engine, chat):
+    from intents.case_packet import headline
+    from intents.handoff_models import Ticket
+
+    chat.send("/mydata")
+    assert "渠道 终端" in chat.text and "console" not in chat.text
+    ticket = Ticket(id=7, channel="telegram", chat_id="1", user_id="1", client_name="张三", lang="en")
+    line = headline(ticket, "zh")
+    assert "Telegram" in line and "英文" in line and "· en" not in line
