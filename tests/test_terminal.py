@@ -56,10 +56,12 @@ def test_a_long_paste_is_read_whole_and_a_multi_line_paste_is_one_message(db_fil
         t.read_until(PROMPT)
         t.paste("续" * 5000)
         t.type(ENTER)
-        assert "5000" in t.read_until(PROMPT)  # the engine's too-long message names the real length
+        t.read_until("消息太长了（5000字）")  # the engine's too-long message names the real length
+        t.read_until(PROMPT)
         rows = "\n".join(f"京B2-2021{i:04d}\tICP\t北京\t2027-03-{i % 28 + 1:02d}" for i in range(40))
         t.paste(rows)
         t.type(ENTER)
+        t.read_until("转人工顾问")
         t.read_until(PROMPT)
         t.type(CTRL_D)
         assert t.wait() == 0
@@ -94,3 +96,28 @@ def test_a_file_the_bot_sends_is_saved_in_the_folder_and_its_path_shown(tmp_path
     assert [p.name for p in saved] == ["a-2.xlsx", "a.xlsx"]  # the second one does not overwrite the first
     assert all(p.read_bytes() == sheet.content for p in saved)
     assert str(saved[1].resolve()) in out.getvalue() and str(saved[0].resolve()) in out.getvalue()
+
+
+def test_a_message_arriving_while_typing_shows_above_the_line_being_typed(db_file):
+    from datetime import UTC, datetime
+
+    from bot.messages import ChatRef, Reply
+    from bot.outbox import enqueue
+    from bot.storage.db import Database
+
+    t = terminal(db_file, user="bob")
+    try:
+        t.read_until(PROMPT)
+        t.type("半句")
+        db = Database(f"sqlite:///{db_file}")
+        with db.session() as s:
+            enqueue(s, ChatRef("console", "bob"), Reply("👤 顾问alice：在的"), "handoff-reply", "k1", datetime.now(UTC))
+        db.dispose()
+        t.read_until("在的", timeout=20)
+        t.type("话" + ENTER)  # the half-typed line is still there, and is finished
+        t.read_until("转人工顾问")
+        t.type(CTRL_D)
+        assert t.wait() == 0
+    finally:
+        t.close()
+    assert received(db_file) == ["半句话"]

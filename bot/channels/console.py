@@ -134,18 +134,22 @@ def run(session: ConsoleSession, stdin: TextIO | None = None, out: TextIO | None
     `files`: the folder where files the bot sends are saved (their path is shown); None shows only
     their name and size.
     """
-    reader = reader_for(stdin or sys.stdin, out or sys.stdout)
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    reader = reader_for(stdin, out)
+    for reply in greeting:  # before the line editor takes the terminal, so the prompt comes after it
+        print(render(reply), file=out)
+    out.flush()
     with reader.output() as shown:
         try:
-            _converse(session, reader, shown, greeting, feed, poll_seconds, files)
+            _converse(session, reader, shown, feed, poll_seconds, files)
         except KeyboardInterrupt:  # Ctrl-C while the bot was answering
             pass
         if reader.interactive:
             print("再见！/ Bye.", file=shown)
 
 
-def _converse(session: ConsoleSession, reader: LineReader, out: TextIO, greeting: Iterable[Reply],
-              feed: OutboxFeed | None, poll_seconds: float, files: Path | None) -> None:
+def _converse(session: ConsoleSession, reader: LineReader, out: TextIO, feed: OutboxFeed | None,
+              poll_seconds: float, files: Path | None) -> None:
     printing = threading.Lock()
 
     def show(reply: Reply, text: str = "") -> None:
@@ -178,8 +182,6 @@ def _converse(session: ConsoleSession, reader: LineReader, out: TextIO, greeting
                 deliver()
         threading.Thread(target=poll, name="console-outbox", daemon=True).start()
     try:
-        for reply in greeting:
-            show(reply)
         while True:
             if not reader.interactive:
                 deliver()
