@@ -23,7 +23,11 @@ def unfinished_flow(ctx: Context) -> list[Reply]:
     if not flow:
         return []
     zh, en, steps = UNFINISHED.get(flow, ("流程", "flow", None))
+    tags = ("unfinished", f"flow:{flow}")
+    if steps is None:
+        return [Reply(ctx.say(f"您上次的{zh}还没有完成；发送 /cancel 退出。",
+                              f"Your {en} is not finished yet; send /cancel to leave it."), tags=tags)]
     note = Reply(ctx.say(f"您上次的{zh}还没有完成，可以接着回答下面的问题；发送 /cancel 退出。",
                          f"Your {en} is not finished yet: answer the question below to go on, or send /cancel."),
-                 tags=("unfinished", f"flow:{flow}"))
-    return [note, *(steps.resume(ctx) if steps is not None else [])]
+                 tags=tags)
+    return [note, *steps.resume(ctx)]
