@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot import correlation, guards, language, metrics
+from bot import correlation, flood, guards, language, metrics
 from bot.context import Context, Services, State
 from bot.messages import Incoming, Reply
 from bot.routes import ROUTES, Route
@@ -93,7 +93,7 @@ class Engine:
         lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
         if row.recent_in >= s.settings.flood_per_minute:
             metrics.REFUSED.labels("flood").inc()
-            return [guards.flood_reply(lang)], "flood"
+            return flood.notice_once(session, incoming, lang, now - timedelta(minutes=1), now), "flood"
         state = State(row.flow, row.step, dict(row.data), row.fallbacks)
         replies: list[Reply] = []
         if state.flow and row.updated_at and row.updated_at < now - timedelta(days=s.settings.flow_ttl_days):
@@ -110,6 +110,23 @@ class Engine:
         chatstate.save_chat(session, incoming, row, (state.flow, state.step, state.data, state.fallbacks), now)
         chatstate.log_messages(session, incoming, replies, now)
         return replies, route
+
+    def answer_unlogged(self, incoming: Incoming) -> list[Reply]:
+        """Replies to a message the user did not type (a terminal's greeting when it starts) without
+        storing anything: no state change, no message-log row, so no case packet lists it."""
+        s = self.services
+        try:
+            with s.db.session() as session:
+                now = s.clock.now()
+                row = chatstate.load_chat(session, incoming, now)
+                lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
+                state = State(row.flow, row.step, dict(row.data), row.fallbacks)
+                replies = self.route(Context(incoming, state, lang, session, s, now))
+                session.rollback()
+        except Exception:
+            log.exception("failed to answer an unlogged message", extra={"channel": incoming.channel})
+            return []
+        return replies
 
     def route(self, ctx: Context) -> list[Reply]:
         for route in self.routes:

@@ -24,7 +24,10 @@ def check_message(incoming: Incoming, settings: Settings, lang: str) -> Reply | 
     if not text.strip():
         if incoming.attachment is not None:
             return None  # a file on its own is fine (e.g. for a consultant); handlers decide
-        return _say(lang, "我只能读取文字消息，请用文字描述您的问题。", "I can only read text; please type your question.")
+        # An empty line and a picture or voice message (channels pass those as empty text) look alike here:
+        # one message that is right for both.
+        return _say(lang, "没有收到文字内容。请直接输入您的问题（图片、语音等我暂时读不了）。",
+                    "I received no text. Please type your question (I can't read pictures or voice messages yet).")
     if len(text) > settings.max_message_chars:
         return _say(
             lang,

@@ -32,6 +32,7 @@ class Settings:
     max_message_chars: int = setting(2000, "Longer messages are refused politely")
     flood_per_minute: int = setting(20, "Messages a user may send in one minute before being slowed down")
     flow_ttl_days: int = setting(7, "Unfinished guided flows older than this many days expire")
+    console_files_dir: str = setting("data/files", "Folder where the terminal chat saves the files the bot sends (e.g. an exported checklist)")
     http_host: str = setting("127.0.0.1", "Address the web app (webhooks, health, metrics) listens on")
     http_port: int = setting(8080, "Port the web app listens on")
     console_base_url: str = setting("", "Base URL of the consultants' web console in sign-in links (https://bot.example.com); empty = http://HTTP_HOST:HTTP_PORT")

@@ -22,7 +22,9 @@ def main_menu(ctx: Context) -> tuple[Button, ...]:
 
 
 def greet(ctx: Context) -> list[Reply]:
-    """Greets the user and says what the bot can do."""
+    """Greets the user, says what the bot can do, and picks up a flow they left unfinished."""
+    from intents.unfinished import unfinished_flow
+
     text = ctx.say(
         f"您好！我是{ctx.consultancy}的许可证助手，可以：\n"
         "・回答增值电信许可证（ICP、EDI、IDC、SP、CDN、呼叫中心等）的办理、续期、年报、变更问题——直接打字提问即可；\n"
@@ -38,7 +40,8 @@ def greet(ctx: Context) -> list[Reply]:
         "- put you through to a human consultant (/human).\n"
         "Send /help for all commands.",
     )
-    return [Reply(text, buttons=main_menu(ctx), tags=("start",))]
+    open_flow = unfinished_flow(ctx)
+    return [Reply(text, buttons=() if open_flow else main_menu(ctx), tags=("start",)), *open_flow]
 
 
 def show_help(ctx: Context) -> list[Reply]:

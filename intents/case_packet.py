@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import SHANGHAI, as_utc
 from bot.context import Context
+from bot.labels import channel_label, language_label
 from bot.storage.models import MessageLog, QueryLog
 from intents.checklist_store import case_packet_answers
 from intents.checkup_store import case_packet_checkup
@@ -114,10 +115,11 @@ def reason_text(ticket: Ticket, lang: str) -> str:
 
 
 def headline(ticket: Ticket, lang: str) -> str:
-    """One line naming the ticket and the client: #12 · telegram · 张三 (123)."""
+    """One line naming the ticket and the client: #12 · Telegram · 张三 (123) · 中文."""
     named = ticket.client_name and ticket.client_name != ticket.user_id
     who = f"{ticket.client_name} ({ticket.user_id})" if named else ticket.user_id
-    return f"{ticket.label} · {ticket.channel} · {short(who, 80)} · {ticket.lang}"
+    return (f"{ticket.label} · {channel_label(ticket.channel, lang)} · {short(who, 80)} · "
+            f"{language_label(ticket.lang, lang)}")
 
 
 def render_packet(session: Session, ticket: Ticket, lang: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from bot import labels
 from bot.clock import SHANGHAI
 from bot.context import Context
 from bot.license_numbers import check_license_number, parse_license_number
@@ -35,9 +36,7 @@ def _today(ctx: Context) -> date:
 
 
 def scope_label(ctx: Context, lic: License) -> str:
-    if lic.scope == "nationwide":
-        return ctx.say("全网（跨地区）", "nationwide (cross-region)")
-    return ctx.say(f"地网 · {lic.province}", f"provincial · {lic.province}")
+    return labels.scope_label(lic.scope, lic.province, ctx.lang)
 
 
 def license_card(ctx: Context, lic: License, subs: list[Subscription], title: str = "") -> Reply:
@@ -51,8 +50,9 @@ def license_card(ctx: Context, lic: License, subs: list[Subscription], title: st
     annual = (ctx.say(f"{lic.annual_done_year}年已标记完成", f"marked done for {lic.annual_done_year}")
               if lic.annual_done_year else ctx.say("未标记", "not marked"))
     paused = [s for s in subs if s.status != "active"]
+    why = labels.paused_reason_label(paused[0].paused_reason, ctx.lang) if paused else ""
     reminders = (ctx.say("开启", "on") if not paused else
-                 ctx.say("已暂停", "paused") + (f"（{paused[0].paused_reason}）" if paused[0].paused_reason else ""))
+                 ctx.say("已暂停", "paused") + (ctx.say(f"（{why}）", f" ({why})") if why else ""))
     lines = [title] if title else []
     lines += [
         f"📄 {license_name(lic.license_type, ctx.lang)} {lic.number}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.labels import channel_label
 from bot.messages import Button, Reply
 from bot.storage.personal import count_personal_data, delete_personal_data
 
@@ -16,8 +17,9 @@ def show_my_data(ctx: Context) -> list[Reply]:
     lines = [ctx.say("我们保存的关于您的数据：", "What we store about you:")]
     for table, count in rows:
         lines.append(f"・{ctx.say(table.label_zh, table.label_en)}: {count}")
-    lines.append(ctx.say(f"渠道 {inc.channel}，用户 ID {inc.user_id}。发送 /forget 可全部删除。",
-                         f"Channel {inc.channel}, user id {inc.user_id}. Send /forget to delete it all."))
+    where = channel_label(inc.channel, ctx.lang)
+    lines.append(ctx.say(f"渠道 {where}，用户 ID {inc.user_id}。发送 /forget 可全部删除。",
+                         f"Channel {where}, user id {inc.user_id}. Send /forget to delete it all."))
     return [Reply("\n".join(lines), tags=("mydata",))]
 
 

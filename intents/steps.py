@@ -9,7 +9,9 @@ with the flow's `finish` handler. Three kinds of step:
     text    free text checked by the step's `parse` (optional ones get a "skip" button)
 
 State lives in ctx.state (saved by the engine): `flow` = the flow name, `step` = the step asked,
-`data` = {"answers": {step id: value}, "history": [step ids answered], "picked": [multi choices]}.
+`data` = {"answers": {step id: value}, "history": [step ids answered], "picked": [multi choices],
+"preset": [answer keys given in advance]}. Answers given in advance (prefill arguments) are not in
+the history: /back never drops them, and the step number counts only questions the user answered.
 Plain JSON, so a restart, another worker or a pause of days resumes at the same question.
 """
 
@@ -149,8 +151,8 @@ class StepFlow:
     def start(self, ctx: Context, preset: Updates | None = None) -> list[Reply]:
         """Starts the flow (answers in `preset` count as given) and asks the first open question."""
         answers = dict(preset or {})
-        history = [s.id for s in self.steps if s.id in answers]
-        ctx.state.start_flow(self.name, "", {"answers": answers, "history": history, "picked": []})
+        ctx.state.start_flow(self.name, "", {"answers": answers, "history": [], "picked": [],
+                                             "preset": sorted(answers)})
         return self._advance(ctx)
 
     def answer(self, ctx: Context) -> list[Reply]:
@@ -180,7 +182,8 @@ class StepFlow:
         previous = data["history"][-1]
         order = [s.id for s in self.steps]
         start = order.index(previous) if previous in order else 0
-        data["answers"] = {k: v for k, v in data["answers"].items() if k not in order[start:]}
+        given = set(data.get("preset") or ())
+        data["answers"] = {k: v for k, v in data["answers"].items() if k not in order[start:] or k in given}
         data["history"] = [h for h in data["history"] if h in order[:start]]
         data["picked"] = []
         return self._advance(ctx)
@@ -246,8 +249,9 @@ class StepFlow:
 
     def _ask(self, ctx: Context, step: Step, problem: Problem | None = None, note: str = "") -> Reply:
         env = self._env(ctx)
-        # Later steps may or may not apply (they depend on answers not given yet): no "of N".
-        position = 1 + sum(1 for s in self.steps[:self.steps.index(step)] if s.id in env.answers)
+        # Later steps may or may not apply (they depend on answers not given yet): no "of N". The number
+        # counts the questions answered, so one answer that fills two steps (地网 北京) does not skip one.
+        position = 1 + len(self._data(ctx)["history"])
         lines = []
         if problem is not None:
             lines.append("⚠️ " + problem.text(ctx.lang))

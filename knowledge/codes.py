@@ -1,4 +1,4 @@
-"""The licence and topic codes of the FAQ labelling contract (shared/kb-contract.md)."""
+"""The licence and topic codes every FAQ entry is labelled with (what each covers: knowledge/README.md)."""
 
 from __future__ import annotations
 

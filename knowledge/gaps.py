@@ -68,6 +68,6 @@ def draft(gaps: list[Gap]) -> str:
             entries.append({"id": f"draft-{i}", "license": "general", "topic": "need", "question": questions[0],
                             "alternates": questions[1:], "answer": "TODO: write the answer", "asked": gap.count})
     header = ("# Draft from `licensebot kb gaps`: edit, then move into knowledge/faq/*.yaml.\n"
-              "# Remove the 'asked' counts; check licence and topic codes (kb-contract.md).\n")
+              "# Remove the 'asked' counts; check licence and topic codes (knowledge/README.md).\n")
     return header + yaml.safe_dump({"new_alternates": alternates, "new_entries": entries}, allow_unicode=True,
                                    sort_keys=False)

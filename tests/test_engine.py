@@ -112,7 +112,7 @@ def snapshot(services) -> tuple[int, int, int, int]:
 
 def test_empty_message_is_refused_and_nothing_stored(chat, services):
     chat.send("   ")
-    assert "guard" in chat.tags and "文字" in chat.text
+    assert "guard" in chat.tags and "没有收到文字内容" in chat.text and "只能读取" not in chat.text
     assert snapshot(services) == (0, 0, 0, 0)
 
 
@@ -133,16 +133,28 @@ def test_emoji_and_newlines_are_fine(chat):
     assert "guard" not in chat.tags
 
 
-def test_flood_is_slowed_down_without_storing(chat, services, clock):
+def test_flood_is_slowed_down_without_storing_what_was_refused(chat, services, clock):
     for _ in range(20):
         chat.send("你好")
-    before = snapshot(services)
+    users, conversations, logged, queries = snapshot(services)
     chat.send("你好")
     assert "guard" in chat.tags and "太快" in chat.text
-    assert snapshot(services) == before
+    # the refused message is not stored; the notice is logged as the chat's reply (once a burst)
+    assert snapshot(services) == (users, conversations, logged + 1, queries)
     clock.advance(seconds=61)
     chat.send("你好")
     assert "guard" not in chat.tags
+
+
+def test_a_burst_of_forty_lines_gets_one_flood_notice(engine, services, clock):
+    replies = [engine.handle(Incoming("console", "u", "u", text=f"第{i}行\tICP\t北京")) for i in range(40)]
+    notices = [r for rs in replies for r in rs if "太快" in r.text]
+    assert len(notices) == 1 and replies[20] == notices  # the first refused line says it; the rest are silent
+    assert all(rs == [] for rs in replies[21:])
+    clock.advance(seconds=61)  # a new burst later: one notice again
+    for i in range(21):
+        last = engine.handle(Incoming("console", "u", "u", text=f"又一行{i}"))
+    assert [r.text for r in last] == [notices[0].text]
 
 
 def test_a_crashing_handler_gives_a_polite_reply_and_keeps_state(services, chat):

@@ -194,7 +194,7 @@ def test_english_users_register_in_english(engine):
     chat.press("EDI licence")
     chat.send("沪B2-20200003")
     chat.send("15 March 2027")
-    assert "Registered" in chat.text and "108 days left" in chat.text and "provincial · 上海" in chat.text
+    assert "Registered" in chat.text and "108 days left" in chat.text and "Provincial · Shanghai" in chat.text
 
 
 def test_forget_removes_the_users_subscriptions(engine, chat):

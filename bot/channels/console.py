@@ -22,6 +22,7 @@ from typing import TextIO
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.channels.terminal import LineReader, reader_for, save_file
 from bot.clock import Clock
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import body_to_reply
@@ -90,7 +91,13 @@ class ConsoleSession:
                                 attachment=attachment, display_name=self.user)
         else:
             incoming = self.to_incoming(line)
-        replies = self.handle(incoming)
+        return self._shown(self.handle(incoming))
+
+    def greet(self, answer: Callable[[Incoming], list[Reply]], command: str) -> list[Reply]:
+        """What the terminal shows at start (`answer` stores nothing: the user did not type it)."""
+        return self._shown(answer(self.to_incoming(command)))
+
+    def _shown(self, replies: list[Reply]) -> list[Reply]:
         with_buttons = [r for r in replies if r.buttons]
         if with_buttons:
             self.buttons = with_buttons[-1].buttons
@@ -152,12 +159,42 @@ class OutboxFeed:
 
 
 def run(session: ConsoleSession, stdin: TextIO | None = None, out: TextIO | None = None,
-        greeting: Iterable[Reply] = (), feed: OutboxFeed | None = None, poll_seconds: float = 1.0) -> None:
+        greeting: Iterable[Reply] = (), feed: OutboxFeed | None = None, poll_seconds: float = 1.0,
+        files: Path | None = None) -> None:
+    """The terminal conversation until the user leaves (/quit, Ctrl-D, Ctrl-C or the end of stdin).
+
+    `files`: the folder where files the bot sends are saved (their path is shown); None shows only
+    their name and size.
+    """
     stdin, out = stdin or sys.stdin, out or sys.stdout
-    interactive = stdin.isatty()
+    reader = reader_for(stdin, out)
+    for reply in greeting:  # before the line editor takes the terminal, so the prompt comes after it
+        print(render(reply), file=out)
+    out.flush()
+    with reader.output() as shown:
+        try:
+            _converse(session, reader, shown, feed, poll_seconds, files)
+        except KeyboardInterrupt:  # Ctrl-C while the bot was answering
+            pass
+        if reader.interactive:
+            print("再见！/ Bye.", file=shown)
+
+
+def _converse(session: ConsoleSession, reader: LineReader, out: TextIO, feed: OutboxFeed | None,
+              poll_seconds: float, files: Path | None) -> None:
     printing = threading.Lock()
 
-    def deliver(prompt: bool) -> None:
+    def show(reply: Reply, text: str = "") -> None:
+        text = text or render(reply)
+        if files is not None and reply.attachment is not None:
+            try:
+                saved = save_file(reply.attachment, files)
+                text += f"\n  （文件已保存 / saved: {saved.resolve()}）"
+            except OSError as exc:
+                text += f"\n  （文件未能保存 / could not save the file: {exc}）"
+        print(text, file=out)
+
+    def deliver() -> None:
         if feed is None:
             return
         try:
@@ -167,44 +204,34 @@ def run(session: ConsoleSession, stdin: TextIO | None = None, out: TextIO | None
             return
         with printing:
             for item in delivered:
-                print(("\r" if prompt else "") + session.received(item), file=out)
-            if delivered and prompt:
-                out.write("> ")
+                show(item[2], session.received(item))
             out.flush()
 
     stop = threading.Event()
-    if interactive and feed is not None:
+    if reader.interactive and feed is not None:
         def poll() -> None:
             while not stop.wait(poll_seconds):
-                deliver(prompt=True)
+                deliver()
         threading.Thread(target=poll, name="console-outbox", daemon=True).start()
     try:
-        _loop(session, stdin, out, greeting, interactive, deliver, printing)
+        while True:
+            if not reader.interactive:
+                deliver()
+            line = reader.read()
+            if line is None:
+                break
+            if reader.interactive and line.strip() in ("/quit", "/exit"):
+                break
+            if reader.interactive and not line.strip():
+                continue  # Enter on an empty line: nothing was sent, as in any terminal program
+            replies = session.send(line)
+            with printing:
+                for reply in replies:
+                    show(reply)
+                if not reader.interactive:
+                    print(file=out)
+                out.flush()
+            if not reader.interactive:
+                deliver()
     finally:
         stop.set()
-
-
-def _loop(session: ConsoleSession, stdin: TextIO, out: TextIO, greeting: Iterable[Reply], interactive: bool,
-          deliver: Callable[[bool], None], printing: threading.Lock) -> None:
-    for reply in greeting:
-        print(render(reply), file=out)
-    while True:
-        if not interactive:
-            deliver(False)
-        if interactive:
-            out.write("> ")
-            out.flush()
-        line = stdin.readline()
-        if not line:
-            break
-        if interactive and line.strip() in ("/quit", "/exit"):
-            break
-        replies = session.send(line)
-        with printing:
-            for reply in replies:
-                print(render(reply), file=out)
-            if not interactive:
-                print(file=out)
-            out.flush()
-        if not interactive:
-            deliver(False)

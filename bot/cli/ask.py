@@ -13,7 +13,7 @@ from knowledge.search import Searcher, SearchOutcome
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("question", nargs="?", help="a single question; without it, one question per stdin line")
-    p.add_argument("--json", action="store_true", help="one JSON object per question (kb-contract.md)")
+    p.add_argument("--json", action="store_true", help="one JSON object per question (format: knowledge/README.md)")
     p.add_argument("--lang", default="zh", choices=("zh", "en"))
 
 

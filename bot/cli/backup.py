@@ -12,11 +12,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bot.cli.confirm import add_force, ask, may_write
 from bot.settings import Settings
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="the backup file")
+    add_force(p, "backup: overwrite an existing FILE; restore: replace the database without asking")
 
 
 def sqlite_path(settings: Settings) -> Path | None:
@@ -56,8 +58,13 @@ def main_backup(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no database at {db} yet: nothing to back up")
         return 1
     target = Path(args.file)
+    if not may_write(target, args.force):
+        return 1
     target.parent.mkdir(parents=True, exist_ok=True)
-    copy_database(db, target)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    copy_database(db, partial)
+    partial.replace(target)  # the old file (if --force) is replaced only by a complete copy
     print(f"backed up {db} to {target} ({target.stat().st_size} bytes)")
     return 0
 
@@ -71,7 +78,13 @@ def main_restore(args: argparse.Namespace, settings: Settings) -> int:
     if problem:
         print(f"not restored: {problem}")
         return 1
+    if db.exists():
+        print(f"restore replaces everything in {db} with {args.file}. Stop the bot first (every `licensebot "
+              "run` / `chat` / `scheduler` on this database): what it writes during or after the restore is "
+              "lost or mixed in.")
+        if not ask(f"Is the bot stopped, and should {db} be replaced?", args.force):
+            return 1
     db.parent.mkdir(parents=True, exist_ok=True)
     copy_database(Path(args.file), db)
-    print(f"restored {db} from {args.file}; stop the bot before restoring, and start it again after")
+    print(f"restored {db} from {args.file}; start the bot again")
     return 0

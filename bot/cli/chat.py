@@ -6,10 +6,12 @@ import argparse
 import getpass
 import logging
 import sys
+from pathlib import Path
 
 from bot.app import build_services
 from bot.channels import console
 from bot.engine import Engine
+from bot.messages import Reply
 from bot.settings import Settings
 from intents.handoff_models import note_platform_id
 from intents.staff import staff
@@ -37,10 +39,14 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         if team.group is not None and team.group.channel == console.CHANNEL:
             chats.append(team.group.chat_id)
     feed = console.OutboxFeed(services.db, services.clock, chats, on_sent=note_platform_id)
-    session = console.ConsoleSession(Engine(services).handle, user=user, lang=args.lang)
-    greeting = session.send("/queue" if args.consultant else "/start") if sys.stdin.isatty() else []
+    engine = Engine(services)
+    session = console.ConsoleSession(engine.handle, user=user, lang=args.lang)
+    greeting: list[Reply] = []
+    if sys.stdin.isatty():
+        # Shown, not sent: the client never typed /start, so it is not in their log or a case packet.
+        greeting = session.greet(engine.answer_unlogged, "/queue" if args.consultant else "/start")
     try:
-        console.run(session, greeting=greeting, feed=feed)
+        console.run(session, greeting=greeting, feed=feed, files=Path(settings.console_files_dir))
     finally:
         services.db.dispose()
     return 0

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.cli.confirm import add_force, may_write
 from bot.clock import SystemClock, business_today
 from bot.export_xlsx import checklist_xlsx
 from bot.problems import Problem
@@ -46,6 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", default="zh", choices=("zh", "en"))
     p.add_argument("--json", action="store_true", help="print the checklist as JSON")
     p.add_argument("--xlsx", metavar="FILE", help="also write the checklist as an Excel file")
+    add_force(p)
 
 
 def collect_answers(values: dict[str, str | None], rules: ChecklistRules, today: date, lang: str) -> dict[str, Any]:
@@ -100,6 +102,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print(f"licensebot checklist: error: {exc}", file=sys.stderr)
         return 2
     if args.xlsx:
+        if not may_write(args.xlsx, args.force):
+            return 1
         try:
             Path(args.xlsx).write_bytes(checklist_xlsx(rules, plan, args.lang))
         except OSError as exc:

@@ -7,6 +7,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from bot.cli.confirm import add_force, may_write
 from bot.clock import SystemClock, business_today
 from bot.settings import Settings
 from knowledge.codes import LICENSES, REQUIRED_TOPICS, TOPICS
@@ -25,6 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     gaps.add_argument("--since", help="only questions from this date (YYYY-MM-DD)")
     gaps.add_argument("--top", type=int, default=30, help="how many groups to show")
     gaps.add_argument("--yaml", help="also write a YAML draft of new entries / alternates to this file")
+    add_force(gaps)
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -121,6 +123,8 @@ def show_gaps(args: argparse.Namespace, settings: Settings) -> int:
             print(f"        {n}× {q}")
     print(f"{len(gaps)} groups of unanswered questions")
     if args.yaml:
+        if not may_write(args.yaml, args.force):
+            return 1
         with open(args.yaml, "w", encoding="utf-8") as f:
             f.write(draft(gaps))
         print(f"draft written to {args.yaml}")

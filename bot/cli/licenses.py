@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import build_services
+from bot.cli.confirm import add_force, may_write
 from bot.clock import business_today
 from bot.settings import Settings
 from scheduler.importer import ImportReport, export_file, import_file
@@ -27,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     exp = sub.add_parser("export", help="write every licence and its subscriber chats in the import format")
     exp.add_argument("file", type=Path)
     exp.add_argument("--chinese-headers", action="store_true", help="公司名称,许可证类型,… instead of English")
+    add_force(exp)
 
 
 class ProgressBar:
@@ -51,6 +53,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings)
     try:
         if args.licenses_action == "export":
+            if not may_write(args.file, args.force):
+                return 1
             count = export_file(services.db, args.file, args.chinese_headers)
             print(f"wrote {count} rows to {args.file}")
             return 0

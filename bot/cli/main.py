@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.logs import configure
 from bot.settings import Settings
@@ -16,7 +17,7 @@ from bot.settings import Settings
 SUBCOMMANDS = (
     ("run", "start the bot on every configured channel (console when none)", "run", "main"),
     ("chat", "chat with the bot in the terminal (--consultant NAME: work the consultants' queue)", "chat", "main"),
-    ("ask", "answer questions from the knowledge base (the judge's --json contract)", "ask", "main"),
+    ("ask", "answer questions from the knowledge base (--json: one JSON line per question, see knowledge/README.md)", "ask", "main"),
     ("kb", "knowledge-base tools: lint, coverage, eval, gaps", "kb", "main"),
     ("db", "database tools: upgrade", "db", "main"),
     ("backup", "copy the SQLite database to FILE", "backup", "main_backup"),
@@ -46,6 +47,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return run_quietly(lambda: run_command(argv))
+
+
+def run_command(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     known = {name for name, *_ in SUBCOMMANDS}
@@ -57,6 +62,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure(settings.log_level if args.command != "ask" else "WARNING", settings.log_json)
     return int(args.run(args, settings) or 0)
+
+
+def run_quietly(command: Callable[[], int]) -> int:
+    """Run a command the way terminal programs end: Ctrl-C and a closed pipe (`… | head`) stop it
+    without a traceback, with the exit codes a shell expects (130, and 141 as for SIGPIPE)."""
+    try:
+        code = command()
+        sys.stdout.flush()  # a pipe closed early shows here, not at interpreter exit
+        return code
+    except SystemExit:  # argparse's --help and usage errors
+        _flush_or_silence()
+        raise
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+
+
+def _flush_or_silence() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: Python flushes it again at exit, and that flush must not fail too."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

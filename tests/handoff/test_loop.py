@@ -26,7 +26,7 @@ def test_request_announce_claim_relay_both_ways_close_and_rate(hub_any: Hub, clo
     assert "#1" in client.text and "不会转给顾问" in client.text  # told that nothing is relayed yet
 
     announced = hub.inbox(*GROUP)  # posted to the consultants' WeCom group
-    assert len(announced) == 1 and "#1" in announced[0].text and "telegram" in announced[0].text
+    assert len(announced) == 1 and "#1" in announced[0].text and "Telegram" in announced[0].text
     assert [(b.label, b.payload) for b in announced[0].buttons] == [("接单 / claim", "/claim 1")]
 
     clock.advance(minutes=4)
