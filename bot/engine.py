@@ -14,10 +14,10 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot import correlation, guards, language, metrics
+from bot import correlation, guards, language, metrics, ownership
 from bot.context import Context, Services, State
 from bot.messages import Incoming, Reply
-from bot.routes import ROUTES, Route
+from bot.routes import OWNERS, ROUTES, Route
 from bot.storage import chatstate
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,11 @@ SORRY = Reply("抱歉，系统暂时出了点问题，请稍后再发一次。/ 
 
 
 class Engine:
-    def __init__(self, services: Services, routes: tuple[Route, ...] = ROUTES) -> None:
+    def __init__(self, services: Services, routes: tuple[Route, ...] = ROUTES,
+                 owners: ownership.Owners = OWNERS) -> None:
         self.services = services
         self.routes = routes
+        self.owners = owners
 
     def handle(self, incoming: Incoming, once: Once | None = None) -> list[Reply]:
         """Handle one message; never raises, never shows a stack trace to the user.
@@ -101,7 +103,9 @@ class Engine:
             replies.append(Reply("您之前未完成的流程已超过7天，已自动结束。" if lang == "zh"
                                  else "Your unfinished flow was more than 7 days old and has expired."))
         ctx = Context(incoming, state, lang, session, s, now)
+        turn = ownership.begin(ctx, self.owners)  # the chat's owner, decided once before any route
         replies += self.route(ctx)
+        replies = ownership.end(ctx, self.owners, turn, replies)
         route = str(ctx.notes.get("route", ""))
         if "search" in ctx.notes and route in ("faq", "fallback"):
             metrics.DECISIONS.labels(ctx.notes["search"].decision if route == "faq" else "fallback").inc()

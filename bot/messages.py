@@ -29,6 +29,7 @@ class Incoming:
     reply_to: str | None = None  # platform id of the message this one replies to, if any
     attachment: Attachment | None = None
     display_name: str = ""
+    numbered: bool = False  # the channel shows buttons as numbered options: "2" may press one (bot/keyboard.py)
 
     @property
     def chat(self) -> ChatRef:
@@ -66,3 +67,4 @@ class Reply:
     attachment: Attachment | None = None
     markdown: bool = False
     tags: tuple[str, ...] = field(default=())  # machine-readable hints for tests and metrics
+    number_from: int = 1  # the number of the first button when several replies of a turn carry buttons

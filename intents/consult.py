@@ -24,6 +24,7 @@ from intents.tickets import (
     claimed_by,
     close_ticket,
     consultant_title,
+    end_client_flow,
     find_ticket,
     holds,
     parse_ticket_id,
@@ -121,6 +122,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
     ticket.consultant_channel, ticket.consultant_id = inc.channel, inc.user_id
     ticket.consultant_name = (inc.display_name or inc.user_id)[:200]
     ctx.session.add(ticket)
+    end_client_flow(ctx.session, ticket)
     who = consultant_title(ticket, ticket.lang)
     send_to_client(ctx.session, ticket, Reply(say(
         ticket.lang,

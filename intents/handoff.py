@@ -125,26 +125,35 @@ def already_open(ctx: Context, ticket: Ticket) -> Reply:
                  tags=("handoff-waiting",))
 
 
-def is_with_consultant(ctx: Context) -> bool:
-    """Route test: a consultant has claimed this client's ticket, so the consultant answers, not the bot.
-
-    What the client types goes to the consultant; a press of one of the bot's own buttons (e.g. the
-    /forget confirmation) still goes to the bot, which drew the button.
-    """
+def holding_ticket(ctx: Context) -> str | None:
+    """Owner look-up (bot/ownership.py): the id of the claimed ticket of this client in this chat, if any."""
     inc = ctx.incoming
-    if inc.payload is not None or not has_open_ticket(ctx.session, inc.channel, inc.user_id):
-        return False
+    if not has_open_ticket(ctx.session, inc.channel, inc.user_id):
+        return None
     ticket = open_ticket(ctx.session, inc.channel, inc.user_id, lock=True)
     if ticket is None or ticket.status != CLAIMED or ticket.chat_id != inc.chat_id:
-        return False
+        return None
     ctx.notes["ticket"] = ticket
-    return True
+    return str(ticket.id)
+
+
+def busy_with_consultant(ctx: Context) -> list[Reply]:
+    """Says who holds the chat and how to get back to the bot, instead of starting a flow or pressing an old button."""
+    ticket: Ticket = ctx.notes["ticket"]
+    who = consultant_title(ticket, ctx.lang)
+    return [Reply(ctx.say(f"您正在与{who}对话（工单 {ticket.label}），消息会直接转给顾问。"
+                          "要使用机器人的功能，请先发送 /bot 结束与顾问的对话。",
+                          f"You are talking to {who} (ticket {ticket.label}); your messages go to the consultant. "
+                          "To use the bot's features, send /bot first to end the conversation with the consultant."),
+                  tags=("handoff-busy",))]
 
 
 def relay_to_consultant(ctx: Context) -> list[Reply]:
     """Passes the client's message (text and file) to the consultant; the bot itself says nothing."""
     ticket: Ticket = ctx.notes["ticket"]
     inc = ctx.incoming
+    if inc.payload is not None:  # a button the bot drew before the consultant took over
+        return busy_with_consultant(ctx)
     ticket.lang = language.from_text(inc.text) or ticket.lang  # label replies in the client's language
     who = ticket.client_name or ticket.user_id
     text = inc.content.strip()

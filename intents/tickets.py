@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from bot import keyboard
 from bot.clock import as_utc
 from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, ChatRef, Incoming, Reply
 from bot.outbox import enqueue
+from bot.ownership import BOT, CONSULTANT, Owner
 from bot.settings import Settings
-from bot.storage.models import Outbox
+from bot.storage.models import Conversation, Outbox
 from intents.case_packet import build_packet, headline, reason_text, short
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket, TicketRelay
 from intents.staff import private_chat, staff, user_lang
@@ -193,11 +195,28 @@ def send_to_consultant(session: Session, ticket: Ticket, reply: Reply, kind: str
 
 
 def send_to_client(session: Session, ticket: Ticket, reply: Reply, kind: str, now: datetime) -> None:
-    """Enqueue a message to the client's chat."""
+    """Enqueue a message to the client's chat. Its buttons (none while a consultant holds the chat)
+    become what a typed number presses there; buttons from before a claim or close stop answering."""
     ticket.to_client_seq += 1
     session.add(ticket)
     enqueue(session, ChatRef(ticket.channel, ticket.chat_id), reply, kind,
             f"handoff:{ticket.id}:to-client:{ticket.to_client_seq}", now)
+    if ticket.status == CLAIMED:
+        owner = Owner(CONSULTANT, str(ticket.id)).key
+    elif reply.buttons or ticket.claimed_at is not None:
+        owner = Owner(BOT).key
+    else:
+        return  # a waiting request was closed: whatever the client was doing with the bot goes on
+    keyboard.save(session, ticket.channel, ticket.chat_id, ticket.user_id, owner, reply.buttons, now)
+
+
+def end_client_flow(session: Session, ticket: Ticket) -> None:
+    """A claim ends a guided flow the client left open (the consultant answers from now on); the
+    /forget confirmation stays, as it may run over a consultant (bot/routes.py FLOWS)."""
+    session.execute(update(Conversation).where(  # type: ignore[arg-type]
+        col(Conversation.channel) == ticket.channel, col(Conversation.chat_id) == ticket.chat_id,
+        col(Conversation.flow).is_not(None), col(Conversation.flow) != "forget",
+    ).values(flow=None, step=None, data={}))
 
 
 def close_ticket(session: Session, ticket: Ticket, by: str, now: datetime) -> None:

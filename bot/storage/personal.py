@@ -17,6 +17,7 @@ from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, s
 from sqlmodel import Session, SQLModel
 
 from bot.channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
+from bot.keyboard import ChatKeyboard
 from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
 from intents.checklist_store import ChecklistRecord
 from intents.handoff_models import Ticket
@@ -57,6 +58,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
     PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
     PersonalTable(WeComInbox, "尚未处理的企业微信消息", "WeCom messages not yet handled"),
+    PersonalTable(ChatKeyboard, "最近显示的按钮", "buttons last shown to you"),
 )
 
 

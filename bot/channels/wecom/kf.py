@@ -55,7 +55,7 @@ def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
     if reply.attachment is not None:
         out.append(Outgoing({"msgtype": "file", "file": {}}, reply.attachment))
     chinese = render.is_chinese(text + "".join(b.label for b in reply.buttons))
-    groups = render.chunks(reply.buttons, MENU_ITEMS)
+    groups = render.chunks(reply.buttons, MENU_ITEMS, reply.number_from)
     for n, (start, group) in enumerate(groups):
         items = [{"type": "click", "click": {"id": key_of[b.payload],
                                              "content": render.clip(f"{i}. {b.label}", MENU_ITEM_BYTES)}}
@@ -119,10 +119,6 @@ class KfMessenger:
             if not result.ok:
                 await self._defer(external_userid, replies[i:], result)
                 return
-        shown = next((r.buttons for r in reversed(replies) if r.buttons), ())
-        now = self.services.clock.now()
-        if replies:
-            await store.in_db(self.services, keys.remember, CHANNEL, external_userid, external_userid, shown, now)
 
     async def _defer(self, external_userid: str, rest: list[Reply], result: SendResult) -> None:
         if result.permanent:
@@ -269,4 +265,4 @@ class KfChannel:
         if menu_id:
             payload = keys.payload_of(session, menu_id)
             return Incoming(**base, text=text, payload=payload if payload is not None else "")
-        return Incoming(**base, text=text, payload=keys.pressed(session, CHANNEL, external, text))
+        return Incoming(**base, text=text, numbered=True)
