@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
 from bot.outbox import enqueue
+from bot.storage.chatstate import ABOUT_SOMEONE_ELSE as ABOUT_CLIENT
 from intents.case_packet import headline, local_time, reason_text, render_packet, short
 from intents.commands import command_args
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket
@@ -97,7 +98,7 @@ def show_queue(ctx: Context) -> list[Reply]:
     if not business_hours(ctx.services.settings).is_open(ctx.now):
         lines.append(ctx.say("（现在是非工作时间）", "(outside business hours now)"))
     buttons = tuple(Button(f"接单 / claim {t.label}", f"/claim {t.id}") for t in waiting[:QUEUE_BUTTONS])
-    return [Reply("\n".join(lines), buttons=buttons, tags=("consult-queue",))]
+    return [Reply("\n".join(lines), buttons=buttons, tags=("consult-queue", ABOUT_CLIENT))]
 
 
 def claim_ticket(ctx: Context) -> list[Reply]:
@@ -112,7 +113,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
         return _missing(ctx, ticket_id)
     if holds(ticket, inc):
         return [Reply(render_packet(ctx.session, ticket, ctx.lang), tags=("consult-claimed-already",
-                                                                          "case-packet"))]
+                                                                          "case-packet", ABOUT_CLIENT))]
     if ticket.status != WAITING:
         return _not_yours(ctx, ticket) if ticket.status == CLOSED else _answer(
             ctx, f"工单 {ticket.label} 已由 {ticket.consultant_name} 接单。",
@@ -133,7 +134,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
                   f"/close {ticket.id} 结束。",
                   f"\n\nReply to a relayed message, or /reply {ticket.id} TEXT, to answer; /canned for canned "
                   f"replies; /close {ticket.id} to finish.")
-    packet = Reply(render_packet(ctx.session, ticket, ctx.lang) + how, tags=("case-packet",))
+    packet = Reply(render_packet(ctx.session, ticket, ctx.lang) + how, tags=("case-packet", ABOUT_CLIENT))
     team = staff(ctx.services.settings)
     in_private = inc.chat_id == inc.user_id and not inc.is_group
     if team.group is not None and team.group != inc.chat:
@@ -141,7 +142,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
                                                tags=("handoff-claimed-notice",)),
                 "handoff-announce", f"handoff:{ticket.id}:claimed", ctx.now)
     if in_private:
-        return [Reply(packet.text, tags=("consult-claimed", "case-packet"))]
+        return [Reply(packet.text, tags=("consult-claimed", "case-packet", ABOUT_CLIENT))]
     send_to_consultant(ctx.session, ticket, packet, "handoff-packet", ctx.now)
     return _answer(ctx, f"✅ {ticket.label} 已由 {ticket.consultant_name} 接单，详情已私信发送。",
                    f"✅ {ticket.label} claimed by {ticket.consultant_name}; details sent privately.",
@@ -158,7 +159,7 @@ def show_case(ctx: Context) -> list[Reply]:
     handled = ticket.consultant_channel == inc.channel and ticket.consultant_id == inc.user_id
     if ticket.status != WAITING and not handled:
         return _not_yours(ctx, ticket)
-    return [Reply(render_packet(ctx.session, ticket, ctx.lang), tags=("case-packet",))]
+    return [Reply(render_packet(ctx.session, ticket, ctx.lang), tags=("case-packet", ABOUT_CLIENT))]
 
 
 def deliver_reply(ctx: Context, ticket: Ticket, text: str) -> list[Reply]:
