@@ -112,7 +112,7 @@ class Engine:
         if ctx.forgotten:
             return replies, route
         chatstate.save_chat(session, incoming, row, (state.flow, state.step, state.data, state.fallbacks), now)
-        chatstate.log_messages(session, incoming, replies, now)
+        chatstate.log_messages(session, incoming, replies, now, said=ownership.said(ctx))
         return replies, route
 
     def route(self, ctx: Context) -> list[Reply]:

@@ -71,10 +71,15 @@ def begin(ctx: Context, owners: Owners) -> Turn:
         ctx.state.clear_flow()
     inc = ctx.incoming
     shown = keyboard.load(ctx.session, inc.channel, inc.chat_id)
+    pressed = None
     if inc.numbered and inc.payload is None and shown is not None and shown.owner == owner.key:
-        button = shown.pressed(inc.text)
-        if button is not None:
-            ctx.incoming = replace(inc, payload=button.payload)
+        pressed = shown.pressed(inc.text)
+        if pressed is not None:
+            ctx.incoming = replace(inc, payload=pressed.payload)
+    elif inc.payload is not None and shown is not None:
+        pressed = next((b for b in shown.buttons if b.payload == inc.payload), None)
+    if inc.payload is not None or pressed is not None:  # the log says which button, not its payload
+        ctx.notes["said"] = f"[{pressed.label if pressed is not None else inc.payload}]"
     ctx.notes["owner"] = owner
     return Turn(owner, shown)
 
@@ -88,6 +93,11 @@ def end(ctx: Context, owners: Owners, turn: Turn, replies: list[Reply]) -> list[
         keyboard.save(ctx.session, inc.channel, inc.chat_id, inc.user_id, after.key, buttons, ctx.now,
                       turn.keyboard)
     return numbered
+
+
+def said(ctx: Context) -> str:
+    """What the client did, for the message log: the text typed, or "[label]" of the button pressed."""
+    return str(ctx.notes.get("said", ctx.incoming.content))
 
 
 def owner_of(ctx: Context) -> Owner:

@@ -21,7 +21,6 @@ from intents.commands import command_args
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket
 from intents.staff import is_consultant, staff
 from intents.tickets import (
-    age_minutes,
     claimed_by,
     close_ticket,
     consultant_title,
@@ -35,6 +34,7 @@ from intents.tickets import (
     send_to_client,
     send_to_consultant,
     ticket_for_reply,
+    waited_minutes,
 )
 from knowledge.canned import CannedError, canned_file, load_canned
 
@@ -89,8 +89,8 @@ def show_queue(ctx: Context) -> list[Reply]:
     claimed = [t for t in tickets if t.status == CLAIMED]
     if waiting:
         lines.append(ctx.say(f"等待接单（{len(waiting)}）：", f"Waiting ({len(waiting)}):"))
-        lines += [f"{headline(t, ctx.lang)} · {ctx.say('已等', 'waited')} {age_minutes(t, ctx.now)} "
-                  f"{ctx.say('分钟', 'min')} · {reason_text(t, ctx.lang)}" for t in waiting]
+        lines += [f"{headline(t, ctx.lang)} · {ctx.say('已等（工作时间）', 'waited (business)')} "
+                  f"{waited_minutes(t, ctx.services.settings, ctx.now)} {ctx.say('分钟', 'min')} · {reason_text(t, ctx.lang)}" for t in waiting]
     if claimed:
         lines.append(ctx.say(f"处理中（{len(claimed)}）：", f"Claimed ({len(claimed)}):"))
         lines += [f"{headline(t, ctx.lang)} · {t.consultant_name} · {ctx.say('接单于', 'since')} "

@@ -10,14 +10,13 @@ A client who writes after the ticket closed is simply with the bot: routing look
 
 from __future__ import annotations
 
-import re
-
 from bot import language
 from bot.context import Context
 from bot.hours import business_hours, format_opening
 from bot.messages import Reply
 from intents.commands import command_args
 from intents.handoff_models import CLAIMED, CLOSED, Ticket
+from intents.human_words import beyond_request, wants_human
 from intents.staff import staff
 from intents.tickets import (
     close_ticket,
@@ -35,31 +34,6 @@ from intents.tickets import (
 # of the checklist, ... Any other text after /human is the client's own note for the consultant.
 BUTTON_REASONS = ("fallback", "clarify", "offer", "checklist")
 
-_END = r"(?=$|[\s，,。.!！?？~…]|客服|服务|顾问|吧|吗|啊|呢|谢谢|聊|谈|咨询|沟通|帮|处理)"
-_ZH = re.compile(
-    r"转人工|人工客服|人工服务|人工坐席|真人客服|真人服务"
-    r"|(?:找|(?<!需)要|转|接|换|叫|请)(?:个|一个|一位|位|下)?(?:真人|人工|顾问|专员)" + _END +
-    r"|联系(?:一下|下)?(?:顾问|人工|专员)" + _END +
-    r"|(?:有|是)真人吗|(?:和|跟|与)(?:顾问|真人|人工)(?:聊|谈|说|沟通)"
-    r"|^(?:真人|人工|顾问)[吗呢啊吧？?！!。.\s]*$"
-)
-_EN = re.compile(
-    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s+|the\s+|your\s+)?(?:real\s+|live\s+|human\s+)?"
-    r"(?:person|human|someone|somebody|consultant|agent|advisor|adviser|people)\b"
-    r"|\bhuman\s+(?:agent|being|support|please)\b|\breal\s+person\b|\blive\s+(?:agent|person|support)\b"
-    r"|^\s*(?:human|agent|operator)\W*$",
-    re.IGNORECASE,
-)
-
-
-def wants_human(text: str) -> bool:
-    """Does this message ask for a person? (转人工, 找顾问, 真人, talk to a person, human agent …)"""
-    text = text.strip()
-    if not text or text.startswith("/") or len(text) > 200:
-        return False
-    return bool(_ZH.search(text) or _EN.search(text))
-
-
 def asks_for_human(ctx: Context) -> bool:
     """Route test: the client asks for a person in words."""
     return wants_human(ctx.text)
@@ -67,7 +41,7 @@ def asks_for_human(ctx: Context) -> bool:
 
 def request_human_by_words(ctx: Context) -> list[Reply]:
     """Opens a ticket because the client asked for a person in their own words."""
-    return open_request(ctx, "words", ctx.text)
+    return open_request(ctx, "words", ctx.text if beyond_request(ctx.text) else "")
 
 
 def request_human(ctx: Context) -> list[Reply]:
