@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from bot import keyboard
-from bot.context import Context
-from bot.messages import Reply
+from bot.context import Context, Services
+from bot.messages import Incoming, Reply
 
 BOT, FLOW, CONSULTANT = "bot", "flow", "consultant"
 
@@ -39,6 +39,11 @@ class Owner:
 
 
 Holder = Callable[[Context], str | None]  # the id of the ticket a consultant holds in this chat, if any
+Staff = Callable[[Services, Incoming], bool]  # the sender is a consultant (not slowed by the flood guard)
+
+
+def _nobody(_services: Services, _incoming: Incoming) -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class Owners:
 
     flows: Mapping[str, bool]
     holder: Holder
+    is_staff: Staff = _nobody
 
     def decide(self, ctx: Context) -> Owner:
         flow = ctx.state.flow or ""

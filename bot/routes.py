@@ -29,6 +29,7 @@ from intents import (
     mylicenses,
     operator,
     privacy,
+    smalltalk,
     staff,
     subscribe,
 )
@@ -101,7 +102,7 @@ FLOWS: dict[str, Flow] = {
 WITH_CONSULTANT = frozenset({"/bot", "/forget", "/human", "/help", "/mydata", "/lang", "/rate"})
 
 OWNERS = ownership.Owners(flows={name: flow.over_consultant for name, flow in FLOWS.items()},
-                          holder=handoff.holding_ticket)
+                          holder=handoff.holding_ticket, is_staff=staff.is_staff)
 
 
 def is_command(ctx: Context) -> bool:
@@ -139,9 +140,11 @@ def always(_ctx: Context) -> bool:
 ROUTES: tuple[Route, ...] = (
     Route("command", is_command, run_command),
     Route("consultant-reply", consult.is_consultant_talking, consult.reply_by_quote),
+    Route("consultant-hint", consult.is_consultant_chatting, consult.hint_without_ticket),
     Route("with-consultant", owned_by_consultant, handoff.relay_to_consultant),
     Route("flow", in_flow, continue_flow),
     Route("human", handoff.asks_for_human, handoff.request_human_by_words),
+    Route("smalltalk", smalltalk.is_small_talk, smalltalk.answer_small_talk),
     Route("faq", faq.has_answer, faq.answer_question),
     Route("fallback", always, faq.fall_back),
 )

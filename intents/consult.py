@@ -216,6 +216,20 @@ def reply_by_quote(ctx: Context) -> list[Reply]:
                    "message, or use /reply TICKET TEXT.", "consult-hint")
 
 
+def is_consultant_chatting(ctx: Context) -> bool:
+    """Route test: a consultant types plain text in their own chat without a ticket to send it to."""
+    inc = ctx.incoming
+    return (inc.payload is None and not ctx.text.startswith("/") and bool(ctx.text)
+            and inc.chat_id == inc.user_id and not inc.is_group and is_consultant(ctx))
+
+
+def hint_without_ticket(ctx: Context) -> list[Reply]:
+    """Tells a consultant their text went to nobody and how to find a client to answer."""
+    return _answer(ctx, "这条消息没有发给任何客户（你现在没有进行中的工单）。发送 /queue 查看等待接单的客户。",
+                   "That message went to nobody (you hold no ticket). Send /queue to see who is waiting.",
+                   "consult-hint", (Button("/queue", "/queue"),))
+
+
 def send_canned(ctx: Context) -> list[Reply]:
     """/canned NAME [TICKET]: sends a canned reply in the client's language; /canned lists them."""
     try:

@@ -69,7 +69,7 @@ async def test_an_unclaimed_ticket_is_announced_at_opening_reminded_in_business_
     async with start_runtime(settings, clock, fake) as bot:
         fake.push_text(USER, "我们的机房审批卡住了怎么办", language_code="zh-hans")
         await bot.said(USER, "没有把握回答")
-        fake.press(USER, "转人工顾问", language_code="zh-hans")
+        fake.press(USER, "给顾问留言", language_code="zh-hans")  # after hours: leave a message
         new = await bot.said(CONSULTANT_ID, "新工单 #1")
         assert "客户说：「我们的机房审批卡住了怎么办」" in new and "/human" not in new  # the question, not the button
         clock.set(shanghai(2026, 11, 30, 9, 0, 30))  # Monday: the office opens

@@ -91,6 +91,18 @@ SCENARIOS: dict[str, tuple[Step, ...]] = {
         client("send", "/mydata", client_sees=("我们保存的关于您的数据",)),
         client("send", "2", client_not=("第2步", "第1步")),
     ),
+    # Most clients open with a greeting: a short answer and the menu, never "I can't answer that".
+    "small talk is answered, not failed": (
+        client("send", "你好", client_sees=("您好！", "直接打字提问"), client_not=("没有把握",)),
+        client("send", "在吗？", client_sees=("您好！",), client_not=("没有把握", "转接人工")),
+        client("send", "你是机器人吗", client_sees=("机器人", "/human")),
+        client("send", "谢谢", client_sees=("不客气",)),
+        client("send", "再见", client_sees=("再见",)),
+    ),
+    # A consultant's plain text with no ticket to send it to gets a hint, not the clients' FAQ.
+    "a consultant without a ticket gets a hint": (
+        consultant("send", QUESTION, consultant_sees=("没有发给任何客户", "/queue"), consultant_not=(ANSWER,)),
+    ),
 }
 
 
