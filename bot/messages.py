@@ -56,6 +56,7 @@ class Attachment:
     filename: str
     content: bytes
     mime: str = "application/octet-stream"
+    ref: str = ""  # a received file the platform keeps (its file id), when the content was not fetched
 
 
 @dataclass(frozen=True)

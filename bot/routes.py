@@ -7,6 +7,7 @@ the first route whose test matches:
              consultant holds the chat only WITH_CONSULTANT commands run)
       →  a consultant's reply to a relayed message (or a hint how to reply)
       →  owner consultant: relayed, bot silent
+      →  a file or photo: attached to the waiting ticket (a flow takes typed answers only)
       →  owner flow: the flow's next step
       →  "转人工" / "talk to a person"  →  FAQ answer or clarify  →  fallback
 """
@@ -142,6 +143,7 @@ ROUTES: tuple[Route, ...] = (
     Route("consultant-reply", consult.is_consultant_talking, consult.reply_by_quote),
     Route("consultant-hint", consult.is_consultant_chatting, consult.hint_without_ticket),
     Route("with-consultant", owned_by_consultant, handoff.relay_to_consultant),
+    Route("file", handoff.sends_a_file, handoff.attach_file),
     Route("flow", in_flow, continue_flow),
     Route("human", handoff.asks_for_human, handoff.request_human_by_words),
     Route("smalltalk", smalltalk.is_small_talk, smalltalk.answer_small_talk),

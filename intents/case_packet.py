@@ -170,5 +170,6 @@ def render_packet(session: Session, ticket: Ticket, lang: str) -> str:
     files = packet.get("files") or []
     if files:
         lines.append("— Files the client sent —" if en else "— 客户发来的文件 —")
-        lines += [f"{local_time(datetime.fromisoformat(f['at']), True, lang)} {f['name']}" for f in files]
+        lines += [f"{local_time(datetime.fromisoformat(f['at']), True, lang)} 📎 {f['name']}"
+                  + (f"（{f['caption']}）" if f.get("caption") else "") for f in files]
     return "\n".join(lines)

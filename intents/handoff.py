@@ -131,10 +131,51 @@ def relay_to_consultant(ctx: Context) -> list[Reply]:
     ticket.lang = language.from_text(inc.text) or ticket.lang  # label replies in the client's language
     who = ticket.client_name or ticket.user_id
     text = inc.content.strip()
+    att = inc.attachment
+    if att is not None and not att.content:  # the platform keeps the file: say what came
+        text = f"📎 {att.filename} {text}".strip()
+        att = None
     body = f"💬 {ticket.label} {who}：{text}" if text else f"💬 {ticket.label} {who}"
-    send_to_consultant(ctx.session, ticket, Reply(body, attachment=inc.attachment, tags=("handoff-relay",)),
+    send_to_consultant(ctx.session, ticket, Reply(body, attachment=att, tags=("handoff-relay",)),
                        "handoff-relay", ctx.now)
     return []
+
+
+MAX_FILES = 20  # per ticket
+
+
+def sends_a_file(ctx: Context) -> bool:
+    """Route test: the client sent a file or photo (and nobody holds the chat)."""
+    return ctx.incoming.attachment is not None and ctx.incoming.payload is None
+
+
+def attach_file(ctx: Context) -> list[Reply]:
+    """Attaches a file sent while a ticket waits to that ticket (the case packet lists it); without a
+    ticket, says the bot cannot read files and how to get it to a consultant."""
+    inc = ctx.incoming
+    att = inc.attachment
+    assert att is not None
+    name = att.filename[:120] or "file"
+    ticket = open_ticket(ctx.session, inc.channel, inc.user_id, lock=True)
+    if ticket is None:
+        offer = ctx.say("需要顾问查看，请发送 /human，之后发的文件会附在工单里。",
+                        "For a consultant to look at it, send /human; files you send then go with the request.")
+        return [Reply(ctx.say(f"收到文件「{name}」。我（机器人）看不了文件内容。", f"Got “{name}”. I (the bot) can't "
+                              "read files. ") + offer, tags=("file-no-ticket",))]
+    packet = dict(ticket.packet or {})
+    files = list(packet.get("files") or [])
+    if len(files) >= MAX_FILES:
+        return [Reply(ctx.say(f"工单 {ticket.label} 已附了{MAX_FILES}个文件，这个没有再附上；顾问接手后可以直接发给顾问。",
+                              f"Ticket {ticket.label} already has {MAX_FILES} files; this one was not added. Send "
+                              "it to the consultant once they join."), tags=("file-too-many",))]
+    caption = inc.text.strip()
+    files.append({"name": name, "at": ctx.now.isoformat(), "ref": att.ref[:200], "mime": att.mime[:100],
+                  "size": len(att.content), "caption": caption[:200]})
+    ticket.packet = {**packet, "files": files}
+    ctx.session.add(ticket)
+    return [Reply(ctx.say(f"已把「{name}」附到您的工单 {ticket.label}，顾问接手后会看到。", f"“{name}” is attached to "
+                          f"your ticket {ticket.label}; the consultant will see it when they join."),
+                  tags=("file-attached",))]
 
 
 def back_to_bot(ctx: Context) -> list[Reply]:

@@ -28,6 +28,12 @@ class TelegramRig:
         marks = {side: len(fake.texts(chat)) for side, chat in CHATS.items()}
         if action == "send":
             fake.push_text(CHATS[who], text, language_code="zh-hans")
+        elif action == "file":
+            update = fake.message_update(CHATS[who], "", language_code="zh-hans")
+            del update["message"]["text"]
+            update["message"]["document"] = {"file_id": "BQACAgIAAxkB", "file_unique_id": "AgAD1", "file_name": text,
+                                             "mime_type": "application/pdf"}
+            fake.push_update(update)
         else:  # Telegram shows no numbers: "number" is a press too
             fake.press(CHATS[who], text, language_code="zh-hans")
         await self.runtime.settle()

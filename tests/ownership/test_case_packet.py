@@ -41,3 +41,27 @@ def test_the_announcement_never_quotes_a_bare_request_for_a_person(hub: Hub):
     hub.client("3302").send("转人工")
     [announced] = [r for r in hub.inbox("wecom", "consultants-room") if "新工单" in r.text]
     assert "客户说" not in announced.text and "转人工" not in announced.text.split("原因：")[0]
+
+
+def test_files_sent_while_waiting_are_attached_and_listed_in_the_packet(hub: Hub):
+    from bot.messages import Attachment
+
+    client, zhang = hub.client("3303"), hub.consultant()
+    client.send("/human 营业执照的问题")
+    client.send("", attachment=Attachment("营业执照.pdf", b"%PDF-1.4 ..."))
+    assert "file-attached" in client.tags and "fallback" not in client.tags
+    client.send("营业执照照片", attachment=Attachment("photo.jpg", b"", "image/jpeg", ref="AgACAgIAAxkB"))
+    assert "file-attached" in client.tags and "handoff-offer" not in client.tags
+    zhang.send("/claim 1")
+    assert "📎 营业执照.pdf" in zhang.text and "📎 photo.jpg（营业执照照片）" in zhang.text
+    client.send("", attachment=Attachment("合同.pdf", b"", ref="BQACAgIAAxkB"))  # claimed: relayed
+    [relay] = hub.inbox("wecom", "zhangsan")[-1:]
+    assert "📎 合同.pdf" in relay.text and relay.attachment is None
+
+
+def test_a_file_without_a_ticket_gets_a_plain_answer_not_the_fallback(hub: Hub):
+    from bot.messages import Attachment
+
+    client = hub.client("3304")
+    client.send("", attachment=Attachment("报价单.xlsx", b"PK"))
+    assert "file-no-ticket" in client.tags and "/human" in client.text

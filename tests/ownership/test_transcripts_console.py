@@ -4,12 +4,14 @@ the client's and the consultant's, each showing its own outbox rows as `licenseb
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from bot.app import build_services
 from bot.channels.console import ConsoleSession, OutboxFeed, render
 from bot.engine import Engine
+from bot.messages import Attachment
 from intents.handoff_models import note_platform_id
 from tests.conftest import make_settings
 from tests.ownership.transcripts import CLIENT, CONSULTANT, SCENARIOS, number_beside, play
@@ -26,9 +28,14 @@ class ConsoleRig:
         self.since = {CLIENT: "", CONSULTANT: ""}
 
     async def act(self, who: str, action: str, text: str) -> None:
-        line = text if action == "send" else number_beside(self.screen[who], text)
-        shown = {CLIENT: [], CONSULTANT: []}
-        shown[who] += [render(r) for r in self.sessions[who].send(line)]
+        shown: dict[str, list[str]] = {CLIENT: [], CONSULTANT: []}
+        session = self.sessions[who]
+        if action == "file":  # the terminal cannot send files: the Incoming a file-capable channel makes
+            incoming = replace(session.to_incoming(""), attachment=Attachment(text, b"%PDF-1.4"))
+            shown[who] += [render(r) for r in session.handle(incoming)]
+        else:
+            line = text if action == "send" else number_beside(self.screen[who], text)
+            shown[who] += [render(r) for r in session.send(line)]
         for side, feed in self.feeds.items():
             shown[side] += [self.sessions[side].received(item) for item in feed.take()]
         for side, parts in shown.items():

@@ -11,6 +11,8 @@ direct replies and whatever the outbox delivered to them):
                   item or card button; console: type the number shown beside it)
     number LABEL  type the number shown beside LABEL where the channel numbers buttons
                   (console, WeCom); press it where it does not (Telegram)
+    file NAME     send a file (Telegram: a document; WeCom: a customer-service file message; the
+                  console has no way to send one, so its rig hands the engine the Incoming directly)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ ANSWER = "测试答案：ICP续期材料"
 @dataclass(frozen=True)
 class Step:
     who: str
-    action: str  # "send" | "press" | "number"
+    action: str  # "send" | "press" | "number" | "file"
     text: str
     client_sees: tuple[str, ...] = ()
     client_not: tuple[str, ...] = ()
@@ -98,6 +100,12 @@ SCENARIOS: dict[str, tuple[Step, ...]] = {
         client("send", "你是机器人吗", client_sees=("机器人", "/human")),
         client("send", "谢谢", client_sees=("不客气",)),
         client("send", "再见", client_sees=("再见",)),
+    ),
+    # A file sent while the ticket waits belongs to the ticket, not to the FAQ fallback.
+    "a file sent while waiting is attached to the ticket": (
+        client("send", "/human 营业执照的问题", client_sees=("#1",)),
+        client("file", "营业执照.pdf", client_sees=("附到您的工单 #1",), client_not=("没有把握", "转接人工")),
+        consultant("send", "/claim 1", consultant_sees=("📎",), client_sees=("已接入",)),
     ),
     # A consultant's plain text with no ticket to send it to gets a hint, not the clients' FAQ.
     "a consultant without a ticket gets a hint": (

@@ -12,7 +12,7 @@ from scheduler.runner import rules_from, run_once
 from tests.ownership.transcripts import CLIENT, CONSULTANT, SCENARIOS, number_beside, play
 from tests.wecom.conftest import open_rig
 from tests.wecom.rig import CONSULTANT as MEMBER
-from tests.wecom.rig import Rig
+from tests.wecom.rig import KF_PATH, Rig
 
 KF_CLIENT = "wmOWNER01"
 NO_SPACING = {"chat_rate_per_minute": 0, "channel_rate_per_second": 0}
@@ -35,6 +35,11 @@ class WeComRig:
             await chat.send(text)
         elif action == "press":
             await chat.press(text)
+        elif action == "file":  # a customer-service file message: WeCom gives a media id, no name
+            msg = self.rig.fake.client_writes(chat.open_kfid, chat.who, "")
+            msg.pop("text")
+            msg.update(msgtype="file", file={"media_id": "MEDIA_ID_1"})
+            await self.rig.callback(KF_PATH, self.rig.kf_signal(chat.open_kfid))
         else:  # type the number WeCom showed beside the option
             await chat.send(number_beside("\n".join(self._texts(who)), text))
         senders = {name: channel.sender for name, channel in self.rig.channels.items()}

@@ -28,7 +28,7 @@ from bot.channels.wecom.crypto import WeComCrypto
 from bot.channels.wecom.members import Outgoing
 from bot.context import Services
 from bot.engine import Engine, FirstTime
-from bot.messages import Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import SendResult
 
 if TYPE_CHECKING:
@@ -258,7 +258,12 @@ class KfChannel:
     def to_incoming(self, session: Session, msg: dict[str, Any], nickname: str) -> Incoming:
         external = str(msg["external_userid"])
         base = {"channel": CHANNEL, "chat_id": external, "user_id": external, "display_name": nickname}
-        if msg.get("msgtype") != "text":
+        kind = str(msg.get("msgtype", ""))
+        if kind in ("file", "image"):  # by media id: the content stays with WeCom for three days
+            media = str((msg.get(kind) or {}).get("media_id", ""))
+            name = "文件" if kind == "file" else "图片.jpg"
+            return Incoming(**base, text="", attachment=Attachment(name, b"", "application/octet-stream", ref=media))
+        if kind != "text":
             return Incoming(**base, text="")
         text_part = msg.get("text") or {}
         text, menu_id = str(text_part.get("content", "")), str(text_part.get("menu_id", ""))
