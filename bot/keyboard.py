@@ -16,9 +16,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, delete, select
+from sqlalchemy import JSON, Column, Table, UniqueConstraint, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel
 
 from bot.messages import Button, Reply
@@ -59,9 +61,22 @@ class Keyboard:
         return next((b for b in self.buttons if b.label == typed), None)
 
 
+KEYBOARDS: Table = ChatKeyboard.__table__  # type: ignore[attr-defined]
+# Built once (SQLAlchemy Core, compiled once): this runs on every message, like bot/storage/chatstate.py.
+LOAD = select(KEYBOARDS.c.owner, KEYBOARDS.c.buttons).where(
+    KEYBOARDS.c.channel == bindparam("channel"), KEYBOARDS.c.chat_id == bindparam("chat_id"))
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> Any:
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_for(KEYBOARDS)
+    return stmt.on_conflict_do_update(index_elements=["channel", "chat_id"], set_={
+        k: stmt.excluded[k] for k in ("user_id", "owner", "buttons", "updated_at")})
+
+
 def load(session: Session, channel: str, chat_id: str) -> Keyboard | None:
-    row = session.execute(select(ChatKeyboard.owner, ChatKeyboard.buttons).where(
-        ChatKeyboard.channel == channel, ChatKeyboard.chat_id == chat_id)).first()
+    row = session.execute(LOAD, {"channel": channel, "chat_id": chat_id}).first()
     if row is None:
         return None
     return Keyboard(row.owner, tuple(Button(str(label), str(payload)) for label, payload in row.buttons or []))
@@ -84,14 +99,11 @@ def save(session: Session, channel: str, chat_id: str, user_id: str, owner: str,
     """Store the chat's keyboard (a no-op when nothing changed)."""
     if before is not None and before.owner == owner and before.buttons == buttons:
         return
-    row = session.execute(select(ChatKeyboard).where(
-        ChatKeyboard.channel == channel, ChatKeyboard.chat_id == chat_id)).scalar_one_or_none()
-    if row is None:
-        if not buttons and owner == "bot":
-            return  # nothing to remember
-        row = ChatKeyboard(channel=channel, chat_id=chat_id, user_id=user_id, updated_at=now)
-    row.owner, row.buttons, row.updated_at = owner, [[b.label, b.payload] for b in buttons], now
-    session.add(row)
+    if before is None and not buttons and owner == "bot":
+        return  # nothing to remember
+    session.execute(_upsert(session.get_bind().dialect.name), {
+        "channel": channel, "chat_id": chat_id, "user_id": user_id, "owner": owner,
+        "buttons": [[b.label, b.payload] for b in buttons], "updated_at": now})
 
 
 def shown_later(session: Session, channel: str, chat_id: str, buttons: tuple[Button, ...], now: datetime) -> None:
@@ -100,7 +112,7 @@ def shown_later(session: Session, channel: str, chat_id: str, buttons: tuple[But
     if not buttons:
         return
     before = load(session, channel, chat_id)
-    save(session, channel, chat_id, chat_id, before.owner if before else "bot", buttons, now)
+    save(session, channel, chat_id, chat_id, before.owner if before else "bot", buttons, now, before)
 
 
 def forget(session: Session, channel: str, chat_id: str) -> None:

@@ -54,11 +54,13 @@ class Owners:
     holder: Holder
     is_staff: Staff = _nobody
 
-    def decide(self, ctx: Context) -> Owner:
+    def decide(self, ctx: Context, held_before: bool = True) -> Owner:
+        """The owner now. `held_before=False` skips the consultant look-up: after a message that came in
+        without a consultant, none can hold the chat (a claim happens in the consultant's own chat)."""
         flow = ctx.state.flow or ""
         if self.flows.get(flow):
             return Owner(FLOW, flow)
-        held = self.holder(ctx)
+        held = self.holder(ctx) if held_before else None
         if held is not None:
             return Owner(CONSULTANT, held)
         return Owner(FLOW, flow) if flow in self.flows else Owner(BOT)
@@ -95,7 +97,8 @@ def end(ctx: Context, owners: Owners, turn: Turn, replies: list[Reply]) -> list[
     numbered, buttons = keyboard.number(replies)
     if not ctx.forgotten:
         inc = ctx.incoming
-        after = owners.decide(ctx)
+        maybe_held = turn.owner.kind == CONSULTANT or bool(owners.flows.get(turn.owner.name))
+        after = owners.decide(ctx, held_before=maybe_held)
         keyboard.save(ctx.session, inc.channel, inc.chat_id, inc.user_id, after.key, buttons, ctx.now,
                       turn.keyboard)
     return numbered
