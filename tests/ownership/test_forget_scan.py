@@ -81,3 +81,23 @@ def test_cancel_on_the_forget_prompt_says_nothing_was_deleted(hub: Hub):
     assert "没有删除任何数据" in client.text and "已退出当前流程" not in client.text
     client.send("/mydata")
     assert "消息记录: 0" not in client.text and "用户资料: 1" in client.text  # still there
+
+
+def test_forget_while_waiting_tells_the_consultants_and_cancel_while_claimed_goes_back_to_them(hub: Hub):
+    from tests.handoff.conftest import GROUP
+
+    waiting = hub.client("5503")
+    waiting.send("/human")
+    waiting.send("/forget")
+    waiting.send("确认")  # typed, not pressed
+    assert "forget-done" in waiting.tags
+    assert any("要求删除其全部数据" in r.text and "工单 #1" in r.text for r in hub.inbox(*GROUP))
+
+    held, zhang = hub.client("5504"), hub.consultant()
+    held.send("/human")
+    zhang.send("/claim 2")
+    held.send("/forget")
+    held.send("1")  # not a press here (this channel shows no numbers): not a confirmation either
+    assert "forget-kept" in held.tags and "没有删除任何数据" in held.text
+    held.send("还在吗")  # the consultant holds the chat again
+    assert held.replies == [] and "还在吗" in hub.inbox("wecom", "zhangsan")[-1].text
