@@ -19,8 +19,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(
     rf"^{_FILLER}(?:{words})(?:{_FILLER}(?:{words}))*{_TAIL}{_FILLER}$", re.IGNORECASE)) for kind, words in (
     ("greeting", r"你好|您好|你们好|大家好|嗨|哈喽|哈啰|在吗|在不在|有人吗|早上好|上午好|中午好|下午好|晚上好|早安|早|"
                  r"(?:hi|hello|hey)(?:\s+there)?|hiya|good\s+(?:morning|afternoon|evening)|anyone\s+there|are\s+you\s+there"),
-    ("thanks", r"谢谢|多谢|感谢|谢了|谢谢你|谢谢您|非常感谢|太感谢了|好的谢谢|好的|好|收到|明白了|知道了|ok|okay|"
-               r"thanks|thank\s+you|thx|many\s+thanks|cheers|got\s+it|great"),
+    # not 好的 / ok on their own: after "要为您转接人工顾问吗？" they mean yes, not thanks
+    ("thanks", r"谢谢|多谢|感谢|谢了|谢谢你|谢谢您|非常感谢|太感谢了|好的谢谢|thanks(?:\s+a\s+lot)?|thank\s+you(?:\s+very\s+much)?|thx|many\s+thanks|cheers"),
     ("bot", r"你是机器人吗|你是不是机器人|是机器人吗|你是谁|你是ai吗|你是人工智能吗|"
             r"are\s+you\s+a\s+(?:bot|robot|machine|ai)|is\s+this\s+a\s+(?:bot|robot)|who\s+are\s+you"),
     ("bye", r"再见|拜拜|回头见|下次见|先这样|bye|goodbye|bye\s+bye|see\s+you|see\s+ya"),
