@@ -146,6 +146,7 @@ ROUTES: tuple[Route, ...] = (
     Route("file", handoff.sends_a_file, handoff.attach_file),
     Route("flow", in_flow, continue_flow),
     Route("human", handoff.asks_for_human, handoff.request_human_by_words),
+    Route("offer-accepted", handoff.accepts_offer, handoff.accept_offer),
     Route("smalltalk", smalltalk.is_small_talk, smalltalk.answer_small_talk),
     Route("faq", faq.has_answer, faq.answer_question),
     Route("fallback", always, faq.fall_back),

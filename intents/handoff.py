@@ -39,6 +39,23 @@ def asks_for_human(ctx: Context) -> bool:
     return wants_human(ctx.text)
 
 
+YES_WORDS = frozenset({"好", "好的", "好啊", "是", "是的", "要", "需要", "可以", "行", "嗯", "嗯嗯", "转", "ok", "okay", "yes",
+                       "sure", "please", "yes please"})
+OFFERED = 2  # fallbacks in a row after which faq.fall_back offers a person
+
+
+def accepts_offer(ctx: Context) -> bool:
+    """Route test: the bot just offered a consultant (two misses in a row) and the client says yes."""
+    said = ctx.text.lower().strip(" 。.!！~")
+    return (ctx.state.fallbacks == OFFERED and ctx.incoming.payload is None and said in YES_WORDS
+            and bool(staff(ctx.services.settings).consultants))  # no consultant: no offer was made
+
+
+def accept_offer(ctx: Context) -> list[Reply]:
+    """Opens a ticket because the client said yes to the bot's offer of a consultant."""
+    return open_request(ctx, "offer", "")
+
+
 def request_human_by_words(ctx: Context) -> list[Reply]:
     """Opens a ticket because the client asked for a person in their own words."""
     return open_request(ctx, "words", ctx.text if beyond_request(ctx.text) else "")

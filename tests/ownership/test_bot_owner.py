@@ -18,6 +18,15 @@ def test_two_misses_in_a_row_show_one_hand_off_button_not_two(hub: Hub):
     assert "handoff-offer" in client.tags and human_buttons(client.replies) == ["转人工顾问"]
 
 
+def test_yes_after_the_offer_opens_a_ticket(hub: Hub):
+    client = hub.client("4406")
+    client.send("今天天气怎么样")
+    client.send("好的")  # not an answer to anything yet: a second miss, and the offer
+    assert "handoff-offer" in client.tags
+    client.send("好的")
+    assert "handoff-requested" in client.tags and hub.ticket().reason == "offer"
+
+
 def test_small_talk_in_english_and_it_does_not_count_as_a_miss(hub: Hub):
     client = hub.client("4402", language="en")
     for text in ("hi there", "thanks!", "are you a bot?", "bye", "hello"):
