@@ -5,11 +5,12 @@ the first route whose test matches:
 
     command (/start, button payloads "/…"; consultant-only ones refused to anybody else; while a
              consultant holds the chat only WITH_CONSULTANT commands run)
-      →  a consultant's reply to a relayed message (or a hint how to reply)
+      →  a consultant's reply to a relayed message (or a hint how to reply, or to see /queue)
       →  owner consultant: relayed, bot silent
       →  a file or photo: attached to the waiting ticket (a flow takes typed answers only)
       →  owner flow: the flow's next step
-      →  "转人工" / "talk to a person"  →  FAQ answer or clarify  →  fallback
+      →  "转人工" / "talk to a person", or yes to the bot's offer  →  small talk
+      →  FAQ answer or clarify  →  fallback
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
 from bot.outbox import enqueue
+from bot.ownership import BOT, owner_of
 from bot.storage.chatstate import ABOUT_SOMEONE_ELSE as ABOUT_CLIENT
 from intents.case_packet import headline, local_time, reason_text, render_packet, short
 from intents.commands import command_args
@@ -217,9 +218,10 @@ def reply_by_quote(ctx: Context) -> list[Reply]:
 
 
 def is_consultant_chatting(ctx: Context) -> bool:
-    """Route test: a consultant types plain text in their own chat without a ticket to send it to."""
+    """Route test: a consultant types plain text in their own chat without a ticket to send it to (and
+    outside a flow: a consultant trying /renew answers its questions)."""
     inc = ctx.incoming
-    return (inc.payload is None and not ctx.text.startswith("/") and bool(ctx.text)
+    return (owner_of(ctx).kind == BOT and inc.payload is None and not ctx.text.startswith("/") and bool(ctx.text)
             and inc.chat_id == inc.user_id and not inc.is_group and is_consultant(ctx))
 
 

@@ -65,3 +65,10 @@ def test_consultants_are_not_slowed_by_the_flood_guard(hub: Hub):
         client.send("ICP证续期要准备哪些材料")
     assert "consult-queue" in zhang.tags  # the 25th /queue in a minute is answered
     assert "发送得太快" in client.text  # while a client is slowed down after 20
+
+
+def test_a_consultant_in_a_flow_answers_its_questions(hub: Hub):
+    zhang = hub.consultant()
+    zhang.send("/renew")
+    zhang.send("ICP")
+    assert "step:scope" in zhang.tags and "consult-hint" not in zhang.tags
