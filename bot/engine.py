@@ -14,10 +14,10 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot import correlation, flood, guards, language, metrics
+from bot import correlation, flood, guards, language, metrics, ownership
 from bot.context import Context, Services, State
 from bot.messages import Incoming, Reply
-from bot.routes import ROUTES, Route
+from bot.routes import OWNERS, ROUTES, Route
 from bot.storage import chatstate
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,11 @@ SORRY = Reply("抱歉，系统暂时出了点问题，请稍后再发一次。/ 
 
 
 class Engine:
-    def __init__(self, services: Services, routes: tuple[Route, ...] = ROUTES) -> None:
+    def __init__(self, services: Services, routes: tuple[Route, ...] = ROUTES,
+                 owners: ownership.Owners = OWNERS) -> None:
         self.services = services
         self.routes = routes
+        self.owners = owners
 
     def handle(self, incoming: Incoming, once: Once | None = None) -> list[Reply]:
         """Handle one message; never raises, never shows a stack trace to the user.
@@ -91,7 +93,7 @@ class Engine:
             return [], "seen"
         row = chatstate.load_chat(session, incoming, now - timedelta(minutes=1))
         lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
-        if row.recent_in >= s.settings.flood_per_minute:
+        if row.recent_in >= s.settings.flood_per_minute and not self.owners.is_staff(s, incoming):
             metrics.REFUSED.labels("flood").inc()
             return flood.notice_once(session, incoming, lang, now - timedelta(minutes=1), now), "flood"
         state = State(row.flow, row.step, dict(row.data), row.fallbacks)
@@ -101,28 +103,34 @@ class Engine:
             replies.append(Reply("您之前未完成的流程已超过7天，已自动结束。" if lang == "zh"
                                  else "Your unfinished flow was more than 7 days old and has expired."))
         ctx = Context(incoming, state, lang, session, s, now)
+        turn = ownership.begin(ctx, self.owners)  # the chat's owner, decided once before any route
         replies += self.route(ctx)
+        replies = ownership.end(ctx, self.owners, turn, replies)
         route = str(ctx.notes.get("route", ""))
         if "search" in ctx.notes and route in ("faq", "fallback"):
             metrics.DECISIONS.labels(ctx.notes["search"].decision if route == "faq" else "fallback").inc()
         if ctx.forgotten:
             return replies, route
         chatstate.save_chat(session, incoming, row, (state.flow, state.step, state.data, state.fallbacks), now)
-        chatstate.log_messages(session, incoming, replies, now)
+        chatstate.log_messages(session, incoming, replies, now, said=ownership.said(ctx))
         return replies, route
 
     def answer_unlogged(self, incoming: Incoming) -> list[Reply]:
         """Replies to a message the user did not type (a terminal's greeting when it starts) without
-        storing anything: no state change, no message-log row, so no case packet lists it."""
+        storing what it did: no state change, no message-log row, so no case packet lists it. Only the
+        buttons it shows are kept, so that typing their numbers works."""
         s = self.services
         try:
             with s.db.session() as session:
                 now = s.clock.now()
                 row = chatstate.load_chat(session, incoming, now)
                 lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
-                state = State(row.flow, row.step, dict(row.data), row.fallbacks)
-                replies = self.route(Context(incoming, state, lang, session, s, now))
-                session.rollback()
+                ctx = Context(incoming, State(row.flow, row.step, dict(row.data), row.fallbacks), lang, session, s, now)
+                turn = ownership.begin(ctx, self.owners)
+                handled = session.begin_nested()
+                replies = self.route(ctx)
+                handled.rollback()
+                replies = ownership.end(ctx, self.owners, turn, replies)
         except Exception:
             log.exception("failed to answer an unlogged message", extra={"channel": incoming.channel})
             return []

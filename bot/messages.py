@@ -29,6 +29,7 @@ class Incoming:
     reply_to: str | None = None  # platform id of the message this one replies to, if any
     attachment: Attachment | None = None
     display_name: str = ""
+    numbered: bool = False  # the channel shows buttons as numbered options: "2" may press one (bot/keyboard.py)
 
     @property
     def chat(self) -> ChatRef:
@@ -55,6 +56,7 @@ class Attachment:
     filename: str
     content: bytes
     mime: str = "application/octet-stream"
+    ref: str = ""  # a received file the platform keeps (its file id), when the content was not fetched
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,4 @@ class Reply:
     attachment: Attachment | None = None
     markdown: bool = False
     tags: tuple[str, ...] = field(default=())  # machine-readable hints for tests and metrics
+    number_from: int = 1  # the number of the first button when several replies of a turn carry buttons

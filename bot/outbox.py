@@ -25,6 +25,8 @@ def reply_to_body(reply: Reply) -> dict[str, Any]:
         body["markdown"] = True
     if reply.tags:
         body["tags"] = list(reply.tags)
+    if reply.number_from != 1:
+        body["number_from"] = reply.number_from
     if reply.attachment is not None:
         a = reply.attachment
         body["attachment"] = {"filename": a.filename, "mime": a.mime,
@@ -40,6 +42,7 @@ def body_to_reply(body: dict[str, Any]) -> Reply:
         attachment=Attachment(att["filename"], base64.b64decode(att["content"]), att["mime"]) if att else None,
         markdown=bool(body.get("markdown")),
         tags=tuple(body.get("tags", ())),
+        number_from=int(body.get("number_from", 1)),
     )
 
 

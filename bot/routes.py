@@ -1,11 +1,16 @@
 """The one ordered table of routes, and the tables of commands and flows it dispatches to.
 
-A message goes to the first route whose test matches:
+The engine first decides who owns the chat (bot/ownership.py, OWNERS below); then a message goes to
+the first route whose test matches:
 
-    command (/start, button payloads "/…"; consultant-only ones refused to anybody else)
-      →  a consultant's reply to a relayed message (or a hint how to reply)
-      →  a client with a claimed ticket: relayed, bot silent
-      →  "转人工" / "talk to a person"  →  active flow  →  FAQ answer or clarify  →  fallback
+    command (/start, button payloads "/…"; consultant-only ones refused to anybody else; while a
+             consultant holds the chat only WITH_CONSULTANT commands run)
+      →  a consultant's reply to a relayed message (or a hint how to reply, or to see /queue)
+      →  owner consultant: relayed, bot silent
+      →  a file or photo: attached to the waiting ticket (a flow takes typed answers only)
+      →  owner flow: the flow's next step
+      →  "转人工" / "talk to a person", or yes to the bot's offer  →  small talk
+      →  FAQ answer or clarify  →  fallback
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot import ownership
 from bot.context import Context, Handler
 from bot.messages import Reply
 from intents import (
@@ -31,6 +37,7 @@ from intents import (
     mylicenses,
     operator,
     privacy,
+    smalltalk,
     staff,
     subscribe,
 )
@@ -50,6 +57,7 @@ class Flow:
 
     step: Handler
     back: Handler | None = None
+    over_consultant: bool = False  # may run while a consultant holds the chat (only /forget's confirmation)
 
 
 COMMANDS: dict[str, Command] = {
@@ -107,7 +115,7 @@ COMMANDS: dict[str, Command] = {
 }
 
 FLOWS: dict[str, Flow] = {
-    "forget": Flow(privacy.confirm_forget),
+    "forget": Flow(privacy.confirm_forget, over_consultant=True),
     checklist.FLOW_NAME: Flow(checklist.answer_renewal_step, checklist.go_back_in_renewal),
     checkup.FLOW_NAME: Flow(checkup.answer_checkup_step, checkup.go_back_in_checkup),
     subscribe.FLOW_NAME: Flow(subscribe.answer_subscription_step, subscribe.go_back_in_subscription),
@@ -116,6 +124,14 @@ FLOWS: dict[str, Flow] = {
     case_chat.FLOW_NAME: Flow(case_chat.answer_upload_step),
     case_review.FLOW_NAME: Flow(case_review.answer_reject_reason),
 }
+
+
+# The commands a client can use while a consultant holds the chat; anything else (a flow, an old
+# button) is answered with who holds the chat and how to get back to the bot.
+WITH_CONSULTANT = frozenset({"/bot", "/forget", "/human", "/help", "/mydata", "/lang", "/rate"})
+
+OWNERS = ownership.Owners(flows={name: flow.over_consultant for name, flow in FLOWS.items()},
+                          holder=handoff.holding_ticket, is_staff=staff.is_staff)
 
 
 def is_command(ctx: Context) -> bool:
@@ -129,11 +145,17 @@ def run_command(ctx: Context) -> list[Reply]:
         return basics.unknown_command(ctx)
     if command.consultant_only and not staff.is_consultant(ctx):
         return staff.refuse(ctx)
+    if ownership.owner_of(ctx).kind == ownership.CONSULTANT and name not in WITH_CONSULTANT:
+        return handoff.busy_with_consultant(ctx)
     return command.handle(ctx)
 
 
+def owned_by_consultant(ctx: Context) -> bool:
+    return ownership.owner_of(ctx).kind == ownership.CONSULTANT
+
+
 def in_flow(ctx: Context) -> bool:
-    return ctx.state.flow in FLOWS
+    return ownership.owner_of(ctx).kind == ownership.FLOW and ctx.state.flow in FLOWS
 
 
 def continue_flow(ctx: Context) -> list[Reply]:
@@ -147,10 +169,14 @@ def always(_ctx: Context) -> bool:
 ROUTES: tuple[Route, ...] = (
     Route("command", is_command, run_command),
     Route("consultant-reply", consult.is_consultant_talking, consult.reply_by_quote),
-    Route("with-consultant", handoff.is_with_consultant, handoff.relay_to_consultant),
-    Route("human", handoff.asks_for_human, handoff.request_human_by_words),
-    Route("flow", in_flow, continue_flow),
+    Route("consultant-hint", consult.is_consultant_chatting, consult.hint_without_ticket),
+    Route("with-consultant", owned_by_consultant, handoff.relay_to_consultant),
+    Route("flow", in_flow, continue_flow),  # the case upload step takes files; other steps re-ask
+    Route("ticket-file", handoff.sends_a_file, handoff.attach_file),  # while a ticket waits
     Route("case-file", case_chat.has_file, case_chat.receive_file_outside_flow),
+    Route("human", handoff.asks_for_human, handoff.request_human_by_words),
+    Route("offer-accepted", handoff.accepts_offer, handoff.accept_offer),
+    Route("smalltalk", smalltalk.is_small_talk, smalltalk.answer_small_talk),
     Route("faq", faq.has_answer, faq.answer_question),
     Route("fallback", always, faq.fall_back),
 )

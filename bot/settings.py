@@ -48,6 +48,8 @@ class Settings:
     consultants: str = setting("", "Consultants per channel as channel:user_id, comma-separated (e.g. telegram:123,wecom:zhangsan,console:alice)")
     consultant_group: str = setting("", "Consultants' group chat as channel:chat_id (e.g. telegram:-100123, console:consultants); empty = each consultant privately")
     handoff_reannounce_minutes: int = setting(30, "A ticket nobody claims for this many business-hours minutes is announced again; 0 = never")
+    handoff_reannounce_max: int = setting(3, "Re-announcements of an unclaimed ticket; after the last one (and as long again) it is escalated")
+    handoff_escalate_to: str = setting("", "Lead who gets unclaimed tickets escalated, as channel:user_id; empty = the consultants' group, or every consultant")
     reminder_rules: str = setting("", "Reminder rules YAML file; empty = the shipped scheduler/rules.yaml")
     scheduler_in_process: bool = setting(True, "licensebot run also runs the reminder sweep and the dispatcher")
     sweep_interval_seconds: int = setting(300, "How often the reminder sweep looks for due milestones")

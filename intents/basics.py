@@ -7,6 +7,7 @@ from sqlmodel import select
 from bot.context import Context
 from bot.messages import Button, Reply
 from bot.storage.models import User
+from intents.staff import staff
 
 
 def main_menu(ctx: Context) -> tuple[Button, ...]:
@@ -18,7 +19,9 @@ def main_menu(ctx: Context) -> tuple[Button, ...]:
         (ctx.say("我的许可证", "My licences"), "/mylicenses"),
         (ctx.say("联系顾问", "Talk to a consultant"), "/human"),
     )
-    return tuple(Button(label, payload) for label, payload in wanted if payload in COMMANDS)
+    reachable = bool(staff(ctx.services.settings).consultants)  # no consultant: no button that leads nowhere
+    return tuple(Button(label, payload) for label, payload in wanted
+                 if payload in COMMANDS and (payload != "/human" or reachable))
 
 
 def greet(ctx: Context) -> list[Reply]:

@@ -338,13 +338,17 @@ def receive_file_outside_flow(ctx: Context) -> list[Reply]:
         ctx.state.start_flow(FLOW_NAME, "files", {"case_id": case.id, "license_id": lic.id, "pending": []})
         return receive_file(ctx, case, [])
     buttons = tuple(Button(f"{ctx.say('上传到', 'Upload to')} {lic.number}", f"/upload {lic.id}") for lic, _ in mine[:10])
-    return [Reply(ctx.say("收到文件，但还不知道它属于哪张许可证的续期案件。请先选择许可证，再重新发送文件。"
-                          if buttons else "收到文件。上传续期材料需要先登记许可证（/subscribe），然后在续期案件中发送。",
-                          "Got a file, but which licence's renewal case is it for? Choose the licence, then send it again."
-                          if buttons else "Got a file. To send renewal documents, register the licence first "
-                          "(/subscribe), then send them in its renewal case."),
-                  buttons=buttons or (Button(ctx.say("登记许可证", "Register a licence"), "/subscribe"),),
-                  tags=("case-file-where",))]
+    if buttons:
+        return [Reply(ctx.say("收到文件，但还不知道它属于哪张许可证的续期案件。请先选择许可证，再重新发送文件。",
+                              "Got a file, but which licence's renewal case is it for? Choose the licence, then "
+                              "send it again."), buttons=buttons, tags=("case-file-where",))]
+    return [Reply(ctx.say("收到文件。我（机器人）看不了文件内容：需要顾问查看，请发送 /human，之后发的文件会附在工单里；"
+                          "上传续期材料需要先登记许可证（/subscribe），然后在续期案件中发送。",
+                          "Got a file. I (the bot) can't read files: for a consultant to look at it, send /human "
+                          "and files you send then go with the request; to send renewal documents, register the "
+                          "licence first (/subscribe), then send them in its renewal case."),
+                  buttons=(Button(ctx.say("登记许可证", "Register a licence"), "/subscribe"),),
+                  tags=("case-file-where", "file-no-ticket"))]
 
 
 def notify_consultants(ctx: Context, case: RenewalCase, lic: License, row: CaseFile) -> None:

@@ -23,16 +23,17 @@ from bot.clock import SHANGHAI, as_utc
 from bot.context import Context
 from bot.labels import channel_label, language_label
 from bot.storage.models import MessageLog, QueryLog
-from intents.checklist_store import case_packet_answers
+from intents.checklist_findings import checklist_findings
 from intents.checkup_store import case_packet_checkup
 from intents.handoff_models import Ticket
+from intents.human_words import wants_human
 
 log = logging.getLogger(__name__)
 
 CaseSection = Callable[[Session, str, str], list[str]]
 
 # Providers of extra packet lines, each (session, channel, user_id) -> list[str].
-CASE_PACKET_SECTIONS: tuple[CaseSection, ...] = (case_packet_answers, case_packet_checkup)
+CASE_PACKET_SECTIONS: tuple[CaseSection, ...] = (case_packet_checkup,)  # the checklist's: checklist_findings below
 
 LAST_MESSAGES = 10
 LAST_QUERIES = 5
@@ -54,9 +55,27 @@ def short(text: str, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def local_time(at: datetime, with_date: bool = False) -> str:
+WEEKDAYS = (("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"), ("周六", "Sat"),
+            ("周日", "Sun"))
+
+
+def local_time(at: datetime, with_date: bool = False, lang: str = "zh") -> str:
+    """China time: '12-04 周五 10:00' (with the date), or '10:00'."""
     local = as_utc(at).astimezone(SHANGHAI)
-    return f"{local:%m-%d %H:%M}" if with_date else f"{local:%H:%M}"
+    zh, en = WEEKDAYS[local.weekday()]
+    return f"{local:%Y-%m-%d} {en if lang == 'en' else zh} {local:%H:%M}" if with_date else f"{local:%H:%M}"
+
+
+def is_question(text: str) -> bool:
+    """A message the client wrote in their own words: not a command or button, not just "转人工"."""
+    text = text.strip()
+    return bool(text) and not text.startswith("/") and not text.startswith("[") and not wants_human(text)
+
+
+def last_question(packet: dict[str, Any]) -> str:
+    """The client's last real question in a packet ('' if they only asked for a person)."""
+    said = [m.get("text", "") for m in packet.get("messages") or [] if is_question(m.get("text", ""))]
+    return said[-1] if said else ""
 
 
 def build_packet(ctx: Context) -> dict[str, Any]:
@@ -78,7 +97,8 @@ def build_packet(ctx: Context) -> dict[str, Any]:
                            for c in (q.candidates or [])[:3] if isinstance(c, dict)]}
            for q in reversed(queries)]
     return {"messages": messages, "faq": faq, "fallbacks": ctx.state.fallbacks,
-            "sections": collect_sections(ctx.session, inc.channel, inc.user_id)}
+            "sections": collect_sections(ctx.session, inc.channel, inc.user_id),
+            "checklist": checklist_findings(ctx.session, inc.channel, inc.user_id, ctx.services.checklist, ctx.now)}
 
 
 def _file_note(ctx: Context) -> str:
@@ -127,8 +147,8 @@ def render_packet(session: Session, ticket: Ticket, lang: str) -> str:
     en = lang == "en"
     packet = ticket.packet or {}
     lines = [(f"Case {headline(ticket, lang)}" if en else f"工单 {headline(ticket, lang)}"),
-             (f"Opened {local_time(ticket.created_at, True)} (China time). Why: " if en
-              else f"提交于 {local_time(ticket.created_at, True)}。原因：") + reason_text(ticket, lang)]
+             (f"Opened {local_time(ticket.created_at, True, lang)} (China time). Why: " if en
+              else f"提交于 {local_time(ticket.created_at, True)}（北京时间）。原因：") + reason_text(ticket, lang)]
     if ticket.note:
         lines.append(("Client wrote: " if en else "客户留言：") + f"「{short(ticket.note, 200)}」")
     if packet.get("fallbacks"):
@@ -136,7 +156,8 @@ def render_packet(session: Session, ticket: Ticket, lang: str) -> str:
                       else f"提出前连续未能回答：{packet['fallbacks']} 次")
     lines.append("— Last messages —" if en else "— 客户最近的消息 —")
     for m in packet.get("messages", []):
-        lines.append(f"{local_time(datetime.fromisoformat(m['at']))} {m['text']}")
+        if m.get("text"):
+            lines.append(f"{local_time(datetime.fromisoformat(m['at']), True, lang)} {m['text']}")
     lines.append("— FAQ entries the bot tried —" if en else "— 机器人尝试过的 FAQ —")
     for q in packet.get("faq", []) or [{"none": True}]:
         if q.get("none"):
@@ -144,9 +165,15 @@ def render_packet(session: Session, ticket: Ticket, lang: str) -> str:
             continue
         tried = ", ".join(f"{cid} {score:.2f}" for cid, score in q.get("candidates", [])) or "—"
         lines.append(f"「{q['query']}」→ {q['decision']}: {tried}")
+    lines += (packet.get("checklist") or {}).get("en" if en else "zh", [])
     lines += packet.get("sections", [])
     since = messages_since(session, ticket)
     if since:
         lines.append("— Since asking (answered by the bot) —" if en else "— 提交后客户的消息（机器人已回答）—")
-        lines += [f"{local_time(m.created_at)} {short(m.text)}" for m in since]
+        lines += [f"{local_time(m.created_at, True, lang)} {short(m.text)}" for m in since if m.text.strip()]
+    files = packet.get("files") or []
+    if files:
+        lines.append("— Files the client sent —" if en else "— 客户发来的文件 —")
+        lines += [f"{local_time(datetime.fromisoformat(f['at']), True, lang)} 📎 {f['name']}"
+                  + (f"（{f['caption']}）" if f.get("caption") else "") for f in files]
     return "\n".join(lines)

@@ -15,15 +15,17 @@ from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
 from bot.outbox import enqueue
+from bot.ownership import BOT, owner_of
+from bot.storage.chatstate import ABOUT_SOMEONE_ELSE as ABOUT_CLIENT
 from intents.case_packet import headline, local_time, reason_text, render_packet, short
 from intents.commands import command_args
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket
 from intents.staff import is_consultant, staff
 from intents.tickets import (
-    age_minutes,
     claimed_by,
     close_ticket,
     consultant_title,
+    end_client_flow,
     find_ticket,
     holds,
     parse_ticket_id,
@@ -33,6 +35,7 @@ from intents.tickets import (
     send_to_client,
     send_to_consultant,
     ticket_for_reply,
+    waited_minutes,
 )
 from knowledge.canned import CannedError, canned_file, load_canned
 
@@ -87,8 +90,8 @@ def show_queue(ctx: Context) -> list[Reply]:
     claimed = [t for t in tickets if t.status == CLAIMED]
     if waiting:
         lines.append(ctx.say(f"等待接单（{len(waiting)}）：", f"Waiting ({len(waiting)}):"))
-        lines += [f"{headline(t, ctx.lang)} · {ctx.say('已等', 'waited')} {age_minutes(t, ctx.now)} "
-                  f"{ctx.say('分钟', 'min')} · {reason_text(t, ctx.lang)}" for t in waiting]
+        lines += [f"{headline(t, ctx.lang)} · {ctx.say('已等（工作时间）', 'waited (business)')} "
+                  f"{waited_minutes(t, ctx.services.settings, ctx.now)} {ctx.say('分钟', 'min')} · {reason_text(t, ctx.lang)}" for t in waiting]
     if claimed:
         lines.append(ctx.say(f"处理中（{len(claimed)}）：", f"Claimed ({len(claimed)}):"))
         lines += [f"{headline(t, ctx.lang)} · {t.consultant_name} · {ctx.say('接单于', 'since')} "
@@ -96,7 +99,7 @@ def show_queue(ctx: Context) -> list[Reply]:
     if not business_hours(ctx.services.settings).is_open(ctx.now):
         lines.append(ctx.say("（现在是非工作时间）", "(outside business hours now)"))
     buttons = tuple(Button(f"接单 / claim {t.label}", f"/claim {t.id}") for t in waiting[:QUEUE_BUTTONS])
-    return [Reply("\n".join(lines), buttons=buttons, tags=("consult-queue",))]
+    return [Reply("\n".join(lines), buttons=buttons, tags=("consult-queue", ABOUT_CLIENT))]
 
 
 def claim_ticket(ctx: Context) -> list[Reply]:
@@ -111,7 +114,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
         return _missing(ctx, ticket_id)
     if holds(ticket, inc):
         return [Reply(render_packet(ctx.session, ticket, ctx.lang), tags=("consult-claimed-already",
-                                                                          "case-packet"))]
+                                                                          "case-packet", ABOUT_CLIENT))]
     if ticket.status != WAITING:
         return _not_yours(ctx, ticket) if ticket.status == CLOSED else _answer(
             ctx, f"工单 {ticket.label} 已由 {ticket.consultant_name} 接单。",
@@ -121,6 +124,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
     ticket.consultant_channel, ticket.consultant_id = inc.channel, inc.user_id
     ticket.consultant_name = (inc.display_name or inc.user_id)[:200]
     ctx.session.add(ticket)
+    end_client_flow(ctx.session, ticket)
     who = consultant_title(ticket, ticket.lang)
     send_to_client(ctx.session, ticket, Reply(say(
         ticket.lang,
@@ -131,7 +135,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
                   f"/close {ticket.id} 结束。",
                   f"\n\nReply to a relayed message, or /reply {ticket.id} TEXT, to answer; /canned for canned "
                   f"replies; /close {ticket.id} to finish.")
-    packet = Reply(render_packet(ctx.session, ticket, ctx.lang) + how, tags=("case-packet",))
+    packet = Reply(render_packet(ctx.session, ticket, ctx.lang) + how, tags=("case-packet", ABOUT_CLIENT))
     team = staff(ctx.services.settings)
     in_private = inc.chat_id == inc.user_id and not inc.is_group
     if team.group is not None and team.group != inc.chat:
@@ -139,7 +143,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
                                                tags=("handoff-claimed-notice",)),
                 "handoff-announce", f"handoff:{ticket.id}:claimed", ctx.now)
     if in_private:
-        return [Reply(packet.text, tags=("consult-claimed", "case-packet"))]
+        return [Reply(packet.text, tags=("consult-claimed", "case-packet", ABOUT_CLIENT))]
     send_to_consultant(ctx.session, ticket, packet, "handoff-packet", ctx.now)
     return _answer(ctx, f"✅ {ticket.label} 已由 {ticket.consultant_name} 接单，详情已私信发送。",
                    f"✅ {ticket.label} claimed by {ticket.consultant_name}; details sent privately.",
@@ -156,7 +160,7 @@ def show_case(ctx: Context) -> list[Reply]:
     handled = ticket.consultant_channel == inc.channel and ticket.consultant_id == inc.user_id
     if ticket.status != WAITING and not handled:
         return _not_yours(ctx, ticket)
-    return [Reply(render_packet(ctx.session, ticket, ctx.lang), tags=("case-packet",))]
+    return [Reply(render_packet(ctx.session, ticket, ctx.lang), tags=("case-packet", ABOUT_CLIENT))]
 
 
 def deliver_reply(ctx: Context, ticket: Ticket, text: str) -> list[Reply]:
@@ -211,6 +215,21 @@ def reply_by_quote(ctx: Context) -> list[Reply]:
                    "或用 /reply 工单号 内容。",
                    f"That message was not sent to anyone. You hold {held}: reply to (quote) a relayed client "
                    "message, or use /reply TICKET TEXT.", "consult-hint")
+
+
+def is_consultant_chatting(ctx: Context) -> bool:
+    """Route test: a consultant types plain text in their own chat without a ticket to send it to (and
+    outside a flow: a consultant trying /renew answers its questions)."""
+    inc = ctx.incoming
+    return (owner_of(ctx).kind == BOT and inc.payload is None and not ctx.text.startswith("/") and bool(ctx.text)
+            and inc.chat_id == inc.user_id and not inc.is_group and is_consultant(ctx))
+
+
+def hint_without_ticket(ctx: Context) -> list[Reply]:
+    """Tells a consultant their text went to nobody and how to find a client to answer."""
+    return _answer(ctx, "这条消息没有发给任何客户（你现在没有进行中的工单）。发送 /queue 查看等待接单的客户。",
+                   "That message went to nobody (you hold no ticket). Send /queue to see who is waiting.",
+                   "consult-hint", (Button("/queue", "/queue"),))
 
 
 def send_canned(ctx: Context) -> list[Reply]:

@@ -7,12 +7,14 @@ from dataclasses import replace
 from sqlalchemy import Table, insert
 
 from bot.context import Context
+from bot.hours import business_hours
 from bot.messages import Button, Reply
 from bot.storage.models import QueryLog
 from intents import feedback
 from intents.checkup import checkup_payload
 from intents.client_province import client_province
 from intents.commands import command_args
+from intents.staff import staff
 from knowledge.authorities import BASIC_TELECOM, authority_line, depends_on_province
 from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.entries import Entry
@@ -89,11 +91,14 @@ def answer_question(ctx: Context) -> list[Reply]:
 
 
 def human_buttons(ctx: Context, reason: str) -> tuple[Button, ...]:
-    """A "talk to a consultant" button carrying why it was offered, when this build has /human."""
+    """A "talk to a consultant" button carrying why it was offered, only when a consultant can be reached
+    (outside business hours it offers to leave a message, which becomes a ticket answered at opening)."""
     from bot.routes import COMMANDS  # the table lives with the routes
 
-    if "/human" not in COMMANDS:
+    if "/human" not in COMMANDS or not staff(ctx.services.settings).consultants:
         return ()
+    if not business_hours(ctx.services.settings).is_open(ctx.now):
+        return (Button(ctx.say("给顾问留言", "Leave a consultant a message"), f"/human {reason}"),)
     return (Button(ctx.say("转人工顾问", "Talk to a consultant"), f"/human {reason}"),)
 
 
@@ -128,13 +133,13 @@ def fall_back(ctx: Context) -> list[Reply]:
         "IDC, SP, CDN, ISP, call centre, multi-party…): requirements, materials, renewal, annual reports, "
         "changes and cancellation. Try rephrasing, or talk to a consultant.",
     )
-    replies = [Reply(text, buttons=human_buttons(ctx, "fallback"), tags=("fallback",))]
     offer = human_buttons(ctx, "offer")
-    if ctx.state.fallbacks == 2 and offer:  # two misses in a row: offer a person without being asked
-        replies.append(Reply(ctx.say("看来我暂时帮不上忙。要为您转接人工顾问吗？",
-                                     "It looks like I can't help with this. Shall I get you a consultant?"),
-                             buttons=offer, tags=("handoff-offer",)))
-    return replies
+    if ctx.state.fallbacks == 2 and offer:  # two misses in a row: offer a person (one button, not two)
+        return [Reply(text, tags=("fallback",)),
+                Reply(ctx.say("看来我暂时帮不上忙。要为您转接人工顾问吗？",
+                              "It looks like I can't help with this. Shall I get you a consultant?"),
+                      buttons=offer, tags=("handoff-offer",))]
+    return [Reply(text, buttons=human_buttons(ctx, "fallback"), tags=("fallback",))]
 
 
 def log_query(ctx: Context, outcome: SearchOutcome, decision: str | None = None) -> int | None:

@@ -10,14 +10,13 @@ A client who writes after the ticket closed is simply with the bot: routing look
 
 from __future__ import annotations
 
-import re
-
 from bot import language
 from bot.context import Context
 from bot.hours import business_hours, format_opening
 from bot.messages import Reply
 from intents.commands import command_args
 from intents.handoff_models import CLAIMED, CLOSED, Ticket
+from intents.human_words import beyond_request, wants_human
 from intents.staff import staff
 from intents.tickets import (
     close_ticket,
@@ -35,39 +34,31 @@ from intents.tickets import (
 # of the checklist, ... Any other text after /human is the client's own note for the consultant.
 BUTTON_REASONS = ("fallback", "clarify", "offer", "checklist", "checkup")
 
-_END = r"(?=$|[\s，,。.!！?？~…]|客服|服务|顾问|吧|吗|啊|呢|谢谢|聊|谈|咨询|沟通|帮|处理)"
-_ZH = re.compile(
-    r"转人工|人工客服|人工服务|人工坐席|真人客服|真人服务"
-    r"|(?:找|(?<!需)要|转|接|换|叫|请)(?:个|一个|一位|位|下)?(?:真人|人工|顾问|专员)" + _END +
-    r"|联系(?:一下|下)?(?:顾问|人工|专员)" + _END +
-    r"|(?:有|是)真人吗|(?:和|跟|与)(?:顾问|真人|人工)(?:聊|谈|说|沟通)"
-    r"|^(?:真人|人工|顾问)[吗呢啊吧？?！!。.\s]*$"
-)
-_EN = re.compile(
-    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s+|the\s+|your\s+)?(?:real\s+|live\s+|human\s+)?"
-    r"(?:person|human|someone|somebody|consultant|agent|advisor|adviser|people)\b"
-    r"|\bhuman\s+(?:agent|being|support|please)\b|\breal\s+person\b|\blive\s+(?:agent|person|support)\b"
-    r"|^\s*(?:human|agent|operator)\W*$",
-    re.IGNORECASE,
-)
-
-
-def wants_human(text: str) -> bool:
-    """Does this message ask for a person? (转人工, 找顾问, 真人, talk to a person, human agent …)"""
-    text = text.strip()
-    if not text or text.startswith("/") or len(text) > 200:
-        return False
-    return bool(_ZH.search(text) or _EN.search(text))
-
-
 def asks_for_human(ctx: Context) -> bool:
     """Route test: the client asks for a person in words."""
     return wants_human(ctx.text)
 
 
+YES_WORDS = frozenset({"好", "好的", "好啊", "是", "是的", "要", "需要", "可以", "行", "嗯", "嗯嗯", "转", "ok", "okay", "yes",
+                       "sure", "please", "yes please"})
+OFFERED = 2  # fallbacks in a row after which faq.fall_back offers a person
+
+
+def accepts_offer(ctx: Context) -> bool:
+    """Route test: the bot just offered a consultant (two misses in a row) and the client says yes."""
+    said = ctx.text.lower().strip(" 。.!！~")
+    return (ctx.state.fallbacks == OFFERED and ctx.incoming.payload is None and said in YES_WORDS
+            and bool(staff(ctx.services.settings).consultants))  # no consultant: no offer was made
+
+
+def accept_offer(ctx: Context) -> list[Reply]:
+    """Opens a ticket because the client said yes to the bot's offer of a consultant."""
+    return open_request(ctx, "offer", "")
+
+
 def request_human_by_words(ctx: Context) -> list[Reply]:
     """Opens a ticket because the client asked for a person in their own words."""
-    return open_request(ctx, "words", ctx.text)
+    return open_request(ctx, "words", ctx.text if beyond_request(ctx.text) else "")
 
 
 def request_human(ctx: Context) -> list[Reply]:
@@ -125,33 +116,86 @@ def already_open(ctx: Context, ticket: Ticket) -> Reply:
                  tags=("handoff-waiting",))
 
 
-def is_with_consultant(ctx: Context) -> bool:
-    """Route test: a consultant has claimed this client's ticket, so the consultant answers, not the bot.
-
-    What the client types goes to the consultant; a press of one of the bot's own buttons (e.g. the
-    /forget confirmation) still goes to the bot, which drew the button.
-    """
+def holding_ticket(ctx: Context) -> str | None:
+    """Owner look-up (bot/ownership.py): the id of the claimed ticket of this client in this chat, if any."""
     inc = ctx.incoming
-    if inc.payload is not None or not has_open_ticket(ctx.session, inc.channel, inc.user_id):
-        return False
+    if not has_open_ticket(ctx.session, inc.channel, inc.user_id):
+        return None
     ticket = open_ticket(ctx.session, inc.channel, inc.user_id, lock=True)
     if ticket is None or ticket.status != CLAIMED or ticket.chat_id != inc.chat_id:
-        return False
+        return None
     ctx.notes["ticket"] = ticket
-    return True
+    return str(ticket.id)
+
+
+def busy_with_consultant(ctx: Context) -> list[Reply]:
+    """Says who holds the chat and how to get back to the bot, instead of starting a flow or pressing an old button."""
+    ticket: Ticket = ctx.notes["ticket"]
+    who = consultant_title(ticket, ctx.lang)
+    return [Reply(ctx.say(f"您正在与{who}对话（工单 {ticket.label}），消息会直接转给顾问。"
+                          "要使用机器人的功能，请先发送 /bot 结束与顾问的对话。",
+                          f"You are talking to {who} (ticket {ticket.label}); your messages go to the consultant. "
+                          "To use the bot's features, send /bot first to end the conversation with the consultant."),
+                  tags=("handoff-busy",))]
 
 
 def relay_to_consultant(ctx: Context) -> list[Reply]:
     """Passes the client's message (text and file) to the consultant; the bot itself says nothing."""
     ticket: Ticket = ctx.notes["ticket"]
     inc = ctx.incoming
+    if inc.payload is not None:  # a button the bot drew before the consultant took over
+        return busy_with_consultant(ctx)
     ticket.lang = language.from_text(inc.text) or ticket.lang  # label replies in the client's language
     who = ticket.client_name or ticket.user_id
     text = inc.content.strip()
+    att = inc.attachment
+    if att is not None and not att.content:  # the platform keeps the file: say what came
+        text = f"📎 {att.filename} {text}".strip()
+        att = None
     body = f"💬 {ticket.label} {who}：{text}" if text else f"💬 {ticket.label} {who}"
-    send_to_consultant(ctx.session, ticket, Reply(body, attachment=inc.attachment, tags=("handoff-relay",)),
+    send_to_consultant(ctx.session, ticket, Reply(body, attachment=att, tags=("handoff-relay",)),
                        "handoff-relay", ctx.now)
     return []
+
+
+MAX_FILES = 20  # per ticket
+
+
+def sends_a_file(ctx: Context) -> bool:
+    """Route test: the client sent a file or photo while their ticket waits (nobody holds the chat yet);
+    other files go to the renewal case (intents/case_chat.py)."""
+    inc = ctx.incoming
+    return inc.attachment is not None and inc.payload is None and has_open_ticket(ctx.session, inc.channel,
+                                                                                   inc.user_id)
+
+
+def attach_file(ctx: Context) -> list[Reply]:
+    """Attaches a file sent while a ticket waits to that ticket (the case packet lists it); without a
+    ticket, says the bot cannot read files and how to get it to a consultant."""
+    inc = ctx.incoming
+    att = inc.attachment
+    assert att is not None
+    name = att.filename[:120] or "file"
+    ticket = open_ticket(ctx.session, inc.channel, inc.user_id, lock=True)
+    if ticket is None:
+        offer = ctx.say("需要顾问查看，请发送 /human，之后发的文件会附在工单里。",
+                        "For a consultant to look at it, send /human; files you send then go with the request.")
+        return [Reply(ctx.say(f"收到文件「{name}」。我（机器人）看不了文件内容。", f"Got “{name}”. I (the bot) can't "
+                              "read files. ") + offer, tags=("file-no-ticket",))]
+    packet = dict(ticket.packet or {})
+    files = list(packet.get("files") or [])
+    if len(files) >= MAX_FILES:
+        return [Reply(ctx.say(f"工单 {ticket.label} 已附了{MAX_FILES}个文件，这个没有再附上；顾问接手后可以直接发给顾问。",
+                              f"Ticket {ticket.label} already has {MAX_FILES} files; this one was not added. Send "
+                              "it to the consultant once they join."), tags=("file-too-many",))]
+    caption = inc.text.strip()
+    files.append({"name": name, "at": ctx.now.isoformat(), "ref": att.ref[:200], "mime": att.mime[:100],
+                  "size": len(att.content), "caption": caption[:200]})
+    ticket.packet = {**packet, "files": files}
+    ctx.session.add(ticket)
+    return [Reply(ctx.say(f"已把「{name}」附到您的工单 {ticket.label}，顾问接手后会看到。", f"“{name}” is attached to "
+                          f"your ticket {ticket.label}; the consultant will see it when they join."),
+                  tags=("file-attached",))]
 
 
 def back_to_bot(ctx: Context) -> list[Reply]:

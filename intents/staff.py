@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from sqlmodel import Session, select
 
-from bot.context import Context
-from bot.messages import ChatRef, Reply
+from bot.context import Context, Services
+from bot.messages import ChatRef, Incoming, Reply
 from bot.settings import Settings
 from bot.storage.models import User
 
@@ -60,6 +60,11 @@ def staff(settings: Settings) -> Staff:
 def is_consultant(ctx: Context) -> bool:
     """The sender is on the consultants' list for this channel."""
     return staff(ctx.services.settings).is_consultant(ctx.incoming.channel, ctx.incoming.user_id)
+
+
+def is_staff(services: Services, incoming: Incoming) -> bool:
+    """The sender is a configured consultant (the engine's flood guard does not slow them down)."""
+    return staff(services.settings).is_consultant(incoming.channel, incoming.user_id)
 
 
 def private_chat(channel: str, user_id: str) -> ChatRef:

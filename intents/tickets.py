@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from bot import keyboard
 from bot.clock import as_utc
 from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, ChatRef, Incoming, Reply
 from bot.outbox import enqueue
+from bot.ownership import BOT, CONSULTANT, Owner
 from bot.settings import Settings
-from bot.storage.models import Outbox
-from intents.case_packet import build_packet, headline, reason_text, short
+from bot.storage.models import Conversation, Outbox
+from intents.case_packet import build_packet, headline, last_question, reason_text, short
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket, TicketRelay
 from intents.staff import private_chat, staff, user_lang
 
@@ -124,57 +126,54 @@ def create_ticket(ctx: Context, reason: str, note: str) -> Ticket:
     return ticket
 
 
-def announcement(ticket: Ticket, lang: str, now: datetime) -> Reply:
+ROUND_HEADINGS: dict[str, tuple[str, str]] = {
+    "opening": ("🔔 上班了：工单 {h} 在非工作时间提交，仍在等待（已等待工作时间 {w} 分钟）",
+                "🔔 Office open: ticket {h} came in after hours and still waits ({w} business min)"),
+    "reminder": ("⏰ 工单 {h} 已等待工作时间 {w} 分钟，仍无人接单（第{n}次提醒）",
+                 "⏰ Ticket {h} has waited {w} business min unclaimed (reminder {n})"),
+    "escalated": ("🚨 升级：工单 {h} 已等待工作时间 {w} 分钟，提醒 {n} 次仍无人接单，请安排顾问接手",
+                  "🚨 Escalated: ticket {h} has waited {w} business min and {n} reminders unclaimed; please "
+                  "assign a consultant"),
+}
+
+
+def waited_minutes(ticket: Ticket, settings: Settings, now: datetime) -> int:
+    """Business-hours minutes since the ticket was opened (evenings, weekends and holidays do not count)."""
+    return int(business_hours(settings).open_seconds_between(as_utc(ticket.created_at), now) // 60)
+
+
+def announcement(ticket: Ticket, lang: str, now: datetime, settings: Settings, kind: str = "") -> Reply:
     """The message the consultants see for a waiting ticket, with the claim button."""
-    if ticket.announce_round <= 1:
+    if not kind and ticket.announce_round <= 1:
         lines = [say(lang, f"🆕 新工单 {headline(ticket, lang)}", f"🆕 New ticket {headline(ticket, lang)}")]
     else:
-        waited = int((now - as_utc(ticket.created_at)).total_seconds() // 60)
-        lines = [say(lang, f"⏰ 工单 {headline(ticket, lang)} 已等待 {waited} 分钟，仍无人接单（第{ticket.announce_round}次提醒）",
-                     f"⏰ Ticket {headline(ticket, lang)} has waited {waited} min unclaimed "
-                     f"(reminder {ticket.announce_round})")]
+        zh, en = ROUND_HEADINGS[kind or "reminder"]
+        fill = {"h": headline(ticket, lang), "w": waited_minutes(ticket, settings, now),
+                "n": max(ticket.announce_round - 1, 1)}
+        lines = [say(lang, zh, en).format(**fill)]
     lines.append(say(lang, "原因：", "Why: ") + reason_text(ticket, lang))
-    messages = (ticket.packet or {}).get("messages") or []
-    said = ticket.note or (messages[-1]["text"] if messages else "")
+    said = ticket.note or last_question(ticket.packet or {})
     if said:
         lines.append(say(lang, "客户说：", "Client said: ") + f"「{short(said, 200)}」")
+    files = (ticket.packet or {}).get("files") or []
+    if files:
+        lines.append(say(lang, f"附件 {len(files)} 个", f"{len(files)} file(s) attached"))
     if ticket.out_of_hours:
         lines.append(say(lang, "（非工作时间提交）", "(asked outside business hours)"))
     return Reply("\n".join(lines), buttons=(Button("接单 / claim", f"/claim {ticket.id}"),),
                  tags=("handoff-announce",))
 
 
-def announce(session: Session, settings: Settings, ticket: Ticket, now: datetime) -> None:
+def announce(session: Session, settings: Settings, ticket: Ticket, now: datetime, kind: str = "",
+             targets: list[ChatRef] | None = None) -> None:
     """Post the ticket to the consultants' group (or each consultant), once per announcement round."""
     team = staff(settings)
-    for target in team.announce_targets():
+    round_key = f"{kind}:{now:%Y%m%d}" if kind == "opening" else str(ticket.announce_round)
+    for target in targets if targets is not None else team.announce_targets():
         lang = settings.default_lang if target == team.group else user_lang(
             session, target.channel, target.chat_id, settings.default_lang)
-        enqueue(session, target, announcement(ticket, lang, now), "handoff-announce",
-                f"handoff:{ticket.id}:announce:{ticket.announce_round}:{target.channel}:{target.chat_id}", now)
-
-
-def reannounce_due(session: Session, settings: Settings, now: datetime) -> list[int]:
-    """Announce again every waiting ticket left unclaimed for HANDOFF_REANNOUNCE_MINUTES of business time.
-
-    For the scheduler to call periodically with `now`. Only during business hours; calling it twice
-    at the same moment announces nothing the second time (each round has its own dedupe key).
-    """
-    minutes = settings.handoff_reannounce_minutes
-    hours = business_hours(settings)
-    if minutes <= 0 or not hours.is_open(now):
-        return []
-    done: list[int] = []
-    stmt = select(Ticket).where(Ticket.status == WAITING).order_by(col(Ticket.id))
-    for ticket in session.exec(stmt.with_for_update(skip_locked=True)).all():
-        if hours.open_seconds_between(as_utc(ticket.announced_at), now) < minutes * 60:
-            continue
-        ticket.announce_round += 1
-        ticket.announced_at = now
-        session.add(ticket)
-        announce(session, settings, ticket, now)
-        done.append(ticket.id or 0)
-    return done
+        enqueue(session, target, announcement(ticket, lang, now, settings, kind), "handoff-announce",
+                f"handoff:{ticket.id}:announce:{round_key}:{target.channel}:{target.chat_id}", now)
 
 
 # --- sending -------------------------------------------------------------------------------------
@@ -193,11 +192,28 @@ def send_to_consultant(session: Session, ticket: Ticket, reply: Reply, kind: str
 
 
 def send_to_client(session: Session, ticket: Ticket, reply: Reply, kind: str, now: datetime) -> None:
-    """Enqueue a message to the client's chat."""
+    """Enqueue a message to the client's chat. Its buttons (none while a consultant holds the chat)
+    become what a typed number presses there; buttons from before a claim or close stop answering."""
     ticket.to_client_seq += 1
     session.add(ticket)
     enqueue(session, ChatRef(ticket.channel, ticket.chat_id), reply, kind,
             f"handoff:{ticket.id}:to-client:{ticket.to_client_seq}", now)
+    if ticket.status == CLAIMED:
+        owner = Owner(CONSULTANT, str(ticket.id)).key
+    elif reply.buttons or ticket.claimed_at is not None:
+        owner = Owner(BOT).key
+    else:
+        return  # a waiting request was closed: whatever the client was doing with the bot goes on
+    keyboard.save(session, ticket.channel, ticket.chat_id, ticket.user_id, owner, reply.buttons, now)
+
+
+def end_client_flow(session: Session, ticket: Ticket) -> None:
+    """A claim ends a guided flow the client left open (the consultant answers from now on); the
+    /forget confirmation stays, as it may run over a consultant (bot/routes.py FLOWS)."""
+    session.execute(update(Conversation).where(  # type: ignore[arg-type]
+        col(Conversation.channel) == ticket.channel, col(Conversation.chat_id) == ticket.chat_id,
+        col(Conversation.flow).is_not(None), col(Conversation.flow) != "forget",
+    ).values(flow=None, step=None, data={}))
 
 
 def close_ticket(session: Session, ticket: Ticket, by: str, now: datetime) -> None:
@@ -218,5 +234,3 @@ def rating_request(ticket: Ticket, opening: str) -> Reply:
     return Reply(text, buttons=rating_buttons(ticket), tags=("handoff-rate-ask",))
 
 
-def age_minutes(ticket: Ticket, now: datetime) -> int:
-    return max(0, int((now - as_utc(ticket.created_at)).total_seconds() // 60))

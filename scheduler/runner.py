@@ -20,6 +20,7 @@ from bot.ratelimit import Window
 from bot.settings import Settings
 from intents.handoff_models import note_platform_id
 from intents.staff import staff
+from intents.ticket_rounds import RoundReport, handoff_round
 from scheduler.digest import post_digest
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, outbox_limiter
 from scheduler.escalation import escalate
@@ -77,6 +78,15 @@ def escalations(services: Services, rules: Rules) -> int:
     return escalate(services.db, rules, staff(services.settings).announce_targets(), services.clock.now())
 
 
+def handoff(services: Services) -> RoundReport:
+    """Unclaimed hand-off tickets: announced at opening, re-announced, escalated (intents/ticket_rounds.py)."""
+    with services.db.session() as session:
+        return handoff_round(session, services.settings, services.clock.now())
+
+
+HANDOFF_INTERVAL_SECONDS = 60  # re-announcements count whole business minutes (or the sweep's, if shorter)
+
+
 def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules) -> Dispatcher:
     s = services.settings
     # Only for senders that do not limit themselves (see scheduler/dispatcher.py); 0 = no limit.
@@ -94,6 +104,7 @@ async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sende
     swept = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
     await asyncio.to_thread(digest, services)
     await asyncio.to_thread(escalations, services, rules)
+    await asyncio.to_thread(handoff, services)
     done = await make_dispatcher(services, senders, rules).drain()
     return RunOnceReport(created=swept.created, sent=done.sent, deferred=swept.deferred + done.deferred,
                          failed=done.failed, retrying=done.retrying)
@@ -123,6 +134,12 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
         except Exception:
             log.exception("reminder sweep failed; the next run catches up")
 
+    async def handoff_job() -> None:
+        try:
+            await asyncio.to_thread(handoff, services)
+        except Exception:
+            log.exception("hand-off round failed; the next one catches up")
+
     async def dispatch_job() -> None:
         try:
             await dispatcher.drain(max_batches=50)
@@ -147,6 +164,9 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(tracked(sweep_job), IntervalTrigger(seconds=max(settings.sweep_interval_seconds, 1)),
                       id="sweep", **common)
+    every = max(1, min(HANDOFF_INTERVAL_SECONDS, settings.sweep_interval_seconds))
+    scheduler.add_job(tracked(handoff_job), IntervalTrigger(seconds=every), id="handoff",
+                      next_run_time=datetime.now(UTC), **common)
     scheduler.add_job(tracked(dispatch_job), IntervalTrigger(seconds=max(settings.dispatch_interval_seconds, 1)),
                       id="dispatch", next_run_time=datetime.now(UTC), **common)
     scheduler.start()

@@ -32,7 +32,7 @@ FAMILIES = {
             {"license_number_shown": "no", "mlps_filing": "unsure", "changes_reported": "no"}),
     "network": ("IDC证（互联网数据中心）", "equipment_rooms",
                 {"equipment_rooms": "no", "foreign_network": "unsure", "paid_in_capital": "no"}),
-    "sp": ("SP证（信息服务，不含互联网）", "sms_consent", {"sms_consent": "no", "log_retention": "no"}),
+    "sp": ("SP证（信息服务业务，不含互联网）", "sms_consent", {"sms_consent": "no", "log_retention": "no"}),
     "services": ("EDI证（在线数据处理与交易处理）", "registered_capital", {"annual_report": "unsure"}),
     "basic": ("固定网国内数据传送业务", "foreign_basic", {"foreign_basic": "no", "real_name": "unsure"}),
 }
@@ -218,7 +218,7 @@ def test_entry_buttons_from_a_renewal_answer_and_from_the_checklist(fresh):
     for answer in ("/renew", "icp", "北京", "跳过", "2027-03-15", "都没有", "没有外资", "都没有"):
         chat.send(answer)
     chat.press("合规体检")  # the checklist's button carries the licence and the expiry date
-    assert step_of(chat) == "renewal_timing" and "（第3步）" in chat.text
+    assert step_of(chat) == "renewal_timing" and "（第1步）" in chat.text  # prefilled answers are not counted as steps
     chat.send("/checkup restart")
     assert step_of(chat) == "license"
 
@@ -256,7 +256,7 @@ def test_a_registered_licence_prefills_the_type_and_expiry_for_its_subscribers_o
     chat.send(f"/checkup license:{license_id}")  # what a reminder's button can carry
     assert "B1-20210007" in chat.text and step_of(chat) == "renewal_timing" and "第1/16题" in chat.text
     chat.send("/back")
-    assert step_of(chat) == "expires"  # the date can be corrected
+    assert step_of(chat) == "renewal_timing"  # answers given in advance stay (/checkup restart starts over)
 
     other = ChatDriver(engine, user="ivan")
     other.send(f"/checkup license:{license_id}")

@@ -1,4 +1,5 @@
-"""The terminal channel. Buttons show as numbered options; typing the number or the label presses one.
+"""The terminal channel. Buttons show as numbered options; typing the number or the label presses one
+(the core decides which: bot/keyboard.py).
 
 When stdin is not a terminal it reads one message per line and prints the replies, for scripts.
 
@@ -22,9 +23,10 @@ from typing import TextIO
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot import keyboard
 from bot.channels.terminal import LineReader, reader_for, save_file
 from bot.clock import Clock
-from bot.messages import Attachment, Button, Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import body_to_reply
 from bot.storage.db import Database
 from bot.storage.models import Outbox
@@ -39,20 +41,19 @@ Delivered = tuple[str, str, Reply]  # (chat id, platform message id, reply)
 
 def render(reply: Reply) -> str:
     lines = [reply.text]
-    lines += [f"  [{i}] {b.label}" for i, b in enumerate(reply.buttons, 1)]
+    lines += [f"  [{i}] {b.label}" for i, b in enumerate(reply.buttons, reply.number_from)]
     if reply.attachment is not None:
         lines.append(f"  (file: {reply.attachment.filename}, {len(reply.attachment.content)} bytes)")
     return "\n".join(lines)
 
 
 class ConsoleSession:
-    """One user's terminal conversation; remembers the last buttons shown so they can be pressed."""
+    """One user's terminal conversation."""
 
     def __init__(self, handle: Callable[[Incoming], list[Reply]], user: str, lang: str | None = None) -> None:
         self.handle = handle
         self.user = user
         self.lang = lang
-        self.buttons: tuple[Button, ...] = ()
         self.last_received: str | None = None  # platform id of the last Outbox message shown here
 
     def to_incoming(self, line: str) -> Incoming:
@@ -61,25 +62,16 @@ class ConsoleSession:
         if stripped.startswith(">") and self.last_received is not None:
             return Incoming(channel=CHANNEL, chat_id=self.user, user_id=self.user, text=stripped[1:].strip(),
                             language=self.lang, reply_to=self.last_received, display_name=self.user)
-        pressed = self._pressed(stripped)
-        return Incoming(channel=CHANNEL, chat_id=self.user, user_id=self.user, text=text,
-                        payload=pressed.payload if pressed else None, language=self.lang,
-                        display_name=self.user)
+        return Incoming(channel=CHANNEL, chat_id=self.user, user_id=self.user, text=text, language=self.lang,
+                        display_name=self.user, numbered=True)
 
     def received(self, delivered: Delivered) -> str:
         """Remember a delivered Outbox message (its buttons, its id for ">" replies); return it rendered."""
         chat_id, platform_id, reply = delivered
-        if reply.buttons:
-            self.buttons = reply.buttons
         if chat_id == self.user:
             self.last_received = platform_id
             return "« " + render(reply)
         return f"[{chat_id}] " + render(reply)
-
-    def _pressed(self, text: str) -> Button | None:
-        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
-            return self.buttons[int(text) - 1]
-        return next((b for b in self.buttons if b.label == text), None)
 
     def send(self, line: str) -> list[Reply]:
         stripped = line.strip()
@@ -91,17 +83,11 @@ class ConsoleSession:
                                 attachment=attachment, display_name=self.user)
         else:
             incoming = self.to_incoming(line)
-        return self._shown(self.handle(incoming))
+        return self.handle(incoming)
 
     def greet(self, answer: Callable[[Incoming], list[Reply]], command: str) -> list[Reply]:
-        """What the terminal shows at start (`answer` stores nothing: the user did not type it)."""
-        return self._shown(answer(self.to_incoming(command)))
-
-    def _shown(self, replies: list[Reply]) -> list[Reply]:
-        with_buttons = [r for r in replies if r.buttons]
-        if with_buttons:
-            self.buttons = with_buttons[-1].buttons
-        return replies
+        """What the terminal shows at start (`answer` stores nothing but its buttons: the user did not type it)."""
+        return answer(self.to_incoming(command))
 
 
 def read_local_file(path_text: str) -> Attachment | Reply:
@@ -154,7 +140,10 @@ class OutboxFeed:
                     continue
                 if self.on_sent is not None:
                     self.on_sent(session, row.id or 0, str(row.id))
-                out.append((row.chat_id, str(row.id), body_to_reply(row.body)))
+                reply = body_to_reply(row.body)
+                # one terminal is one screen: buttons shown here (a group's too) are what a number presses
+                keyboard.shown_later(session, CHANNEL, self.chat_ids[0], reply.buttons, now)
+                out.append((row.chat_id, str(row.id), reply))
         return out
 
 

@@ -2,7 +2,7 @@
 
 Dates are Asia/Shanghai calendar days, both included. Each figure counts the events inside the
 period: tickets opened, claimed and closed; the median time from opening to a consultant's first
-reply (tickets opened in the period); the satisfaction ratings given in the period.
+reply in business hours (tickets opened in the period); the satisfaction ratings given in the period.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, func, select
 
 from bot.clock import SHANGHAI, as_utc
+from bot.hours import BusinessHours, business_hours
 from bot.settings import Settings
 from bot.storage.db import Database
 from intents.handoff_models import Ticket
@@ -56,7 +57,10 @@ def _in(column: object, start: datetime | None, end: datetime | None) -> list:
     return conds
 
 
-def compute(session: Session, since: date | None, until: date | None) -> HandoffStats:
+def compute(session: Session, since: date | None, until: date | None,
+            hours: BusinessHours | None = None) -> HandoffStats:
+    """The figures; with `hours`, waits count business time only (a ticket opened on Friday evening and
+    answered at 09:10 on Monday waited 10 minutes)."""
     start = day_start(since) if since else None
     end = day_start(until + timedelta(days=1)) if until else None
 
@@ -69,9 +73,14 @@ def compute(session: Session, since: date | None, until: date | None) -> Handoff
                                                        col(Ticket.rating).is_not(None))).all()
     return HandoffStats(
         opened=count(Ticket.created_at), claimed=count(Ticket.claimed_at), closed=count(Ticket.closed_at),
-        first_reply_minutes=sorted((as_utc(r) - as_utc(c)).total_seconds() / 60 for c, r in replied if r),
+        first_reply_minutes=sorted(_minutes(as_utc(c), as_utc(r), hours) for c, r in replied if r),
         ratings=[int(r) for r in ratings if r is not None],
     )
+
+
+def _minutes(start: datetime, end: datetime, hours: BusinessHours | None) -> float:
+    seconds = hours.open_seconds_between(start, end) if hours is not None else (end - start).total_seconds()
+    return seconds / 60
 
 
 def report(stats: HandoffStats, since: date | None, until: date | None) -> str:
@@ -81,7 +90,7 @@ def report(stats: HandoffStats, since: date | None, until: date | None) -> str:
              f"  tickets claimed: {stats.claimed}",
              f"  tickets closed:  {stats.closed}"]
     median = stats.median_first_reply
-    lines.append("  median time to first consultant reply: "
+    lines.append("  median time to first consultant reply (business hours): "
                  + (f"{median:.0f} min (over {len(stats.first_reply_minutes)} tickets)" if median is not None
                     else "— (no replies)"))
     mean = stats.mean_rating
@@ -114,7 +123,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     db.upgrade()
     with db.session() as session:
-        stats = compute(session, since, until)
+        stats = compute(session, since, until, business_hours(settings))
     print(report(stats, since, until))
     db.dispose()
     return 0

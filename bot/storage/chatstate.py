@@ -124,10 +124,19 @@ def save_chat(session: Session, incoming: Incoming, before: ChatRow, after: tupl
                      "flow": flow, "step": step, "data": dict(data), "fallbacks": fallbacks, "updated_at": now})
 
 
-def log_messages(session: Session, incoming: Incoming, replies: list[Reply], now: datetime) -> None:
-    """The message in and the replies out, in one statement."""
+# A reply tagged so quotes another person (a consultant's case packet, the queue): the log keeps that it
+# was sent, not its words, so deleting that person's data (/forget) leaves no copy here.
+ABOUT_SOMEONE_ELSE = "about-client"
+
+
+def log_messages(session: Session, incoming: Incoming, replies: list[Reply], now: datetime,
+                 said: str | None = None) -> None:
+    """The message in (`said`: how to record it, e.g. a pressed button's label) and the replies out, in one
+    statement."""
     base = {"channel": incoming.channel, "chat_id": incoming.chat_id, "user_id": incoming.user_id,
             "created_at": now}
-    rows = [{**base, "direction": "in", "text": incoming.content}]
-    rows += [{**base, "direction": "out", "text": reply.text} for reply in replies]
+    rows = [{**base, "direction": "in", "text": incoming.content if said is None else said}]
+    rows += [{**base, "direction": "out",
+              "text": "[not kept: about a client]" if ABOUT_SOMEONE_ELSE in reply.tags else reply.text}
+             for reply in replies]
     session.execute(insert(MESSAGE_LOG), rows)  # one statement compiled once, sent as one multi-row INSERT

@@ -13,19 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select
+from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select, update
 from sqlmodel import Session, SQLModel
 
 from bot.channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
+from bot.keyboard import ChatKeyboard
 from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
 from cases.models import CaseFile
 from cases.service import delete_files_of_user
 from intents.checklist_store import ChecklistRecord
 from intents.checkup_store import CheckupRecord
-from intents.handoff_models import Ticket
+from intents.handoff_models import Ticket, TicketRelay
 from scheduler.contacts import LicenseContact
 from scheduler.ical import CalendarToken
-from scheduler.models import Subscription
+from scheduler.models import License, Subscription
 
 
 def _mine(model: type[SQLModel], channel: str, user_id: str) -> Any:
@@ -41,6 +42,27 @@ def _outbox_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
     return or_(and_(Outbox.channel == channel, Outbox.chat_id == user_id), about_their_ticket)
 
 
+def _relay_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
+    """Which consultant message belonged to which of their tickets."""
+    return TicketRelay.ticket_id.in_(  # type: ignore[attr-defined]
+        select(Ticket.id).where(Ticket.channel == channel, Ticket.user_id == user_id))
+
+
+def _licence_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
+    """Licences they registered that nobody else follows (colleagues' shared ones stay theirs)."""
+    theirs = exists().where(Subscription.license_id == License.id, Subscription.channel == channel,
+                            Subscription.user_id == user_id)
+    others = exists().where(Subscription.license_id == License.id,
+                            or_(Subscription.channel != channel, Subscription.user_id != user_id))
+    return and_(theirs, ~others)
+
+
+# A closed ticket keeps its times, status and rating (hand-off statistics keep their history);
+# who the client was and everything they wrote goes.
+ANONYMOUS_TICKET: dict[str, Any] = {"channel": "", "chat_id": "", "user_id": "", "client_name": "", "note": "",
+                                    "packet": {}, "open_key": None}
+
+
 @dataclass(frozen=True)
 class PersonalTable:
     model: type[SQLModel]
@@ -48,6 +70,7 @@ class PersonalTable:
     label_en: str
     rows: Callable[[type[SQLModel], str, str], Any] = _mine  # the WHERE clause for one person's rows
     before_delete: Callable[[Session, str, str], int] | None = None  # e.g. delete files the rows point to
+    anonymize: dict[str, Any] | None = None  # set these columns instead of deleting the rows
 
 
 PERSONAL_TABLES: tuple[PersonalTable, ...] = (
@@ -55,12 +78,16 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(Conversation, "对话状态", "conversation state"),
     PersonalTable(MessageLog, "消息记录", "messages"),
     PersonalTable(QueryLog, "提问记录", "questions asked"),
-    PersonalTable(Ticket, "人工顾问工单", "consultant tickets"),
+    PersonalTable(Ticket, "人工顾问工单", "consultant tickets", anonymize=ANONYMOUS_TICKET),
     # after Ticket: deleted before it (the list is deleted in reverse), while the tickets still say whose
     PersonalTable(Outbox, "发给您或关于您工单的消息", "messages to you or about your tickets", _outbox_rows),
+    PersonalTable(TicketRelay, "转给顾问的消息索引", "index of messages relayed to consultants", _relay_rows),
     PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),
     PersonalTable(CheckupRecord, "合规体检", "compliance check-ups"),
     PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
+    # after Subscription: deleted before it, while the subscriptions still say whose
+    PersonalTable(License, "您登记的许可证（公司、编号、到期日）", "licences you registered (company, number, expiry)",
+                  _licence_rows),
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
     PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
     PersonalTable(WeComInbox, "尚未处理的企业微信消息", "WeCom messages not yet handled"),
@@ -68,6 +95,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
                   before_delete=delete_files_of_user),
     PersonalTable(LicenseContact, "作为许可证第二联系人的登记", "second-contact registrations for licences"),
     PersonalTable(CalendarToken, "日历订阅链接", "calendar subscription links"),
+    PersonalTable(ChatKeyboard, "最近显示的按钮", "buttons last shown to you"),
 )
 
 
@@ -86,5 +114,7 @@ def delete_personal_data(session: Session, channel: str, user_id: str) -> int:
     for t in reversed(PERSONAL_TABLES):
         if t.before_delete is not None:
             t.before_delete(session, channel, user_id)
-        total += session.execute(delete(t.model).where(t.rows(t.model, channel, user_id))).rowcount or 0
+        where = t.rows(t.model, channel, user_id)
+        change = update(t.model).values(**t.anonymize) if t.anonymize is not None else delete(t.model)
+        total += session.execute(change.where(where)).rowcount or 0  # type: ignore[attr-defined]
     return total

@@ -1,5 +1,6 @@
 """Imports every module that defines tables, so migrations and create_all see them all."""
 
+from bot import keyboard  # noqa: F401
 from bot.channels.telegram import models as telegram_models  # noqa: F401
 from bot.channels.wecom import models as wecom_models  # noqa: F401
 from bot.storage import models  # noqa: F401

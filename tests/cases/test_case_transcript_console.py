@@ -43,9 +43,10 @@ def test_console_transcript(settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "current_licence_v2.pdf").write_bytes(PDF)
 
     sweep(svc.db, RULES, clock.now())
-    reminder = shown(bob, outbox_for(svc.db, clock, "bob"))
+    delivered = outbox_for(svc.db, clock, "bob")  # the terminal's feed: these buttons are what a number presses
+    reminder = shown(bob, delivered)
     assert "【续期提醒】" in reminder and "距提交截止还有84天" in reminder
-    assert [b.label for b in bob.buttons] == ["已在处理", "上传材料", "联系顾问", "已续期"]
+    assert [b.label for r in delivered for b in r.buttons] == ["已在处理", "上传材料", "联系顾问", "已续期"]
 
     assert "还缺" in typed(bob, "2")  # 上传材料
     assert "这是“营业执照（副本）”吗" in typed(bob, f"/file {tmp_path / '营业执照.pdf'}")

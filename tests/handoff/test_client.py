@@ -41,7 +41,7 @@ def test_while_waiting_the_bot_answers_and_relays_nothing(hub: Hub):
     client.send("ICP证续期要准备哪些材料")
     assert "faq-answer" in client.tags
     client.send("在吗？")
-    assert "fallback" in client.tags
+    assert "smalltalk" in client.tags  # small talk is answered, not counted as a failed question
     assert hub.rows("wecom", "zhangsan") == [] and hub.inbox(*GROUP) == []
     assert hub.ticket().note == "想问外资准入" and hub.ticket().status == "waiting"
 

@@ -10,7 +10,7 @@ import pytest
 from bot.clock import as_utc
 from bot.messages import Attachment
 from intents import case_packet
-from intents.tickets import reannounce_due
+from intents.ticket_rounds import reannounce_due
 from tests.conftest import FIXTURES
 from tests.handoff.conftest import GROUP, Hub, shanghai
 
@@ -58,8 +58,8 @@ def test_a_client_quoting_a_message_is_not_a_consultant_reply(hub: Hub):
 
 def test_a_consultant_writing_plainly_is_told_how_to_reply(hub: Hub):
     zhang = hub.consultant()
-    zhang.send("ICP证续期要准备哪些材料")  # holding nothing: the bot answers as for anyone
-    assert "faq-answer" in zhang.tags
+    zhang.send("ICP证续期要准备哪些材料")  # holding nothing: a hint, not the clients' FAQ
+    assert "consult-hint" in zhang.tags and "/queue" in zhang.text and "faq-answer" not in zhang.tags
     hub.client().send("/human")
     zhang.send("/claim 1")
     hub.inbox("telegram", "1001")
@@ -121,7 +121,7 @@ def test_queue_lists_waiting_then_claimed_with_claim_buttons(hub: Hub, clock):
     zhang.send("/claim 2")
     zhang.send("/queue")
     assert zhang.text.index("#1") < zhang.text.index("#2")
-    assert "等待接单（1）" in zhang.text and "已等 12 分钟" in zhang.text and "处理中（1）" in zhang.text
+    assert "等待接单（1）" in zhang.text and "已等（工作时间） 12 分钟" in zhang.text and "处理中（1）" in zhang.text
     assert zhang.buttons == ["接单 / claim #1"]
     zhang.press("接单 / claim #1")
     zhang.send("/close")  # holding two tickets: which one?
@@ -239,10 +239,10 @@ def test_an_unclaimed_ticket_is_announced_again_once_per_round(hub_any: Hub, clo
     assert reannounce(hub, clock) == [1]
     assert reannounce(hub, clock) == []  # the same moment again: nothing new
     texts = announcements(hub)
-    assert len(texts) == 3 and "已等待 31 分钟" in texts[-1] and "第2次提醒" in texts[-1]
+    assert len(texts) == 3 and "已等待工作时间 31 分钟" in texts[-1] and "第1次提醒" in texts[-1]
     clock.advance(minutes=30)
     assert reannounce(hub, clock) == [1]
-    assert "第3次提醒" in announcements(hub)[-1]
+    assert "第2次提醒" in announcements(hub)[-1]
     hub.consultant().send("/claim 1")
     clock.advance(minutes=45)
     assert reannounce(hub, clock) == []

@@ -50,3 +50,18 @@ def test_bad_dates_are_explained(capsys, tmp_path):
     assert "after --until" in capsys.readouterr().err
     assert stats.main(argparse.Namespace(since=None, until="2026-11-30"), settings) == 0
     assert "no ratings" in capsys.readouterr().out
+
+
+def test_waits_count_business_time_only(hub: Hub, clock):
+    from bot.hours import business_hours
+
+    clock.set(shanghai(2026, 11, 27, 19, 0))  # Friday evening
+    hub.client("e").send("/human")
+    clock.set(shanghai(2026, 11, 30, 9, 10))  # Monday, ten minutes after opening
+    zhang = hub.consultant()
+    zhang.send("/claim 1")
+    zhang.send("/reply 1 早上好")
+    with hub.services.db.session() as s:
+        business = stats.compute(s, None, None, business_hours(hub.services.settings))
+        wall = stats.compute(s, None, None)
+    assert business.median_first_reply == 10 and wall.median_first_reply == 3730

@@ -151,7 +151,7 @@ async def test_a_retried_event_is_recognised_by_sender_and_time(rig, fake):
         params, body = rig.sealed(click)  # a retry: new nonce and signature, same event
         await rig.post(MEMBER_PATH, params, body)
     await rig.settle()
-    assert logged(rig) == ["ICP证续期要准备哪些材料", "/faq general-annual-report-when"]
+    assert logged(rig) == ["ICP证续期要准备哪些材料", "[增值电信许可证年报什么时候报？]"]  # a press: its label
 
 
 async def test_the_callback_is_answered_before_the_work_is_done(rig, fake):

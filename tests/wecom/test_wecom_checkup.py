@@ -25,7 +25,7 @@ async def walk_checkup(chat, no: str) -> None:
     for item in ["license", "expires", *(i.id for i in load_checkup().items_for("sp"))]:
         chat.rig.clock.advance(seconds=8)
         if item == "license":
-            await chat.press("SP证（信息服务，不含互联网）")
+            await chat.press("SP证（信息服务业务，不含互联网）")
         elif item == "expires":
             await chat.press("跳过")
         elif item == no:
@@ -39,7 +39,7 @@ async def walk_checkup(chat, no: str) -> None:
 async def test_the_check_up_by_buttons_over_wecom_ends_with_the_result_and_the_excel(bot, who):
     chat = bot.member("zhangsan") if who == "member" else bot.client("wmCLIENT1")
     await walk_checkup(chat, no="number_resources")
-    assert "合规体检结果：SP证（信息服务，不含互联网）" in chat.text and "码号年报与变更报告" in chat.text
+    assert "合规体检结果：SP证（信息服务业务，不含互联网）" in chat.text and "码号年报与变更报告" in chat.text
     chat.rig.clock.advance(seconds=8)
     await chat.press("导出Excel")
     [file] = [s for s in chat.sent if s.msgtype == "file"]

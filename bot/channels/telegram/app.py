@@ -267,14 +267,14 @@ class TelegramChannel:
         """The bytes of a file a user sent; empty when Telegram would not give them (the feature says so)."""
         if sent.size > MAX_DOWNLOAD:
             log.info("Telegram file of %d bytes is over the Bot API download limit", sent.size)
-            return Attachment(sent.filename, b"", sent.mime or "application/octet-stream")
+            return Attachment(sent.filename, b"", sent.mime or "application/octet-stream", ref=sent.file_id)
         try:
             handle = await self.application.bot.get_file(sent.file_id)
             content = bytes(await handle.download_as_bytearray())
         except TelegramError as exc:
             log.warning("could not fetch a Telegram file: %s", exc)
             content = b""
-        return Attachment(sent.filename, content, sent.mime or "application/octet-stream")
+        return Attachment(sent.filename, content, sent.mime or "application/octet-stream", ref=sent.file_id)
 
     async def _on_button(self, query: CallbackQuery, update_id: int) -> None:
         """A press: its keyboard is spent (once) while the engine answers it."""

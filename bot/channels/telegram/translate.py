@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity
 
 from bot.channels.telegram.models import KEY_PREFIX
-from bot.messages import Button, Incoming
+from bot.messages import Attachment, Button, Incoming
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096  # Telegram counts UTF-16 code units
@@ -80,6 +80,7 @@ def message_to_incoming(message: Message, me: BotIdentity) -> Incoming | None:
         channel=CHANNEL, chat_id=str(message.chat.id), user_id=str(user.id), text=text,
         language=user.language_code, at=message.date, is_group=is_group,
         reply_to=str(reply_to.message_id) if reply_to else None, display_name=user.full_name,
+        attachment=received_file(message),
     )
 
 
@@ -101,6 +102,17 @@ def file_of(message: Message) -> SentFile | None:
     if message.photo:
         p = max(message.photo, key=lambda size: size.width * size.height)
         return SentFile(p.file_id, f"photo-{message.message_id}.jpg", "image/jpeg", p.file_size or 0)
+    return None
+
+
+def received_file(message: Message) -> Attachment | None:
+    """A document or photo the user sent, by Telegram's file id (the content stays with Telegram)."""
+    if message.document is not None:
+        doc = message.document
+        return Attachment(doc.file_name or "document", b"", doc.mime_type or "application/octet-stream",
+                          ref=doc.file_id)
+    if message.photo:
+        return Attachment("photo.jpg", b"", "image/jpeg", ref=message.photo[-1].file_id)
     return None
 
 

@@ -1,23 +1,21 @@
-"""Buttons on WeCom: platform keys for payloads, and the numbered fallback ("2" presses the 2nd).
+"""Buttons on WeCom: platform keys for payloads.
 
 A card button's key (members) or a menu item's id (WeChat clients) is the payload itself when it
-fits the platform's limit, otherwise "k:" + a hash stored in `wecom_button_keys`. The last buttons
-shown in a chat are kept in `wecom_buttons`, so a typed number or label presses one.
+fits the platform's limit, otherwise "k:" + a hash stored in `wecom_button_keys`. What a typed
+number or label presses is decided by the core (bot/keyboard.py, under the chat's owner).
 """
 
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.channels.wecom.models import WeComButtonKey, WeComButtons
-from bot.messages import Button
+from bot.channels.wecom.models import WeComButtonKey
 
 SHORT_PREFIX = "k:"
 
@@ -45,34 +43,3 @@ def payload_of(session: Session, key: str) -> str | None:
     if not key.startswith(SHORT_PREFIX):
         return key
     return session.execute(select(WeComButtonKey.payload).where(WeComButtonKey.key == key)).scalar_one_or_none()
-
-
-def remember(session: Session, channel: str, chat_id: str, user_id: str, buttons: tuple[Button, ...],
-             now: datetime) -> None:
-    """Keep these as the chat's pressable buttons (no buttons: forget the old ones)."""
-    row = session.execute(select(WeComButtons).where(
-        WeComButtons.channel == channel, WeComButtons.chat_id == chat_id)).scalar_one_or_none()
-    if not buttons:
-        if row is not None:
-            session.execute(delete(WeComButtons).where(WeComButtons.id == row.id))
-        return
-    if row is None:
-        row = WeComButtons(channel=channel, chat_id=chat_id, user_id=user_id, updated_at=now)
-    row.buttons = [[b.label, b.payload] for b in buttons]
-    row.updated_at = now
-    session.add(row)
-
-
-def pressed(session: Session, channel: str, chat_id: str, text: str) -> str | None:
-    """The payload of the button a typed number ("2") or exact label names, if any."""
-    text = unicodedata.normalize("NFKC", text).strip()  # full-width "２" is "2"
-    if not text or len(text) > 200:
-        return None
-    row = session.execute(select(WeComButtons).where(
-        WeComButtons.channel == channel, WeComButtons.chat_id == chat_id)).scalar_one_or_none()
-    if row is None:
-        return None
-    options = [(str(label), str(payload)) for label, payload in row.buttons]
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(options):
-        return options[int(text) - 1][1]
-    return next((payload for label, payload in options if label == text), None)

@@ -29,7 +29,7 @@ from bot.channels.wecom.media import with_media
 from bot.channels.wecom.members import Outgoing
 from bot.context import Services
 from bot.engine import Engine, FirstTime
-from bot.messages import Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import SendResult
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
     if reply.attachment is not None:
         out.append(Outgoing({"msgtype": "file", "file": {}}, reply.attachment))
     chinese = render.is_chinese(text + "".join(b.label for b in reply.buttons))
-    groups = render.chunks(reply.buttons, MENU_ITEMS)
+    groups = render.chunks(reply.buttons, MENU_ITEMS, reply.number_from)
     for n, (start, group) in enumerate(groups):
         items = [{"type": "click", "click": {"id": key_of[b.payload],
                                              "content": render.clip(f"{i}. {b.label}", MENU_ITEM_BYTES)}}
@@ -120,10 +120,6 @@ class KfMessenger:
             if not result.ok:
                 await self._defer(external_userid, replies[i:], result)
                 return
-        shown = next((r.buttons for r in reversed(replies) if r.buttons), ())
-        now = self.services.clock.now()
-        if replies:
-            await store.in_db(self.services, keys.remember, CHANNEL, external_userid, external_userid, shown, now)
 
     async def _defer(self, external_userid: str, rest: list[Reply], result: SendResult) -> None:
         if result.permanent:
@@ -267,11 +263,16 @@ class KfChannel:
     def to_incoming(self, session: Session, msg: dict[str, Any], nickname: str) -> Incoming:
         external = str(msg["external_userid"])
         base = {"channel": CHANNEL, "chat_id": external, "user_id": external, "display_name": nickname}
-        if msg.get("msgtype") != "text":
+        kind = str(msg.get("msgtype", ""))
+        if kind in ("file", "image"):  # by media id: the content stays with WeCom for three days
+            media = str((msg.get(kind) or {}).get("media_id", ""))
+            name = "文件" if kind == "file" else "图片.jpg"
+            return Incoming(**base, text="", attachment=Attachment(name, b"", "application/octet-stream", ref=media))
+        if kind != "text":
             return Incoming(**base, text="")
         text_part = msg.get("text") or {}
         text, menu_id = str(text_part.get("content", "")), str(text_part.get("menu_id", ""))
         if menu_id:
             payload = keys.payload_of(session, menu_id)
             return Incoming(**base, text=text, payload=payload if payload is not None else "")
-        return Incoming(**base, text=text, payload=keys.pressed(session, CHANNEL, external, text))
+        return Incoming(**base, text=text, numbered=True)

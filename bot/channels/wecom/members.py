@@ -22,6 +22,7 @@ from typing import Any
 import anyio
 from starlette.routing import BaseRoute, Route
 
+from bot import keyboard
 from bot.channels.wecom import buttons as keys
 from bot.channels.wecom import dedupe, inbox, render, store
 from bot.channels.wecom.api import TRANSIENT_OR_GONE, WeComApi, WeComError, send_result
@@ -77,7 +78,7 @@ def card_body(title: str, options: str, buttons: tuple[Button, ...], key_of: dic
 def cards(reply: Reply, title: str, key_of: dict[str, str]) -> list[Outgoing]:
     """Buttons as cards of at most 6 (WeCom's limit), each listing its options by number as well."""
     chinese = render.is_chinese(reply.text + "".join(b.label for b in reply.buttons))
-    groups = render.chunks(reply.buttons, CARD_BUTTONS)
+    groups = render.chunks(reply.buttons, CARD_BUTTONS, reply.number_from)
     out = []
     for i, (start, group) in enumerate(groups):
         options = render.numbered(group, start) + ("\n" + render.number_hint(chinese) if i == len(groups) - 1 else "")
@@ -176,12 +177,10 @@ class MemberMessenger:
         log.info("wecom: %d replies wait in the outbox: %s", len(rest), result.error, extra={"chat_id": userid})
 
     async def _remember(self, userid: str, replies: list[Reply], proactive: bool) -> None:
-        with_buttons = [r for r in replies if r.buttons]
-        if (proactive and not with_buttons) or not replies:
-            return
-        shown = with_buttons[-1].buttons if with_buttons else ()
-        now = self._now()
-        await store.in_db(self.services, keys.remember, CHANNEL, userid, userid, shown, now)
+        """A proactive message's buttons become what a typed number presses (the engine keeps a turn's own)."""
+        shown = tuple(b for r in replies for b in r.buttons)
+        if proactive and shown:
+            await store.in_db(self.services, keyboard.shown_later, CHANNEL, userid, shown, self._now())
 
 
 class MemberChannel:
@@ -257,7 +256,7 @@ class MemberChannel:
         base = {"channel": CHANNEL, "chat_id": user, "user_id": user, "at": at, "display_name": user}
         if kind == "text":
             text = fields.get("Content", "")
-            return Incoming(**base, text=text, payload=keys.pressed(session, CHANNEL, user, text))
+            return Incoming(**base, text=text, numbered=True)
         if kind == "event" and event in ("template_card_event", "click"):
             payload = keys.payload_of(session, fields.get("EventKey", ""))
             return Incoming(**base, payload=payload if payload is not None else "")

@@ -58,9 +58,10 @@ def numbered(buttons: tuple[Button, ...], start: int = 1) -> str:
     return "\n".join(f"{i}. {b.label}" for i, b in enumerate(buttons, start))
 
 
-def chunks(buttons: tuple[Button, ...], size: int) -> list[tuple[int, tuple[Button, ...]]]:
-    """(number of the first, buttons) in groups of at most `size`: one card or menu each."""
-    return [(i + 1, buttons[i:i + size]) for i in range(0, len(buttons), size)]
+def chunks(buttons: tuple[Button, ...], size: int, first: int = 1) -> list[tuple[int, tuple[Button, ...]]]:
+    """(number of the first, buttons) in groups of at most `size`: one card or menu each; numbering
+    starts at `first` (Reply.number_from: a turn's buttons are numbered on from reply to reply)."""
+    return [(first + i, buttons[i:i + size]) for i in range(0, len(buttons), size)]
 
 
 def number_hint(chinese: bool) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import keyboard
 from bot.channels.wecom import store
 from bot.channels.wecom.kf import KfMessenger
 from bot.channels.wecom.members import MemberMessenger
@@ -110,6 +111,8 @@ class KfSender:
         state, client = await store.in_db(services, store.reserve, services, chat_id, len(items), now)
         if state == "open" and client is not None:
             result = await self.messenger.send_reserved(chat_id, client.open_kfid, items)
+            if result.ok and reply.buttons:
+                await store.in_db(services, keyboard.shown_later, self.channel, chat_id, reply.buttons, now)
             if result.ok or (result.retry_after is not None and result.retry_after < 300):
                 return result  # sent, or a passing problem (rate limit, network): the dispatcher retries
             why = (f"直接发送失败（{result.error}）", f"direct send failed: {result.error}")
