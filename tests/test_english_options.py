@@ -20,7 +20,7 @@ def test_an_english_user_sees_no_follow_up_button_to_a_chinese_only_entry(engine
     english = ChatDriver(engine, user="emma", language="en")
     english.send("what documents do I need to renew my ICP licence")
     assert english.text == "Test answer about ICP renewal materials."
-    assert english.buttons == ["Start a renewal checklist", "👍", "👎"]
+    assert english.buttons == ["Start a renewal checklist", "Compliance check-up", "👍", "👎"]
 
 
 def test_clarify_options_without_english_are_dropped_for_english_users():
