@@ -145,7 +145,7 @@ async def test_an_exception_in_handling_never_reaches_the_update_loop(bot, monke
     monkeypatch.undo()
     bot.fake.push_text(USER, "/help")
     await bot.said(USER, "/forget")
-    assert bot.channel.application.running and bot.channel.application.updater.running
+    assert bot.channel.application.running and bot.channel._poll_task is not None and not bot.channel._poll_task.done()
 
 
 async def test_429_on_a_reply_delays_and_retries_it(fake, sqlite_url, clock):

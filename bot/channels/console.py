@@ -42,8 +42,10 @@ def render(reply: Reply) -> str:
 class ConsoleSession:
     """One user's terminal conversation; remembers the last buttons shown so they can be pressed."""
 
-    def __init__(self, handle: Callable[[Incoming], list[Reply]], user: str, lang: str | None = None) -> None:
+    def __init__(self, handle: Callable[[Incoming], list[Reply]], user: str, lang: str | None = None,
+                 shown: Callable[[], None] = lambda: None) -> None:
         self.handle = handle
+        self.shown = shown  # called once the replies are printed (console_replies.py marks them sent)
         self.user = user
         self.lang = lang
         self.buttons: tuple[Button, ...] = ()
@@ -103,12 +105,14 @@ class OutboxFeed:
         out: list[Delivered] = []
         with self.db.session() as session:
             rows = session.exec(select(Outbox).where(
-                Outbox.channel == CHANNEL, col(Outbox.chat_id).in_(self.chat_ids), Outbox.status == "pending",
+                Outbox.channel == CHANNEL, col(Outbox.chat_id).in_(self.chat_ids),
+                col(Outbox.status).in_(("pending", "sending")),  # 'sending': a reply a crashed console left
                 Outbox.not_before <= now).order_by(col(Outbox.id))).all()
             for row in rows:
                 # Claim the row: another process showing the same chat must not show it too.
                 won = session.execute(
-                    update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == "pending")
+                    update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == row.status,
+                                         col(Outbox.attempts) == row.attempts)
                     .values(status="sent", sent_at=now, attempts=row.attempts + 1))
                 if not won.rowcount:  # type: ignore[attr-defined]
                     continue
@@ -155,6 +159,7 @@ def _loop(session: ConsoleSession, stdin: TextIO, out: TextIO, greeting: Iterabl
           deliver: Callable[[bool], None], printing: threading.Lock) -> None:
     for reply in greeting:
         print(render(reply), file=out)
+    session.shown()
     while True:
         if not interactive:
             deliver(False)
@@ -173,5 +178,6 @@ def _loop(session: ConsoleSession, stdin: TextIO, out: TextIO, greeting: Iterabl
             if not interactive:
                 print(file=out)
             out.flush()
+        session.shown()
         if not interactive:
             deliver(False)

@@ -9,6 +9,7 @@ import sys
 
 from bot.app import build_services
 from bot.channels import console
+from bot.channels.console_replies import DurableReplies
 from bot.engine import Engine
 from bot.settings import Settings
 from intents.handoff_models import note_platform_id
@@ -37,7 +38,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         if team.group is not None and team.group.channel == console.CHANNEL:
             chats.append(team.group.chat_id)
     feed = console.OutboxFeed(services.db, services.clock, chats, on_sent=note_platform_id)
-    session = console.ConsoleSession(Engine(services).handle, user=user, lang=args.lang)
+    replies = DurableReplies(Engine(services))
+    session = console.ConsoleSession(replies.handle, user=user, lang=args.lang, shown=replies.shown)
     greeting = session.send("/queue" if args.consultant else "/start") if sys.stdin.isatty() else []
     try:
         console.run(session, greeting=greeting, feed=feed)

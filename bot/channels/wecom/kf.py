@@ -30,6 +30,7 @@ from bot.context import Services
 from bot.engine import Engine, FirstTime
 from bot.messages import Incoming, Reply
 from bot.outbox import SendResult
+from bot.replies import FastPath, ReplyKeep
 
 if TYPE_CHECKING:
     from bot.channels.wecom.sender import KfSender
@@ -152,6 +153,8 @@ class KfChannel:
         self._pending_syncs: set[str] = set()
         self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "kf")
         self.recovery = inbox.Recovery(self.services, CHANNEL, self.resume)
+        self.fast = FastPath(self.services.db, self.services.clock)
+        self.lease = timedelta(seconds=self.services.settings.reply_lease_seconds)
 
     def routes(self) -> list[BaseRoute]:
         return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
@@ -241,12 +244,25 @@ class KfChannel:
             nickname = client.nickname or await self.fetch_nickname(external)
             incoming = await store.in_db(self.services, self.to_incoming, msg, nickname)
             first = FirstTime(lambda session: inbox.take(session, row))
-            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
+            keep = ReplyKeep(self.lease)
+            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first, keep=keep))
             if not first.seen_before:  # seen before: another worker handled it
-                await self.messenger.deliver_direct(external, open_kfid, replies)
+                await self.answer(external, open_kfid, keep, replies)
             if first.answer is not None:  # the engine took the row
                 return
         await store.in_db(self.services, inbox.take, row)  # skipped, or input the guards refused
+
+    async def answer(self, external: str, open_kfid: str, keep: ReplyKeep, replies: list[Reply]) -> None:
+        """Send the engine's replies now. Kept ones go through the outbox and the Sender: within the
+        allowance to the client, beyond it to their consultant ready to forward (sender.py)."""
+        if not keep.kept(replies):  # a refusal or the last words of /forget: nothing stored to answer
+            await self.messenger.deliver_direct(external, open_kfid, replies)
+            return
+        results = await self.fast.deliver(keep, replies, lambda r: self.sender.send(external, r))
+        if results and all(r.ok and not r.error for r in results):  # all went to the client directly
+            shown = next((r.buttons for r in reversed(replies) if r.buttons), ())
+            await store.in_db(self.services, keys.remember, CHANNEL, external, external, shown,
+                              self.services.clock.now())
 
     async def fetch_nickname(self, external: str) -> str:
         try:

@@ -7,7 +7,8 @@
 
 Replies go out as text or markdown (2,048 bytes a message), files through media/upload, and
 buttons as a template card (button_interaction) that also lists the options by number.
-A member may receive 30 messages a minute from the app; replies beyond that wait in the outbox.
+A member may receive 30 messages a minute from the app; replies beyond that wait in the outbox
+(every reply is an outbox row written with the answer: bot/replies.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import SendResult
 from bot.ratelimit import RateLimiter
+from bot.replies import FastPath, ReplyKeep
 
 log = logging.getLogger(__name__)
 
@@ -142,38 +144,31 @@ class MemberMessenger:
             raise WeComError(81013, f"invalid user {data['invaliduser']}")
         return str(data.get("msgid", ""))
 
-    async def deliver(self, userid: str, replies: list[Reply], proactive: bool) -> SendResult:
-        """Send replies in order. A direct reply that cannot go now waits in the outbox instead."""
+    async def send_reply(self, userid: str, reply: Reply, proactive: bool) -> SendResult:
+        """Send one reply (all its parts) within the member's limit; never raises for WeCom's refusals."""
+        items = await self.render(reply)
+        wait = self.limiter.reserve((MEMBER_SCOPE, userid), n=len(items))
+        if wait:
+            return SendResult(ok=False, retry_after=wait, error="member rate limit (30 a minute)")
         platform_id = ""
-        for i, reply in enumerate(replies):
-            items = await self.render(reply)
-            wait = self.limiter.reserve((MEMBER_SCOPE, userid), n=len(items))
-            result: SendResult | None = None
-            if wait:
-                result = SendResult(ok=False, retry_after=wait, error="member rate limit (30 a minute)")
-            else:
-                try:
-                    for item in items:
-                        platform_id = await self.post(userid, item, proactive) or platform_id
-                except WeComError as exc:
-                    result = send_result(exc)
-            if result is not None:
-                if not proactive:
-                    await self._defer(userid, replies[i:], result)
-                return result
-        await self._remember(userid, replies, proactive)
+        try:
+            for item in items:
+                platform_id = await self.post(userid, item, proactive) or platform_id
+        except WeComError as exc:
+            return send_result(exc)
         return SendResult(ok=True, platform_id=platform_id)
 
-    async def _defer(self, userid: str, rest: list[Reply], result: SendResult) -> None:
-        if result.permanent:
-            log.warning("wecom: replies to a member dropped: %s", result.error, extra={"chat_id": userid})
-            return
-        now = self._now()
-        later = now + timedelta(seconds=result.retry_after or 60)
-        await store.in_db(self.services, store.enqueue_overflow, CHANNEL, userid, rest, now, later)
-        log.info("wecom: %d replies wait in the outbox: %s", len(rest), result.error, extra={"chat_id": userid})
+    async def deliver(self, userid: str, replies: list[Reply], proactive: bool) -> SendResult:
+        """Send replies in order, stopping at the first that fails; remember the buttons shown."""
+        result = SendResult(ok=True)
+        for reply in replies:
+            result = await self.send_reply(userid, reply, proactive)
+            if not result.ok:
+                return result
+        await self.remember(userid, replies, proactive)
+        return result
 
-    async def _remember(self, userid: str, replies: list[Reply], proactive: bool) -> None:
+    async def remember(self, userid: str, replies: list[Reply], proactive: bool) -> None:
         with_buttons = [r for r in replies if r.buttons]
         if (proactive and not with_buttons) or not replies:
             return
@@ -197,6 +192,8 @@ class MemberChannel:
         self.queue = ChatQueue()
         self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "members")
         self.recovery = inbox.Recovery(self.services, CHANNEL, self.resume)
+        self.fast = FastPath(self.services.db, self.services.clock)
+        self.lease = timedelta(seconds=self.services.settings.reply_lease_seconds)
 
     def routes(self) -> list[BaseRoute]:
         return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
@@ -238,12 +235,19 @@ class MemberChannel:
         incoming = await store.in_db(self.services, self.to_incoming, fields)
         if incoming is not None:
             first = FirstTime(lambda session: inbox.take(session, row))
-            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
+            keep = ReplyKeep(self.lease)
+            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first, keep=keep))
             if not first.seen_before:  # seen before: another worker handled it
-                await self.messenger.deliver(incoming.chat_id, replies, proactive=False)
+                await self.answer(incoming.chat_id, keep, replies)
             if first.answer is not None:  # the engine took the row
                 return
         await store.in_db(self.services, inbox.take, row)  # an event, or input the guards refused
+
+    async def answer(self, userid: str, keep: ReplyKeep, replies: list[Reply]) -> None:
+        """Send the engine's replies now (kept ones through the outbox: bot/replies.py)."""
+        results = await self.fast.deliver(keep, replies, lambda r: self.messenger.send_reply(userid, r, False))
+        if results and all(r.ok for r in results):
+            await self.messenger.remember(userid, replies, proactive=False)
 
     def to_incoming(self, session: Any, fields: Fields) -> Incoming | None:
         """The callback as an Incoming, or None for events that say nothing to the bot."""
