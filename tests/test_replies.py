@@ -144,3 +144,21 @@ async def test_prune_removes_old_sent_replies_only(services, clock):
     with services.db.session() as s:
         assert prune_sent(s, clock.now() + timedelta(seconds=1)) == len(replies)
     assert {r.status for r in outbox(services)} == {"sending"}
+
+
+async def test_a_dispatcher_that_lost_its_lease_cannot_put_a_delivered_message_back(services, clock):
+    with services.db.session() as s:
+        enqueue(s, ChatRef("telegram", "7"), Reply("顾问回复"), "relay", "relay:1", clock.now())
+    sender = FakeSender(clock)
+    slow = Dispatcher(services.db, {"telegram": sender}, clock)
+    other = Dispatcher(services.db, {"telegram": sender}, clock)
+    (stale,) = slow.claim(clock.now())  # attempt 1, and then this worker stalls past its lease
+    clock.advance(seconds=slow.policy.lease_seconds + 1)
+    (mine,) = other.claim(clock.now())  # attempt 2 takes the row over …
+    assert (await sender.send(mine.chat_id, Reply(mine.body["text"]))).ok  # … and Telegram accepts it
+    # The stalled worker wakes up with a timeout and tries to put the row back for a retry: refused.
+    assert slow.record(stale, SendResult(ok=False, error="timed out"), clock.now()) == "lost_lease"
+    assert other.record(mine, SendResult(ok=True), clock.now()) == "sent"
+    clock.advance(seconds=3600)
+    await other.drain()
+    assert [s.reply.text for s in sender.sent] == ["顾问回复"]  # delivered once, never again

@@ -101,3 +101,11 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = utc_column()
     sent_at: datetime | None = utc_column(nullable=True)
     last_error: str = ""
+
+
+class SendSlot(SQLModel, table=True):
+    """A send-rate scope shared by every worker (bot/shared_limits.py): its theoretical arrival time."""
+
+    __tablename__ = "send_slots"
+    scope: str = Field(primary_key=True, max_length=255)
+    tat: float = 0.0

@@ -41,9 +41,11 @@ from bot.channels.telegram.sender import TelegramSender, windows
 from bot.channels.telegram.transport import AiohttpRequest
 from bot.engine import Engine, FirstTime
 from bot.messages import Incoming, Reply
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, SendLimiter
 from bot.replies import FastPath, ReplyKeep
 from bot.settings import Settings
+from bot.shared_limits import SharedLimiter
+from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +90,26 @@ def build_application(settings: Settings, polling: bool = False) -> Application:
 
 
 def make_limiter(settings: Settings, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> RateLimiter:
-    """Telegram's limits: overall (spaced evenly), per private chat, per group."""
-    return RateLimiter(windows(settings.telegram_rate_per_second, settings.telegram_private_per_second,
-                               settings.telegram_group_per_minute), clock=clock, sleep=sleep)
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, db: Database | None = None) -> SendLimiter:
+    """Telegram's limits: overall (spaced evenly), per private chat, per group. On PostgreSQL (`db`) the
+    counters are shared by every worker of the bot (bot/shared_limits.py), on the wall clock."""
+    limits = windows(settings.telegram_rate_per_second, settings.telegram_private_per_second,
+                     settings.telegram_group_per_minute)
+    if db is not None and not db.is_sqlite:
+        shared_clock = time.time if clock is time.monotonic else clock
+        return SharedLimiter(db, limits, clock=shared_clock, sleep=sleep,
+                             prefix=f"telegram:{bot_id_of(settings.telegram_bot_token)}:")
+    return RateLimiter(limits, clock=clock, sleep=sleep)
 
 
 def standalone_sender(settings: Settings) -> TelegramSender:
     """A sender with its own Bot, limiter and database handle (no update handling)."""
     from bot.clock import SystemClock
-    from bot.storage.db import Database
 
     bot = build_application(settings, polling=False).bot
-    store = TelegramStore(Database(settings.database_url), SystemClock(), bot_id_of(settings.telegram_bot_token))
-    return TelegramSender(bot, make_limiter(settings), store)
+    db = Database(settings.database_url)
+    store = TelegramStore(db, SystemClock(), bot_id_of(settings.telegram_bot_token))
+    return TelegramSender(bot, make_limiter(settings, db=db), store)
 
 
 def menu_commands(lang: str) -> list[BotCommand]:
@@ -130,7 +138,7 @@ class TelegramChannel:
         self.engine, self.settings = engine, s
         self.polling = not s.telegram_webhook_url
         self.application = build_application(s, self.polling)
-        self.limiter = make_limiter(s, clock, sleep)
+        self.limiter = make_limiter(s, clock, sleep, db=engine.services.db)
         self.store = TelegramStore(engine.services.db, engine.services.clock, bot_id_of(s.telegram_bot_token))
         self.sender = TelegramSender(self.application.bot, self.limiter, self.store, sleep)
         self.fast = FastPath(engine.services.db, engine.services.clock)

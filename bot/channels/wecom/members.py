@@ -31,7 +31,7 @@ from bot.context import Services
 from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import SendResult
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import SendLimiter
 from bot.replies import FastPath, ReplyKeep
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def member_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
 class MemberMessenger:
     """Sends replies to one member: rendering, files, cards, the 30-a-minute limit, duplicate check."""
 
-    def __init__(self, services: Services, api: WeComApi, agent_id: int, limiter: RateLimiter,
+    def __init__(self, services: Services, api: WeComApi, agent_id: int, limiter: SendLimiter,
                  duplicate_interval: int) -> None:
         self.services = services
         self.api = api
@@ -147,7 +147,7 @@ class MemberMessenger:
     async def send_reply(self, userid: str, reply: Reply, proactive: bool) -> SendResult:
         """Send one reply (all its parts) within the member's limit; never raises for WeCom's refusals."""
         items = await self.render(reply)
-        wait = self.limiter.reserve((MEMBER_SCOPE, userid), n=len(items))
+        wait = await self.limiter.areserve((MEMBER_SCOPE, userid), n=len(items))
         if wait:
             return SendResult(ok=False, retry_after=wait, error="member rate limit (30 a minute)")
         platform_id = ""

@@ -1,0 +1,139 @@
+"""Send limits shared by every worker of one service: the counters live in the database (table send_slots).
+
+With several workers the platform's limits (Telegram 25/s per bot and 1/s per private chat, WeCom 30 a
+minute per member) hold for the service as a whole, so each send books its slot in a row that all
+workers share. The algorithm is GCRA ("virtual scheduling"): per scope one number, the theoretical
+arrival time `tat` (seconds, wall clock). A send may go at t when `tat - tolerance <= t`; it then moves
+`tat` to `max(tat, t) + spacing`.
+
+    Window(limit N, W seconds, even)   spacing    tolerance      at most N in any W seconds because …
+    even, or N <= 2                    W/N        0              sends are at least W/N apart
+    bursty (N > 2)                     2W/N       W(N-2)/N       a burst of N/2, then N/2 per W
+
+`acquire` books the first moment every scope allows (narrowest first, all booked at that one moment)
+in one short transaction that locks the scopes' rows in a fixed order, then sleeps until it; `reserve`
+books only if the sends may go now. The clock is the wall clock (workers on one machine share it;
+across machines keep them in NTP sync). Used on PostgreSQL; SQLite is one process and keeps the
+in-memory limiter (bot/ratelimit.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, text
+
+from bot.ratelimit import Scope, Window
+from bot.storage.db import Database
+
+# Lock the scopes' rows (creating missing ones) and read their tat, in one statement.
+_LOCK = text("""
+    INSERT INTO send_slots (scope, tat) SELECT unnest(CAST(:scopes AS varchar[])), 0
+    ON CONFLICT (scope) DO UPDATE SET tat = send_slots.tat
+    RETURNING scope, tat""")
+_BOOK = text("""
+    UPDATE send_slots SET tat = s.tat FROM unnest(CAST(:scopes AS varchar[]), CAST(:tats AS float8[])) AS s(scope, tat)
+    WHERE send_slots.scope = s.scope""")
+_PRUNE = text("DELETE FROM send_slots WHERE tat < :before").bindparams(bindparam("before"))
+
+
+@dataclass(frozen=True)
+class Pace:
+    spacing: float
+    tolerance: float
+
+    @staticmethod
+    def of(window: Window) -> Pace:
+        n, w = window.limit, window.seconds
+        if window.even or n <= 2:
+            return Pace(w / n, 0.0)
+        return Pace(2 * w / n, w * (n - 2) / n)
+
+
+class SharedLimiter:
+    """The limiter's `acquire` / `reserve` / `hold` / `held`, with the counters in PostgreSQL."""
+
+    PRUNE_EVERY = 600.0  # seconds between removals of scopes idle for a day
+
+    def __init__(self, db: Database, windows: Mapping[str, Window | None],
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, prefix: str = "") -> None:
+        self.db = db
+        self.windows = dict(windows)
+        self.paces = {name: Pace.of(w) for name, w in self.windows.items() if w is not None}
+        self.clock, self.sleep = clock, sleep
+        self.prefix = prefix  # e.g. the bot's token id, so that two bots on one database do not share
+        self._pruned = 0.0
+
+    def _key(self, scope: Scope) -> str:
+        if scope[0] not in self.windows:
+            raise KeyError(scope[0])  # an unknown window name is a bug, not "no limit"
+        return f"{self.prefix}{scope[0]}:{scope[1]}"
+
+    def _book(self, scopes: tuple[Scope, ...], n: int, now: float, only_now: bool,
+              extra: float = 0.0) -> float:
+        """One transaction: the first moment (>= now) all scopes allow n sends; booked unless `only_now`
+        and that moment is later than now. Returns the moment."""
+        keys = sorted({self._key(s): s for s in scopes}.items())  # a fixed order: no deadlock between workers
+        with self.db.session() as session:
+            rows = dict(session.execute(_LOCK, {"scopes": [k for k, _ in keys]}).all())
+            at = now
+            for key, scope in keys:
+                pace = self.paces.get(scope[0])
+                if pace is not None:
+                    at = max(at, rows[key] + (n - 1) * pace.spacing - pace.tolerance)
+                else:
+                    at = max(at, rows[key])  # no window: only a hold (stored as tat) counts
+            if only_now and at > now:
+                return at
+            tats = []
+            for key, scope in keys:
+                pace = self.paces.get(scope[0])
+                tats.append(max(rows[key], at) + n * pace.spacing if pace is not None else rows[key])
+                if extra:
+                    tats[-1] = max(tats[-1], now + extra + (pace.tolerance if pace else 0.0))
+            session.execute(_BOOK, {"scopes": [k for k, _ in keys], "tats": tats})
+            if now - self._pruned > self.PRUNE_EVERY:
+                self._pruned = now
+                session.execute(_PRUNE, {"before": now - 86_400})
+        return at
+
+    def wait(self, *scopes: Scope, n: int = 1) -> float:
+        """Seconds until n sends may go to every scope (0 = now); books nothing."""
+        now = self.clock()
+        keys = [self._key(s) for s in scopes]
+        with self.db.session() as session:
+            rows = dict(session.execute(text("SELECT scope, tat FROM send_slots WHERE scope = ANY(:k)"),
+                                        {"k": keys}).all())
+        at = now
+        for key, scope in zip(keys, scopes, strict=True):
+            pace = self.paces.get(scope[0])
+            tat = rows.get(key, 0.0)
+            at = max(at, tat + (n - 1) * pace.spacing - pace.tolerance if pace else tat)
+        return at - now
+
+    def reserve(self, *scopes: Scope, n: int = 1) -> float:
+        """Book n sends now if every scope allows them and return 0; else book nothing: the wait."""
+        now = self.clock()
+        return max(self._book(scopes, n, now, only_now=True) - now, 0.0)
+
+    async def areserve(self, *scopes: Scope, n: int = 1) -> float:
+        return await asyncio.to_thread(self.reserve, *scopes, n=n)
+
+    async def acquire(self, *scopes: Scope) -> float:
+        """Book the first moment every scope allows a send and sleep until it; returns that moment."""
+        at = await asyncio.to_thread(self._book, scopes, 1, self.clock(), False)
+        delay = at - self.clock()
+        if delay > 0:
+            await self.sleep(delay)
+        return at
+
+    def hold(self, scope: Scope, seconds: float) -> None:
+        """The platform said "retry after": no send to this scope, from any worker, for `seconds`."""
+        self._book((scope,), 0, self.clock(), False, extra=seconds)
+
+    def held(self, scope: Scope) -> float:
+        return self.wait(scope)
