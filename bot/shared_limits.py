@@ -7,12 +7,15 @@ arrival time `tat` (seconds, wall clock). A send may go at t when `tat - toleran
 `tat` to `max(tat, t) + spacing`.
 
     Window(limit N, W seconds, even)   spacing    tolerance      at most N in any W seconds because …
-    even, or N <= 2                    W/N        0              sends are at least W/N apart
+    even                               (W+0.05)/N 0              sends are at least W/N apart
+    N <= 2 (a private chat: 1/s)       W/N + 0.1  0              the same, with room for a late wake-up
     bursty (N > 2)                     2W/N       W(N-2)/N       a burst of N/2, then N/2 per W
 
-`acquire` books the first moment every scope allows (narrowest first, all booked at that one moment)
-in one short transaction that locks the scopes' rows in a fixed order, then sleeps until it; `reserve`
-books only if the sends may go now. The clock is the wall clock (workers on one machine share it;
+`acquire` waits until its chat is free, then books the first moment every scope allows (all booked
+at that one moment) in one short transaction that locks the scopes' rows in a fixed order, and sleeps
+until it. (Booking the overall slot while the chat still has to wait would leave a hole in the overall
+schedule: one bot process measured 13 sends a second instead of 25 that way.) `reserve` books only if
+the sends may go now. The clock is the wall clock (workers on one machine share it;
 across machines keep them in NTP sync). Used on PostgreSQL; SQLite is one process and keeps the
 in-memory limiter (bot/ratelimit.py).
 """
@@ -40,6 +43,15 @@ _BOOK = text("""
 _PRUNE = text("DELETE FROM send_slots WHERE tat < :before").bindparams(bindparam("before"))
 
 
+NARROW_SLACK = 0.05  # seconds: a chat free this soon is booked together with the overall slot
+# Room for a late send: a wake-up or an HTTP call that goes out later than its slot must not bunch
+# with the sends booked after it. A per-chat window is spaced JITTER more; an even window spreads its
+# N sends over W + EVEN_JITTER seconds (25/s becomes 23.8/s; any 1 s at Telegram then sees at most
+# 26 sends as long as no send is more than 0.09 s late).
+JITTER = 0.1
+EVEN_JITTER = 0.05
+
+
 @dataclass(frozen=True)
 class Pace:
     spacing: float
@@ -48,8 +60,10 @@ class Pace:
     @staticmethod
     def of(window: Window) -> Pace:
         n, w = window.limit, window.seconds
-        if window.even or n <= 2:
-            return Pace(w / n, 0.0)
+        if window.even:
+            return Pace((w + EVEN_JITTER) / n, 0.0)
+        if n <= 2:
+            return Pace(w / n + JITTER, 0.0)
         return Pace(2 * w / n, w * (n - 2) / n)
 
 
@@ -73,33 +87,39 @@ class SharedLimiter:
             raise KeyError(scope[0])  # an unknown window name is a bug, not "no limit"
         return f"{self.prefix}{scope[0]}:{scope[1]}"
 
-    def _book(self, scopes: tuple[Scope, ...], n: int, now: float, only_now: bool,
-              extra: float = 0.0) -> float:
-        """One transaction: the first moment (>= now) all scopes allow n sends; booked unless `only_now`
-        and that moment is later than now. Returns the moment."""
-        keys = sorted({self._key(s): s for s in scopes}.items())  # a fixed order: no deadlock between workers
+    def _book(self, scopes: tuple[Scope, ...], n: int, only_now: bool = False,
+              extra: float = 0.0, narrow_by: float | None = None) -> tuple[float, bool]:
+        """One transaction on the scopes' rows (locked in a fixed order, so workers never deadlock):
+        the first moment >= now at which every scope allows n more sends, and whether it was booked.
+        Not booked when `only_now` and that moment is later than now, or when the scopes before the
+        last (the narrow ones: a chat) are not free within `narrow_by` seconds: a send that must wait
+        for its chat does not take a place in the overall queue meanwhile (that place would be lost)."""
+        keys = sorted({self._key(s): s for s in scopes}.items())
+        narrow_keys = {self._key(s) for s in scopes[:-1]}
         with self.db.session() as session:
             rows = dict(session.execute(_LOCK, {"scopes": [k for k, _ in keys]}).all())
-            at = now
+            now = self.clock()  # read once the rows are ours: waiting for a lock or a thread must not age it
+            at, narrow = now, now
             for key, scope in keys:
                 pace = self.paces.get(scope[0])
-                if pace is not None:
-                    at = max(at, rows[key] + (n - 1) * pace.spacing - pace.tolerance)
-                else:
-                    at = max(at, rows[key])  # no window: only a hold (stored as tat) counts
-            if only_now and at > now:
-                return at
+                due = rows[key] + (n - 1) * pace.spacing - pace.tolerance if pace is not None else rows[key]
+                at = max(at, due)
+                if key in narrow_keys:
+                    narrow = max(narrow, due)
+            if (only_now and at > now) or (narrow_by is not None and narrow > now + narrow_by):
+                return (narrow if narrow_by is not None and narrow > now + narrow_by else at), False
             tats = []
             for key, scope in keys:
                 pace = self.paces.get(scope[0])
-                tats.append(max(rows[key], at) + n * pace.spacing if pace is not None else rows[key])
+                tat = max(rows[key], at) + n * pace.spacing if pace is not None else rows[key]
                 if extra:
-                    tats[-1] = max(tats[-1], now + extra + (pace.tolerance if pace else 0.0))
+                    tat = max(tat, now + extra + (pace.tolerance if pace else 0.0))
+                tats.append(tat)
             session.execute(_BOOK, {"scopes": [k for k, _ in keys], "tats": tats})
             if now - self._pruned > self.PRUNE_EVERY:
                 self._pruned = now
                 session.execute(_PRUNE, {"before": now - 86_400})
-        return at
+        return at, True
 
     def wait(self, *scopes: Scope, n: int = 1) -> float:
         """Seconds until n sends may go to every scope (0 = now); books nothing."""
@@ -117,23 +137,26 @@ class SharedLimiter:
 
     def reserve(self, *scopes: Scope, n: int = 1) -> float:
         """Book n sends now if every scope allows them and return 0; else book nothing: the wait."""
-        now = self.clock()
-        return max(self._book(scopes, n, now, only_now=True) - now, 0.0)
+        at, booked = self._book(scopes, n, only_now=True)
+        return 0.0 if booked else max(at - self.clock(), 1e-3)
 
     async def areserve(self, *scopes: Scope, n: int = 1) -> float:
         return await asyncio.to_thread(self.reserve, *scopes, n=n)
 
     async def acquire(self, *scopes: Scope) -> float:
-        """Book the first moment every scope allows a send and sleep until it; returns that moment."""
-        at = await asyncio.to_thread(self._book, scopes, 1, self.clock(), False)
-        delay = at - self.clock()
-        if delay > 0:
-            await self.sleep(delay)
-        return at
+        """Wait until the narrow scopes (a chat) are free, then book the first moment every scope allows a
+        send and sleep until it; returns that moment. Scopes go from the narrowest to the widest."""
+        while True:
+            at, booked = await asyncio.to_thread(self._book, scopes, 1, False, 0.0, NARROW_SLACK)
+            delay = at - self.clock()
+            if delay > 0:
+                await self.sleep(delay)
+            if booked:
+                return at
 
     def hold(self, scope: Scope, seconds: float) -> None:
         """The platform said "retry after": no send to this scope, from any worker, for `seconds`."""
-        self._book((scope,), 0, self.clock(), False, extra=seconds)
+        self._book((scope,), 0, extra=seconds)
 
     def held(self, scope: Scope) -> float:
         return self.wait(scope)
