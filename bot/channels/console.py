@@ -124,6 +124,10 @@ class OutboxFeed:
 
 def run(session: ConsoleSession, stdin: TextIO | None = None, out: TextIO | None = None,
         greeting: Iterable[Reply] = (), feed: OutboxFeed | None = None, poll_seconds: float = 1.0) -> None:
+    if stdin is None and hasattr(sys.stdin, "reconfigure"):
+        # Bytes that are not UTF-8 (a GBK paste) arrive as lone surrogates, which the engine's guard
+        # refuses politely, instead of a UnicodeDecodeError ending the chat.
+        sys.stdin.reconfigure(errors="surrogateescape")
     stdin, out = stdin or sys.stdin, out or sys.stdout
     interactive = stdin.isatty()
     printing = threading.Lock()
