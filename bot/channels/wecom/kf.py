@@ -70,6 +70,18 @@ def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
     return out
 
 
+def record_latest(session: Session, open_kfid: str, messages: list[dict[str, Any]], now: datetime) -> None:
+    """Before a page of messages is handled: each client's latest message opens their window, so that a
+    backlog of six gets five replies in all (the allowance counts from the latest message)."""
+    latest: dict[str, int] = {}
+    for msg in messages:
+        external = str(msg.get("external_userid", ""))
+        if msg.get("origin") == FROM_CLIENT and external:
+            latest[external] = max(latest.get(external, 0), int(msg.get("send_time") or 0))
+    for external, at in latest.items():
+        store.record_client_message(session, external, open_kfid, datetime.fromtimestamp(at, UTC), now)
+
+
 class KfMessenger:
     """Sends to WeChat clients with kf/send_msg, counting each message against their allowance."""
 
@@ -197,7 +209,9 @@ class KfChannel:
             except WeComError as exc:  # the messages stay at WeCom; the next callback or start fetches them
                 log.warning("wecom_kf: sync of %s failed: %s", open_kfid, exc)
                 return
-            for msg in data.get("msg_list") or []:
+            messages = data.get("msg_list") or []
+            await store.in_db(self.services, record_latest, open_kfid, messages, self.services.clock.now())
+            for msg in messages:
                 await self.take(msg)
             cursor = str(data.get("next_cursor") or cursor)
             now = self.services.clock.now()
@@ -239,8 +253,8 @@ class KfChannel:
         if now - written >= store.KF_WINDOW:
             log.info("wecom_kf: message older than 48 h skipped", extra={"chat_id": external})
         else:
-            client = await store.in_db(self.services,
-                                       store.record_client_message, external, open_kfid, written, now)
+            client = await store.in_db(self.services,  # the sync recorded their latest message
+                                       store.record_client_message, external, open_kfid, written, now, False)
             nickname = client.nickname or await self.fetch_nickname(external)
             incoming = await store.in_db(self.services, self.to_incoming, msg, nickname)
             first = FirstTime(lambda session: inbox.take(session, row))

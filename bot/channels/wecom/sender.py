@@ -113,6 +113,10 @@ class KfSender:
             if result.ok or (result.retry_after is not None and result.retry_after < 300):
                 return result  # sent, or a passing problem (rate limit, network): the dispatcher retries
             why = (f"直接发送失败（{result.error}）", f"direct send failed: {result.error}")
+            # WeCom disagrees with our count (a servicer's messages count too, or an error code we do not
+            # know): the window is spent until the client writes again, so what follows goes straight to
+            # the consultant instead of failing at WeCom first, for as long as our window says "open".
+            await store.in_db(services, store.spend_allowance, chat_id)
         else:
             why = WHY[state]
         log.info("wecom_kf: message routed to a consultant (%s)", why[1], extra={"chat_id": chat_id})
