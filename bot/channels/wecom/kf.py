@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import anyio
 from sqlmodel import Session
@@ -26,6 +27,7 @@ from bot.channels.wecom.api import WeComApi, WeComError, send_result
 from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
 from bot.channels.wecom.members import Outgoing
+from bot.channels.wecom.models import WeComKfClient
 from bot.context import Services
 from bot.engine import Engine, FirstTime
 from bot.messages import Incoming, Reply
@@ -44,6 +46,7 @@ MENU_HEAD_BYTES = 1024
 MENU_ITEM_BYTES = 128  # both the item's id and its text
 MENU_ITEMS = 10
 FROM_CLIENT, EVENT, FROM_SERVICER = 3, 4, 5
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
@@ -68,6 +71,14 @@ def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
             menu["tail_content"] = render.number_hint(chinese)
         out.append(Outgoing({"msgtype": "msgmenu", "msgmenu": menu}))
     return out
+
+
+def late_text(external_userid: str, client: WeComKfClient | None, written: datetime, text: str) -> str:
+    """The member message about a client message fetched too late to be answered through the platform."""
+    who = (client.nickname if client and client.nickname else "微信客户") + f"（外部联系人 {external_userid}）"
+    at = written.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return "\n".join([f"【客户留言未能回复】{who}", f"这条消息写于 {at}，超过48小时后才收到，微信客服已不能回复，"
+                      "请通过其他方式联系客户：", "————————", text.strip() or "（非文字消息）"])
 
 
 def record_latest(session: Session, open_kfid: str, messages: list[dict[str, Any]], now: datetime) -> None:
@@ -251,7 +262,8 @@ class KfChannel:
         now = self.services.clock.now()
         written = datetime.fromtimestamp(int(msg.get("send_time") or now.timestamp()), UTC)
         if now - written >= store.KF_WINDOW:
-            log.info("wecom_kf: message older than 48 h skipped", extra={"chat_id": external})
+            if not await self.report_late(external, msg, written):
+                return  # nobody reached yet: the inbox row stays, recovery tries again
         else:
             client = await store.in_db(self.services,  # the sync recorded their latest message
                                        store.record_client_message, external, open_kfid, written, now, False)
@@ -277,6 +289,18 @@ class KfChannel:
             shown = next((r.buttons for r in reversed(replies) if r.buttons), ())
             await store.in_db(self.services, keys.remember, CHANNEL, external, external, shown,
                               self.services.clock.now())
+
+    async def report_late(self, external: str, msg: dict[str, Any], written: datetime) -> bool:
+        """A message more than 48 hours old when fetched cannot be answered here: its consultant is told,
+        with the text. True once someone has it."""
+        client = await store.in_db(self.services, store.load_client, external)
+        consultant = await store.in_db(self.services, store.consultant_of, external)
+        text = str((msg.get("text") or {}).get("content", "")) if msg.get("msgtype") == "text" else ""
+        note = Reply(late_text(external, client, written, text))
+        result = await self.sender.relay.tell(note, "message fetched more than 48 h after it was written", consultant)
+        log.warning("wecom_kf: a message older than 48 h went to the consultant: %s", result.error or "ok",
+                    extra={"chat_id": external})
+        return result.ok or result.permanent
 
     async def fetch_nickname(self, external: str) -> str:
         try:

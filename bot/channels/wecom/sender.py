@@ -75,6 +75,10 @@ class ConsultantRelay:
                     why: tuple[str, str], consultant: str = "") -> SendResult:
         why_zh, why_en = why
         note = Reply(forward_text(external_userid, client, reply, why_zh), attachment=reply.attachment)
+        return await self.tell(note, why_en, consultant)
+
+    async def tell(self, note: Reply, why_en: str, consultant: str = "") -> SendResult:
+        """Deliver a note to the client's consultant (a member message), else to the consultants' group."""
         consultant = consultant or self.fallback_consultant
         if self.members is not None and consultant:
             result = await self.members.deliver(consultant, [note], proactive=True)
