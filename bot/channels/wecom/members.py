@@ -44,6 +44,9 @@ CARD_BUTTONS = 6
 TITLE_CHARS = 36
 PER_MEMBER_PER_MINUTE = 30
 MEMBER_SCOPE = "member"  # the limiter's window: one scope per member userid
+SPENT_LABEL = "已选择 ✓"  # what a pressed card's buttons say afterwards (they no longer answer)
+ALREADY_CHOSEN = Reply("这张卡片已经选过了；如需重新选择，请再发一次您的问题。/ This card was already used; "
+                       "please ask again to choose anew.", tags=("spent",))
 
 
 @dataclass
@@ -168,6 +171,17 @@ class MemberMessenger:
         await self.remember(userid, replies, proactive)
         return result
 
+    async def spend_card(self, userid: str, response_code: str) -> None:
+        """Grey out the pressed card's buttons (message/update_template_card; best effort, never raises)."""
+        if not response_code:
+            return
+        body = {"userids": [userid], "agentid": self.agent_id, "response_code": response_code,
+                "button": {"replace_name": SPENT_LABEL}}
+        try:
+            await self.api.call("message/update_template_card", body)
+        except WeComError as exc:
+            log.info("wecom: could not update the pressed card: %s", exc, extra={"chat_id": userid})
+
     async def remember(self, userid: str, replies: list[Reply], proactive: bool) -> None:
         with_buttons = [r for r in replies if r.buttons]
         if (proactive and not with_buttons) or not replies:
@@ -234,11 +248,29 @@ class MemberChannel:
         """Handle a kept message; its inbox row goes in the engine's transaction (so exactly once)."""
         incoming = await store.in_db(self.services, self.to_incoming, fields)
         if incoming is not None:
-            first = FirstTime(lambda session: inbox.take(session, row))
+            card = fields.get("TaskId", "") if fields.get("Event") == "template_card_event" else ""
+            now = self.services.clock.now()
+            spent: list[bool] = []
+
+            def first_time(session: Any) -> bool:
+                """The message is new (its inbox row is ours) and, for a card's button, the card was not
+                pressed before: a card answers once, like Telegram's keyboards."""
+                if not inbox.take(session, row):
+                    return False
+                if card and not dedupe.claim(session, f"card:{card}", now):
+                    spent.append(True)
+                    return False
+                return True
+
+            first = FirstTime(first_time)
             keep = ReplyKeep(self.lease)
             replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first, keep=keep))
-            if not first.seen_before:  # seen before: another worker handled it
+            if spent:
+                await self.messenger.send_reply(incoming.chat_id, ALREADY_CHOSEN, False)
+            elif not first.seen_before:  # seen before: another worker handled it
                 await self.answer(incoming.chat_id, keep, replies)
+                if card:
+                    await self.messenger.spend_card(incoming.chat_id, fields.get("ResponseCode", ""))
             if first.answer is not None:  # the engine took the row
                 return
         await store.in_db(self.services, inbox.take, row)  # an event, or input the guards refused
