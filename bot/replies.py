@@ -113,6 +113,7 @@ class FastPath:
         self.db, self.clock = db, clock
         self.retry_seconds = retry_seconds
         self.wake = wake or (lambda: None)  # e.g. nudge the dispatcher when rows were left to it
+        self._autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def deliver(self, keep: ReplyKeep, replies: list[Reply], send: Send) -> list[SendResult]:
         """Send `replies` (what the engine returned): kept rows through the outbox, others directly."""
@@ -138,21 +139,24 @@ class FastPath:
         now = self.clock.now()
         done = [(r.id, res.error) for r, res in zip(rows, results, strict=False) if res.ok]
         rest = [r.id for r in rows[len(done):]]
-        with self.db.session() as s:
-            notes: dict[str, list[int]] = {}
-            for row_id, note in done:
-                notes.setdefault(note[:1000], []).append(row_id)
-            for note, ids in notes.items():
-                s.execute(_SENT, {"ids": ids, "now": now, "note": note})
-            if rest:
-                failure = results[-1]
-                metrics.count_send_error(channel, failure)
-                status = "failed" if failure.permanent else "pending"
-                later = now + timedelta(seconds=failure.retry_after or self.retry_seconds)
-                s.execute(_BACK, {"ids": rest, "new_status": status, "later": later,
-                                  "error": (failure.error or "not sent")[:1000]})
-                log.warning("replies not sent now: %s", failure.error,
-                            extra={"outbox_ids": rest, "permanent": failure.permanent})
+        notes: dict[str, list[int]] = {}
+        for row_id, note in done:
+            notes.setdefault(note[:1000], []).append(row_id)
+        statements = [(_SENT, {"ids": ids, "now": now, "note": note}) for note, ids in notes.items()]
+        if rest:
+            failure = results[-1]
+            metrics.count_send_error(channel, failure)
+            status = "failed" if failure.permanent else "pending"
+            later = now + timedelta(seconds=failure.retry_after or self.retry_seconds)
+            statements.append((_BACK, {"ids": rest, "new_status": status, "later": later,
+                                       "error": (failure.error or "not sent")[:1000]}))
+            log.warning("replies not sent now: %s", failure.error,
+                        extra={"outbox_ids": rest, "permanent": failure.permanent})
+        # Core, not an ORM session (this runs once per message); one statement needs no transaction.
+        engine = self._autocommit if len(statements) == 1 and not self.db.is_sqlite else self.db.engine
+        with engine.begin() as conn:
+            for statement, params in statements:
+                conn.execute(statement, params)
         if rest and not results[-1].permanent:
             self.wake()
 

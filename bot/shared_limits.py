@@ -32,14 +32,9 @@ from sqlalchemy import bindparam, text
 from bot.ratelimit import Scope, Window
 from bot.storage.db import Database
 
-# Lock the scopes' rows (creating missing ones) and read their tat, in one statement.
-_LOCK = text("""
-    INSERT INTO send_slots (scope, tat) SELECT unnest(CAST(:scopes AS varchar[])), 0
-    ON CONFLICT (scope) DO UPDATE SET tat = send_slots.tat
-    RETURNING scope, tat""")
-_BOOK = text("""
-    UPDATE send_slots SET tat = s.tat FROM unnest(CAST(:scopes AS varchar[]), CAST(:tats AS float8[])) AS s(scope, tat)
-    WHERE send_slots.scope = s.scope""")
+_BOOK_SEND = text("""SELECT slot, booked FROM licensebot_book_send(
+    CAST(:scopes AS text[]), CAST(:spacing AS float8[]), CAST(:tolerance AS float8[]), CAST(:narrow AS bool[]),
+    :n, :only_now, :extra, CAST(:narrow_by AS float8), CAST(:now AS float8))""")
 _PRUNE = text("DELETE FROM send_slots WHERE tat < :before").bindparams(bindparam("before"))
 
 
@@ -80,7 +75,8 @@ class SharedLimiter:
         self.paces = {name: Pace.of(w) for name, w in self.windows.items() if w is not None}
         self.clock, self.sleep = clock, sleep
         self.prefix = prefix  # e.g. the bot's token id, so that two bots on one database do not share
-        self._pruned = 0.0
+        self._pruned = time.monotonic()
+        self._autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")  # one statement, no BEGIN
 
     def _key(self, scope: Scope) -> str:
         if scope[0] not in self.windows:
@@ -89,37 +85,25 @@ class SharedLimiter:
 
     def _book(self, scopes: tuple[Scope, ...], n: int, only_now: bool = False,
               extra: float = 0.0, narrow_by: float | None = None) -> tuple[float, bool]:
-        """One transaction on the scopes' rows (locked in a fixed order, so workers never deadlock):
-        the first moment >= now at which every scope allows n more sends, and whether it was booked.
-        Not booked when `only_now` and that moment is later than now, or when the scopes before the
-        last (the narrow ones: a chat) are not free within `narrow_by` seconds: a send that must wait
-        for its chat does not take a place in the overall queue meanwhile (that place would be lost)."""
+        """One round trip (licensebot_book_send, migration 0012): the scopes' rows locked in a fixed order,
+        so workers never deadlock; the first moment >= now at which every scope allows n more sends, and
+        whether it was booked. Not booked when `only_now` and that moment is later than now, or when the
+        scopes before the last (the narrow ones: a chat) are not free within `narrow_by` seconds: a send
+        that must wait for its chat does not take a place in the overall queue meanwhile (that place
+        would be lost to every other chat)."""
+        narrow = {self._key(s) for s in scopes[:-1]}
         keys = sorted({self._key(s): s for s in scopes}.items())
-        narrow_keys = {self._key(s) for s in scopes[:-1]}
-        with self.db.session() as session:
-            rows = dict(session.execute(_LOCK, {"scopes": [k for k, _ in keys]}).all())
-            now = self.clock()  # read once the rows are ours: waiting for a lock or a thread must not age it
-            at, narrow = now, now
-            for key, scope in keys:
-                pace = self.paces.get(scope[0])
-                due = rows[key] + (n - 1) * pace.spacing - pace.tolerance if pace is not None else rows[key]
-                at = max(at, due)
-                if key in narrow_keys:
-                    narrow = max(narrow, due)
-            if (only_now and at > now) or (narrow_by is not None and narrow > now + narrow_by):
-                return (narrow if narrow_by is not None and narrow > now + narrow_by else at), False
-            tats = []
-            for key, scope in keys:
-                pace = self.paces.get(scope[0])
-                tat = max(rows[key], at) + n * pace.spacing if pace is not None else rows[key]
-                if extra:
-                    tat = max(tat, now + extra + (pace.tolerance if pace else 0.0))
-                tats.append(tat)
-            session.execute(_BOOK, {"scopes": [k for k, _ in keys], "tats": tats})
-            if now - self._pruned > self.PRUNE_EVERY:
-                self._pruned = now
-                session.execute(_PRUNE, {"before": now - 86_400})
-        return at, True
+        paces = [self.paces.get(scope[0]) or Pace(0.0, 0.0) for _, scope in keys]
+        params = {"scopes": [k for k, _ in keys], "spacing": [p.spacing for p in paces],
+                  "tolerance": [p.tolerance for p in paces], "narrow": [k in narrow for k, _ in keys], "n": n,
+                  "only_now": only_now, "extra": extra, "narrow_by": narrow_by,
+                  "now": None if self.clock is time.time else self.clock()}  # None: the database's clock
+        with self._autocommit.connect() as conn:
+            at, booked = conn.execute(_BOOK_SEND, params).one()
+            if booked and time.monotonic() - self._pruned > self.PRUNE_EVERY:
+                self._pruned = time.monotonic()
+                conn.execute(_PRUNE, {"before": at - 86_400})
+        return float(at), bool(booked)
 
     def wait(self, *scopes: Scope, n: int = 1) -> float:
         """Seconds until n sends may go to every scope (0 = now); books nothing."""

@@ -87,6 +87,18 @@ def answered_in(texts: list[str]) -> list[int]:
     return [i for text in texts for i, marker in enumerate(MARKERS) if marker in text]
 
 
+def all_sent(db: Path) -> bool:
+    with sqlite3.connect(db) as c:
+        return c.execute("SELECT count(*) FROM outbox WHERE status != 'sent'").fetchone()[0] == 0
+
+
+def finish(process: subprocess.Popen[bytes], db: Path) -> None:
+    """Once every row is marked sent there is nothing left to shut down gracefully: kill it (quick)."""
+    wait_until(lambda: all_sent(db), 30, "every reply to be marked sent")
+    process.kill()
+    process.wait(timeout=10)
+
+
 def check(texts: list[str], db: Path, point: str) -> None:
     """Every message answered, in order; only the reply in flight at the kill may show twice in a row."""
     answers = answered_in(texts)
@@ -129,9 +141,10 @@ def test_telegram_polling_loses_no_answer_to_a_crash(point: str, fake: FakeTeleg
         fake.push_text(USER, MESSAGES[1], language_code="zh")
         assert died(first)
     fake.push_text(USER, MESSAGES[2], language_code="zh")  # written while the bot is down
-    with bot({k: v for k, v in env.items() if k != "FAULT_POINT"}, tmp_path / "bot.log", "run"):
+    with bot({k: v for k, v in env.items() if k != "FAULT_POINT"}, tmp_path / "bot.log", "run") as second:
         wait_until(answered(fake, 3), 30, "every answer after the restart")
         wait_until(lambda: fake.all_fetched(), 10, "the updates to be confirmed")
+        finish(second, tmp_path / "bot.db")
     check(fake.texts(USER), tmp_path / "bot.db", point)
 
 
@@ -157,10 +170,11 @@ def test_telegram_webhook_loses_no_answer_to_a_crash(point: str, fake: FakeTeleg
         deliver(base, updates[0])
         assert post_update(base, updates[1]) is None  # the bot died while handling it: no answer
         assert died(first)
-    with bot({k: v for k, v in env.items() if k != "FAULT_POINT"}, tmp_path / "bot.log", "run"):
+    with bot({k: v for k, v in env.items() if k != "FAULT_POINT"}, tmp_path / "bot.log", "run") as second:
         deliver(base, updates[1])  # Telegram posts an unanswered update again
         deliver(base, updates[2])
         wait_until(answered(fake, 3), 30, "every answer after the restart")
+        finish(second, tmp_path / "bot.db")
     check(fake.texts(USER), tmp_path / "bot.db", point)
 
 
@@ -245,9 +259,10 @@ def test_wecom_members_lose_no_answer_to_a_crash(point: str, wecom: tuple[str, F
         wait_until(wecom_answered(state, "member", "zhangsan", 1), 30, "the first answer")
         member_says(base, MESSAGES[1], 2)  # acknowledged at once, then the bot dies answering it
         assert died(first)
-    with bot({k: v for k, v in env.items() if k != "FAULT_POINT"}, tmp_path / "bot.log", "run"):
+    with bot({k: v for k, v in env.items() if k != "FAULT_POINT"}, tmp_path / "bot.log", "run") as second:
         member_says(base, MESSAGES[2], 3)
         wait_until(wecom_answered(state, "member", "zhangsan", 3), 30, "every answer after the restart")
+        finish(second, tmp_path / "bot.db")
     check(wecom_texts(state, "member", "zhangsan"), tmp_path / "bot.db", point)
     if point == "during_send":  # the repeat went out with WeCom's duplicate check, which dropped it
         assert len(state.duplicates_dropped) == 1
@@ -263,7 +278,8 @@ def test_wechat_clients_lose_no_answer_to_a_crash(point: str, wecom: tuple[str, 
         wait_until(wecom_answered(state, "kf", "wmCLIENT", 1), 30, "the first answer")
         client_says(base, state, MESSAGES[1])  # fetched past the cursor, then the bot dies answering it
         assert died(first)
-    with bot({k: v for k, v in env.items() if k != "FAULT_POINT"}, tmp_path / "bot.log", "run"):
+    with bot({k: v for k, v in env.items() if k != "FAULT_POINT"}, tmp_path / "bot.log", "run") as second:
         client_says(base, state, MESSAGES[2])
         wait_until(wecom_answered(state, "kf", "wmCLIENT", 3), 30, "every answer after the restart")
+        finish(second, tmp_path / "bot.db")
     check(wecom_texts(state, "kf", "wmCLIENT"), tmp_path / "bot.db", point)

@@ -146,6 +146,7 @@ class TelegramChannel:
         self._poll_task: asyncio.Task[None] | None = None
         self._commits: dict[str, asyncio.Future[None]] = {}
         self.busy = 0  # updates being handled now (tests wait for 0)
+        self._polled: set[asyncio.Task[None]] = set()
         self.secret = webhook_secret(s)
         self.me = translate.BotIdentity(0, "")
         self.ready = asyncio.Event()
@@ -237,7 +238,9 @@ class TelegramChannel:
             loop = asyncio.get_running_loop()
             waits = [self._commits.setdefault(f"u{u.update_id}", loop.create_future()) for u in updates]
             for update in updates:
-                self.application.create_task(self._handle_polled(update))
+                task = asyncio.create_task(self._handle_polled(update))
+                self._polled.add(task)  # held until done (the loop keeps only weak references)
+                task.add_done_callback(self._polled.discard)
             await asyncio.wait(waits)
             offset = max(u.update_id for u in updates) + 1
 
