@@ -93,9 +93,8 @@ def test_a_bursty_window_never_lets_more_than_its_limit_through_in_any_window():
         assert len(sent) >= 5 * window.limit // 2  # at least half the rate is usable
 
 
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # shared counters: the PostgreSQL path
 async def test_two_workers_share_a_member_window_and_a_hold(db, clock):
-    if db.is_sqlite:
-        pytest.skip("shared counters are the PostgreSQL path; SQLite is one process")
     time = FakeTime()
     a, b = (SharedLimiter(db, {"member": Window(30, 60.0)}, clock=time, sleep=time.sleep) for _ in range(2))
     assert a.reserve(("member", "zhangsan"), n=10) == 0
