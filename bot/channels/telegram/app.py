@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open
+POLL_PAUSE = 0.2  # seconds between short polls while updates are still being handled
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for about 5 seconds
 # "typing…" only when the answer takes longer than this: a quick one needs none, and each indicator
 # is a Bot API call that counts against the bot's overall send rate.
@@ -147,6 +148,7 @@ class TelegramChannel:
         self._commits: dict[str, asyncio.Future[None]] = {}
         self.busy = 0  # updates being handled now (tests wait for 0)
         self._polled: set[asyncio.Task[None]] = set()
+        self._polled_ids: set[int] = set()  # polled updates not yet committed (the next offset is the lowest)
         self.secret = webhook_secret(s)
         self.me = translate.BotIdentity(0, "")
         self.ready = asyncio.Event()
@@ -218,14 +220,18 @@ class TelegramChannel:
             await app.shutdown()
 
     async def _poll(self) -> None:
-        """Long-poll getUpdates. A batch is confirmed (by the next call's offset) only once the engine
-        has committed each of its updates, so a crash before that gets them delivered again; the
-        seen-marker in the engine's transaction drops what was already handled."""
-        offset, failures = 0, 0
+        """Long-poll getUpdates. An update is confirmed (by a later call's offset) only once the engine has
+        committed it and every update before it: the offset is the oldest update still being handled. A
+        crash before that gets them delivered again, and the seen-marker in the engine's transaction
+        drops what was already handled. While an update is in hand (a chat waiting for its send rate,
+        say) the bot keeps fetching, with short polls, and starts only the updates it has not started."""
+        started_up_to, failures = 0, 0
         while True:
+            in_hand = sorted(self._polled_ids)
+            offset = in_hand[0] if in_hand else started_up_to + 1 if started_up_to else None
             try:
                 updates = await self.application.bot.get_updates(
-                    offset=offset or None, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
+                    offset=offset, timeout=0 if in_hand else POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
                     read_timeout=POLL_TIMEOUT + 10)
                 failures = 0
             except (TelegramError, OSError) as exc:
@@ -233,16 +239,18 @@ class TelegramChannel:
                 await asyncio.sleep(BOOT_BACKOFF[min(failures, len(BOOT_BACKOFF) - 1)])
                 failures += 1
                 continue
-            if not updates:
-                continue
+            fresh = [u for u in updates if u.update_id > started_up_to]
             loop = asyncio.get_running_loop()
-            waits = [self._commits.setdefault(f"u{u.update_id}", loop.create_future()) for u in updates]
-            for update in updates:
+            for update in fresh:
+                self._commits[f"u{update.update_id}"] = loop.create_future()
+                self._polled_ids.add(update.update_id)
                 task = asyncio.create_task(self._handle_polled(update))
                 self._polled.add(task)  # held until done (the loop keeps only weak references)
                 task.add_done_callback(self._polled.discard)
-            await asyncio.wait(waits)
-            offset = max(u.update_id for u in updates) + 1
+                started_up_to = max(started_up_to, update.update_id)
+            waits = list(self._commits.values())
+            if waits and not fresh:  # nothing new: wait a little for a commit before asking again
+                await asyncio.wait(waits, timeout=POLL_PAUSE, return_when=asyncio.FIRST_COMPLETED)
 
     async def _handle_polled(self, update: Update) -> None:
         try:
@@ -255,6 +263,8 @@ class TelegramChannel:
         wait = self._commits.pop(key, None)
         if wait is not None and not wait.done():
             wait.set_result(None)
+        if key[1:].isdigit():
+            self._polled_ids.discard(int(key[1:]))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """PTB's error handler: log, never re-raise (the update loop keeps going)."""
