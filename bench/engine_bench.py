@@ -1,12 +1,14 @@
 """Engine benchmark: CPU per message of Engine.handle (routing, search, state load and save, logs),
 without any channel, on SQLite and on a private PostgreSQL database.
 
-    python bench/engine_bench.py [--messages 1500] [--threads 1,4] [--no-postgres]
+    python bench/engine_bench.py [--messages 1500] [--threads 1,4] [--no-postgres] [--plain]
 
 Each of bench/load.py's scripts (FAQ questions, the renewal checklist by buttons, a hand-off request)
 runs on 50 chats in turn; the numbers are process CPU time per message (what a worker pays, whatever
 else the machine is doing) and messages per second of wall time. --threads runs the same messages from
-several threads at once, as a worker's thread pool does.
+several threads at once, as a worker's thread pool does. By default each message's replies are kept as
+outbox rows in the engine's transaction and then marked sent, as a channel's fast path does
+(bot/replies.py); --plain measures Engine.handle alone, without the outbox.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +29,8 @@ from bench.load_parts import SCRIPTS, Script  # noqa: E402
 from bot.app import build_services  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.messages import Incoming  # noqa: E402
+from bot.outbox import SendResult  # noqa: E402
+from bot.replies import FastPath, ReplyKeep  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.pgdb import private_database  # noqa: E402
 
@@ -37,14 +42,31 @@ def messages(script: Script, chat: int) -> list[Incoming]:
                      payload=step.payload, display_name="bench") for step in script.steps]
 
 
+PLAIN = False
+LEASE = timedelta(seconds=30)
+
+
+def answer(engine: Engine, fast: FastPath, message: Incoming) -> None:
+    """What a channel does with one message, minus the network: answer, keep, mark sent."""
+    if PLAIN:
+        engine.handle(message)
+        return
+    keep = ReplyKeep(LEASE)
+    replies = engine.handle(message, keep=keep)
+    rows = keep.rows_for(replies)
+    if rows:
+        fast.record(keep.channel, rows, [SendResult(ok=True)] * len(rows))
+
+
 def run(engine: Engine, script: Script, total: int, threads: int, first_chat: int) -> tuple[float, float]:
     """(CPU ms per message, messages per second); one thread per chat at a time keeps each chat in order."""
     per_chat = max(1, total // (CHATS * len(script.steps)))
     plans = [[m for _ in range(per_chat) for m in messages(script, first_chat + c)] for c in range(CHATS)]
     count = sum(len(p) for p in plans)
+    fast = FastPath(engine.services.db, engine.services.clock)
     cpu, wall = time.process_time(), time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda plan: [engine.handle(m) for m in plan], plans))
+        list(pool.map(lambda plan: [answer(engine, fast, m) for m in plan], plans))
     return (time.process_time() - cpu) / count * 1000, count / (time.perf_counter() - wall)
 
 
@@ -72,9 +94,13 @@ def main() -> None:
     p.add_argument("--threads", default="1,4", help="comma-separated thread counts")
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--plain", action="store_true", help="Engine.handle alone, replies not kept in the outbox")
     args = p.parse_args()
+    global PLAIN
+    PLAIN = args.plain
     threads = [int(t) for t in args.threads.split(",")]
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus; Engine.handle only, no channel")
+    what = "Engine.handle only" if PLAIN else "Engine.handle with replies kept in the outbox and marked sent"
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus; {what}, no channel")
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite", f"sqlite:///{tmp}/bench.db", args.messages, [1])  # one writer at a time anyway
     if not args.no_postgres:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -22,6 +22,8 @@ from bot.storage import chatstate
 
 log = logging.getLogger(__name__)
 Once = Callable[[Session], bool]
+# (session, incoming, replies, now): keeps the replies inside the engine's transaction (bot/replies.py)
+Keep = Callable[[Session, Incoming, list[Reply], datetime], None]
 
 
 class FirstTime:
@@ -51,21 +53,22 @@ class Engine:
         self.routes = routes
         self.owners = owners
 
-    def handle(self, incoming: Incoming, once: Once | None = None) -> list[Reply]:
+    def handle(self, incoming: Incoming, once: Once | None = None, keep: Keep | None = None) -> list[Reply]:
         """Handle one message; never raises, never shows a stack trace to the user.
 
         `once`, if given, is asked inside the chat's lock and transaction whether this message is new
         (a channel's redelivery check); a message seen before gets no replies and changes nothing.
+        `keep`, if given, writes the replies (as outbox rows) in the same transaction as the state.
         """
         started = time.perf_counter()
         correlation.new_id()
         metrics.MESSAGES_IN.labels(incoming.channel).inc()
-        replies = self._guarded(incoming, once)
+        replies = self._guarded(incoming, once, keep)
         metrics.MESSAGES_OUT.labels(incoming.channel).inc(len(replies))
         metrics.HANDLING.labels(incoming.channel).observe(time.perf_counter() - started)
         return replies
 
-    def _guarded(self, incoming: Incoming, once: Once | None) -> list[Reply]:
+    def _guarded(self, incoming: Incoming, once: Once | None, keep: Keep | None) -> list[Reply]:
         s = self.services
         where = {"channel": incoming.channel, "chat_id": incoming.chat_id, "user_id": incoming.user_id}
         hint_lang = language.choose(None, incoming.text, incoming.language, s.settings.default_lang)
@@ -76,7 +79,7 @@ class Engine:
             return [refusal]
         try:
             with s.db.session() as session:
-                replies, route = self._handle(session, incoming, once)
+                replies, route = self._handle(session, incoming, once, keep)
         except Exception:
             metrics.ERRORS.inc()
             log.exception("failed to handle a message", extra=where)
@@ -85,7 +88,8 @@ class Engine:
         log.debug("message text: %r", incoming.content[:200], extra=where)
         return replies
 
-    def _handle(self, session: Session, incoming: Incoming, once: Once | None) -> tuple[list[Reply], str]:
+    def _handle(self, session: Session, incoming: Incoming, once: Once | None,
+                keep: Keep | None = None) -> tuple[list[Reply], str]:
         s = self.services
         now = s.clock.now()
         s.db.lock_chat(session, incoming.channel, incoming.chat_id)
@@ -113,6 +117,8 @@ class Engine:
             return replies, route
         chatstate.save_chat(session, incoming, row, (state.flow, state.step, state.data, state.fallbacks), now)
         chatstate.log_messages(session, incoming, replies, now, said=ownership.said(ctx))
+        if keep is not None:
+            keep(session, incoming, replies, now)
         return replies, route
 
     def answer_unlogged(self, incoming: Incoming) -> list[Reply]:

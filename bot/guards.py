@@ -16,6 +16,10 @@ def _say(lang: str, zh: str, en: str) -> Reply:
 
 def check_message(incoming: Incoming, settings: Settings, lang: str) -> Reply | None:
     """Refuse empty, oversized or control-character messages before touching the database."""
+    if _has_bad_bytes(incoming.text) or (incoming.payload is not None and _has_bad_bytes(incoming.payload)):
+        return _say(lang, "这条消息里有无法识别的字符（可能是从其他编码复制的文字，例如 GBK），请重新输入或重新复制后再发。",
+                    "Your message has characters that could not be read (perhaps text copied in another "
+                    "encoding); please type or paste it again.")
     if incoming.payload is not None:
         if not incoming.payload or len(incoming.payload) > 512 or _has_controls(incoming.payload):
             return _say(lang, "这个按钮已失效，请重新发送您的问题。", "That button is no longer valid; please ask again.")
@@ -38,6 +42,12 @@ def check_message(incoming: Incoming, settings: Settings, lang: str) -> Reply | 
     if _has_controls(text):
         return _say(lang, "消息里有无法识别的控制字符，请重新输入。", "Your message contains control characters; please retype it.")
     return None
+
+
+def _has_bad_bytes(text: str) -> bool:
+    """Lone surrogates: bytes that were not valid UTF-8 (decoded with surrogateescape, e.g. a GBK paste
+    into the console) or a broken UTF-16 pair in a platform's JSON. Nothing can store or print them."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _has_controls(text: str) -> bool:

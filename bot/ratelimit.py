@@ -19,7 +19,8 @@ never holds up another and concurrent senders never stampede:
     acquire ─▶ chat lock ─▶ wait for the chat window ─▶ overall lock ─▶ wait for both ─▶ record, go
 
 The clock and the sleep are injected, so tests move time instead of waiting. Limits hold within one
-process (run one dispatcher per bot; see README).
+process: the SQLite default. On PostgreSQL the senders use bot/shared_limits.py, whose counters all
+workers share.
 """
 
 from __future__ import annotations
@@ -30,8 +31,22 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 Scope = tuple[str, str]  # (window name, key)
+
+
+class SendLimiter(Protocol):
+    """What senders need of a limiter: this module's per-process one, or bot/shared_limits.py's."""
+
+    windows: dict[str, Window | None]
+    sleep: Callable[[float], Awaitable[None]]
+
+    async def acquire(self, *scopes: Scope) -> float: ...
+    def reserve(self, *scopes: Scope, n: int = 1) -> float: ...
+    async def areserve(self, *scopes: Scope, n: int = 1) -> float: ...
+    def hold(self, scope: Scope, seconds: float) -> None: ...
+    def held(self, scope: Scope) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,10 @@ class RateLimiter:
             return wait
         self._record(scopes, [now] * len(scopes), n)
         return 0.0
+
+    async def areserve(self, *scopes: Scope, n: int = 1) -> float:
+        """`reserve` for async callers (the shared limiter answers from the database)."""
+        return self.reserve(*scopes, n=n)
 
     def book(self, *scopes: Scope) -> float:
         """Take the first slot every scope allows (later callers queue behind it); seconds until it."""

@@ -57,6 +57,7 @@ class Settings:
     dispatch_batch_size: int = setting(100, "Outbox messages one dispatcher claims at a time")
     dispatch_lease_seconds: int = setting(300, "A message claimed but not recorded within this time is retried")
     dispatch_max_attempts: int = setting(10, "Failed sends of one message before it is given up")
+    reply_lease_seconds: int = setting(30, "A reply the answering worker has not marked sent within this time is delivered by the dispatcher (after a crash)")
     channel_rate_per_second: int = setting(30, "Outbox dispatcher: messages a second per channel, for channels without their own limits (not Telegram, WeCom members or the robot: today wecom_kf); 0 = no limit")
     chat_rate_per_minute: int = setting(60, "Outbox dispatcher: messages a minute to one chat, spaced evenly, for the same channels; 0 = no limit")
     digest_hour: int = setting(9, "Hour (Asia/Shanghai) from which the daily digest of expiring licences goes to CONSULTANT_GROUP; -1 = off")

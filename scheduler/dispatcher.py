@@ -10,6 +10,8 @@ database write lock on SQLite. A claim sets status 'sending' and `not_before` = 
 `attempts`, which fences the result: only the holder of that attempt may record it. A crash between
 sending and recording repeats that one message after the lease expires; a message is never skipped.
 Rows of a channel with no Sender here stay pending; "console" rows belong to the console process.
+Per-chat order, across workers: a row is claimed only when no earlier row of its chat is unsent
+(bot/replies.py `in_chat_order`; reminders keep no place in that order).
 Reminders (kind "reminder") wait out quiet hours; consultant relays and other kinds do not.
 Pacing: a Sender with `self_limited = True` (Telegram, WeCom members and robot) keeps its platform's
 limits itself; the others get the dispatcher's windows per channel and per chat. A "retry after"
@@ -34,6 +36,7 @@ from bot import metrics
 from bot.clock import Clock
 from bot.outbox import Sender, SendResult, body_to_reply
 from bot.ratelimit import RateLimiter, Scope, Window
+from bot.replies import in_chat_order
 from bot.storage.db import Database
 from bot.storage.models import Outbox
 from scheduler.rules import QuietHours
@@ -163,7 +166,7 @@ class Dispatcher:
         """Take up to a batch of due rows: pending ones and 'sending' ones whose lease expired."""
         query = self._claim_quiet if self.quiet.is_quiet(now) else self._claim_any
         with self.db.session() as s:
-            rows = s.execute(query, {"now": now}).all()
+            rows = in_chat_order(s, s.execute(query, {"now": now}).all())
             if rows:
                 lease = now + timedelta(seconds=self.policy.lease_seconds)
                 s.execute(_LEASE, {"ids": [r.id for r in rows], "lease": lease})

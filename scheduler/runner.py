@@ -11,12 +11,13 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.context import Services
 from bot.outbox import Sender
 from bot.ratelimit import Window
+from bot.replies import prune_sent
 from bot.settings import Settings
 from intents.handoff_models import note_platform_id
 from intents.staff import staff
@@ -85,6 +86,13 @@ def handoff(services: Services) -> RoundReport:
 
 
 HANDOFF_INTERVAL_SECONDS = 60  # re-announcements count whole business minutes (or the sweep's, if shorter)
+SENT_REPLIES_KEPT = timedelta(days=1)
+
+
+def prune_replies(services: Services) -> int:
+    """Delivered replies leave the outbox after a day (the message log keeps what was said)."""
+    with services.db.session() as session:
+        return prune_sent(session, services.clock.now() - SENT_REPLIES_KEPT)
 
 
 def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules) -> Dispatcher:
@@ -128,6 +136,7 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
             report = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
             await asyncio.to_thread(digest, services)
             await asyncio.to_thread(escalations, services, rules)
+            await asyncio.to_thread(prune_replies, services)
             if report.created:
                 log.debug("sweep wrote reminders", extra={"milestones": report.milestones, "messages": report.created,
                                                           "deferred": report.deferred})

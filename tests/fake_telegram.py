@@ -92,6 +92,7 @@ class FakeTelegram:
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.stamp: Callable[[], float] = time.monotonic  # what Call.at records (a test may put FakeTime here)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -135,6 +136,7 @@ class FakeTelegram:
             self._updates.clear()
             self._failures.clear()
             self._confirmed = 0
+            self.stamp = time.monotonic
 
     # ── what tests do ──────────────────────────────────────────────────────────────────────────
 
@@ -266,7 +268,7 @@ class FakeTelegram:
         if request.path_params["token"] != self.token:
             return _error(401, "Unauthorized")
         params, files = _parse(await request.body(), request.headers.get("content-type", ""))
-        call = Call(method, params, files, time.monotonic())
+        call = Call(method, params, files, self.stamp())
         with self._lock:
             self.calls.append(call)
             failure = self._take_failure(method, call.chat_id)

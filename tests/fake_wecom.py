@@ -1,6 +1,9 @@
 """A fake WeCom server API on 127.0.0.1 for offline tests: tokens, message/send, media/upload,
 kf/sync_msg, kf/send_msg, kf/customer/batchget and the group robot webhook.
 
+It also takes message/update_template_card: a pressed card's button becomes "spent" with the text
+given, once per response_code (a code from a click's callback, good for one update within 72 hours).
+
 It keeps the platform's rules that matter to the bot: tokens expire (and `expire_token_once`
 makes the next call fail with 42001), message/send drops a duplicate when asked to check,
 kf/send_msg refuses outside the 48-hour window or past 5 messages, the robot allows 20 a minute.
@@ -29,6 +32,7 @@ from starlette.routing import Route
 from bot.clock import Clock
 
 KF_WINDOW_CLOSED = 95018  # invented by the fake: "the client can no longer be messaged"
+RESPONSE_CODE_USED = 95019  # invented by the fake: "response_code unknown, used or expired"
 
 
 @dataclass
@@ -87,6 +91,8 @@ class FakeState:
     media: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)  # files users sent: id -> (name, bytes, mime)
     robot_times: list[float] = field(default_factory=list)
     page_size: int = 1000
+    response_codes: dict[str, str] = field(default_factory=dict)  # response_code -> task_id (from a click)
+    card_updates: list[dict[str, Any]] = field(default_factory=list)  # accepted update_template_card bodies
 
     def now(self) -> float:
         return self.clock.now().timestamp()
@@ -130,6 +136,12 @@ class FakeState:
         box.append({"msgid": f"srv{len(box)}", "open_kfid": open_kfid, "external_userid": external_userid,
                     "send_time": int(self.now()), "origin": 5, "servicer_userid": servicer, "msgtype": "text",
                     "text": {"content": text}})
+
+    def click_code(self, task_id: str) -> str:
+        """The response_code WeCom puts in the callback of a click on card `task_id`."""
+        code = f"rc{len(self.response_codes) + len(self.card_updates)}-{task_id}"
+        self.response_codes[code] = task_id
+        return code
 
     def to(self, kind: str, who: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind and s.to == who]
@@ -181,6 +193,15 @@ def build_app(state: FakeState) -> Starlette:
         body["_at"] = state.now()
         state.sent.append(sent)
         return ok(invaliduser="", msgid=f"m{len(state.sent)}")
+
+    async def update_card(request: Request) -> JSONResponse:
+        if (err := state.check_token(request, "app", "message/update_template_card")) is not None:
+            return JSONResponse(err)
+        body = await request.json()
+        if state.response_codes.pop(str(body.get("response_code", "")), None) is None:
+            return JSONResponse({"errcode": RESPONSE_CODE_USED, "errmsg": "fake: response_code invalid or used"})
+        state.card_updates.append(body)
+        return ok(invaliduser=[])
 
     async def media_upload(request: Request) -> JSONResponse:
         app = next((a for t, a in state.tokens.items() if t == request.query_params.get("access_token")), "")
@@ -248,6 +269,7 @@ def build_app(state: FakeState) -> Starlette:
     return Starlette(routes=[
         Route("/cgi-bin/gettoken", gettoken),
         Route("/cgi-bin/message/send", message_send, methods=["POST"]),
+        Route("/cgi-bin/message/update_template_card", update_card, methods=["POST"]),
         Route("/cgi-bin/media/upload", media_upload, methods=["POST"]),
         Route("/cgi-bin/media/get", media_get),
         Route("/cgi-bin/kf/sync_msg", kf_sync, methods=["POST"]),

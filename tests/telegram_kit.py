@@ -73,7 +73,7 @@ class Runtime:
 
         def idle() -> bool:
             nonlocal quiet
-            now_idle = (self.fake.all_fetched() and app.update_queue.empty()
+            now_idle = (self.fake.all_fetched() and app.update_queue.empty() and self.channel.busy == 0
                         and app._update_processor.current_concurrent_updates == 0)
             quiet = quiet + 1 if now_idle else 0
             return quiet >= 3

@@ -71,3 +71,14 @@ def test_kb_lint_reports_a_missing_year_of_public_holidays(tmp_path):
     (tmp_path / "hours.yaml").write_text('weekly:\n  mon: "09:00-18:00"\nholidays: ["2001-01-01"]\n', encoding="utf-8")
     done = licensebot("kb", "lint", env={"KNOWLEDGE_DIR": str(tmp_path)})
     assert "hours.yaml: no public holidays listed for" in done.stdout
+
+
+def test_a_gbk_paste_into_the_console_is_refused_politely(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    gbk = "你好，许可证".encode("gbk")  # not UTF-8: the console must not die on it
+    done = subprocess.run([sys.executable, "-m", "bot.cli.main", "chat", "--user", "dora"],
+                          input=gbk + b"\n/mydata\n", capture_output=True, cwd=ROOT, env={**os.environ, **env},
+                          timeout=120)
+    out, err = done.stdout.decode(), done.stderr.decode()
+    assert done.returncode == 0 and "Traceback" not in out + err, err
+    assert "无法识别的字符" in out and "消息记录: 0" in out  # refused, nothing stored

@@ -57,3 +57,26 @@ async def test_a_slow_answer_shows_typing_until_it_is_sent(bot, monkeypatch):
     assert bot.fake.sent(USER) == []  # still thinking, and the client sees "typing…"
     gate.set()
     await bot.said(USER, "/forget")
+
+
+async def test_an_update_in_hand_is_not_confirmed_and_does_not_hold_up_other_chats(bot, monkeypatch):
+    import threading
+
+    gate = threading.Event()
+    handle = bot.channel.engine.handle
+
+    def slow_for_user(incoming, **kwargs):
+        if incoming.chat_id == str(USER):
+            gate.wait(5)
+        return handle(incoming, **kwargs)
+
+    monkeypatch.setattr(bot.channel.engine, "handle", slow_for_user)
+    bot.fake.push_text(USER, "/help")
+    await bot.fake.wait_for(lambda: bot.channel.busy == 1)
+    bot.fake.push_text(USER + 1, "/help")  # another chat is answered meanwhile …
+    await bot.said(USER + 1, "/forget")
+    assert not bot.fake.all_fetched()  # … while the first update, not yet committed, stays unconfirmed
+    gate.set()
+    await bot.said(USER, "/forget")
+    await bot.settle()
+    assert bot.fake.all_fetched()

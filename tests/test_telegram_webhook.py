@@ -106,3 +106,14 @@ def test_secret_is_derived_from_the_token_when_not_set(fake, sqlite_url):
     derived = webhook_secret(telegram_settings(sqlite_url, fake, telegram_webhook_url=URL))
     other = webhook_secret(telegram_settings(sqlite_url, fake, telegram_bot_token="999:other"))
     assert derived != other and len(derived) == 64 and derived.isalnum()
+
+
+async def test_a_lone_surrogate_gets_a_polite_refusal(bot):
+    update = bot.fake.message_update(USER, "x")
+    body = httpx.Request("POST", "/", json=update).content.replace(b'"text":"x"', b'"text":"\\ud800abc"')
+    assert b"\\ud800" in body
+    async with client(bot.app) as http:
+        answer = await http.post("/hooks/telegram", content=body, headers={
+            "X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1", "Content-Type": "application/json"})
+    assert answer.status_code == 200
+    await bot.said(USER, "could not be read")

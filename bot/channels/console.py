@@ -50,8 +50,10 @@ def render(reply: Reply) -> str:
 class ConsoleSession:
     """One user's terminal conversation."""
 
-    def __init__(self, handle: Callable[[Incoming], list[Reply]], user: str, lang: str | None = None) -> None:
+    def __init__(self, handle: Callable[[Incoming], list[Reply]], user: str, lang: str | None = None,
+                 shown: Callable[[], None] = lambda: None) -> None:
         self.handle = handle
+        self.shown = shown  # called once the replies are printed (console_replies.py marks them sent)
         self.user = user
         self.lang = lang
         self.last_received: str | None = None  # platform id of the last Outbox message shown here
@@ -129,12 +131,14 @@ class OutboxFeed:
         out: list[Delivered] = []
         with self.db.session() as session:
             rows = session.exec(select(Outbox).where(
-                Outbox.channel == CHANNEL, col(Outbox.chat_id).in_(self.chat_ids), Outbox.status == "pending",
+                Outbox.channel == CHANNEL, col(Outbox.chat_id).in_(self.chat_ids),
+                col(Outbox.status).in_(("pending", "sending")),  # 'sending': a reply a crashed console left
                 Outbox.not_before <= now).order_by(col(Outbox.id))).all()
             for row in rows:
                 # Claim the row: another process showing the same chat must not show it too.
                 won = session.execute(
-                    update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == "pending")
+                    update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == row.status,
+                                         col(Outbox.attempts) == row.attempts)
                     .values(status="sent", sent_at=now, attempts=row.attempts + 1))
                 if not won.rowcount:  # type: ignore[attr-defined]
                     continue
@@ -155,11 +159,16 @@ def run(session: ConsoleSession, stdin: TextIO | None = None, out: TextIO | None
     `files`: the folder where files the bot sends are saved (their path is shown); None shows only
     their name and size.
     """
+    if stdin is None and hasattr(sys.stdin, "reconfigure"):
+        # Bytes that are not UTF-8 (a GBK paste) arrive as lone surrogates, which the engine's guard
+        # refuses politely, instead of a UnicodeDecodeError ending the chat.
+        sys.stdin.reconfigure(errors="surrogateescape")
     stdin, out = stdin or sys.stdin, out or sys.stdout
     reader = reader_for(stdin, out)
     for reply in greeting:  # before the line editor takes the terminal, so the prompt comes after it
         print(render(reply), file=out)
     out.flush()
+    session.shown()
     with reader.output() as shown:
         try:
             _converse(session, reader, shown, feed, poll_seconds, files)
@@ -220,7 +229,9 @@ def _converse(session: ConsoleSession, reader: LineReader, out: TextIO, feed: Ou
                 if not reader.interactive:
                     print(file=out)
                 out.flush()
+            session.shown()  # printed: the replies' outbox rows are marked sent (console_replies.py)
             if not reader.interactive:
                 deliver()
     finally:
         stop.set()
+

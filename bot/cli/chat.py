@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import build_services
 from bot.channels import console
+from bot.channels.console_replies import DurableReplies
 from bot.engine import Engine
 from bot.messages import Reply
 from bot.settings import Settings
@@ -40,7 +41,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             chats.append(team.group.chat_id)
     feed = console.OutboxFeed(services.db, services.clock, chats, on_sent=note_platform_id)
     engine = Engine(services)
-    session = console.ConsoleSession(engine.handle, user=user, lang=args.lang)
+    replies = DurableReplies(engine)
+    session = console.ConsoleSession(replies.handle, user=user, lang=args.lang, shown=replies.shown)
     greeting: list[Reply] = []
     if sys.stdin.isatty():
         # Shown, not sent: the client never typed /start, so it is not in their log or a case packet.

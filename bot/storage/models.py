@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -85,6 +85,10 @@ class Outbox(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
+    # A chat's unsent rows in order: the per-chat order checks of bot/replies.py and the dispatcher.
+    __table_args__ = (Index("ix_outbox_chat_unsent", "channel", "chat_id", "id",
+                            postgresql_where=text("status IN ('pending', 'sending')"),
+                            sqlite_where=text("status IN ('pending', 'sending')")),)
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
     chat_id: str = Field(max_length=128)
@@ -97,3 +101,11 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = utc_column()
     sent_at: datetime | None = utc_column(nullable=True)
     last_error: str = ""
+
+
+class SendSlot(SQLModel, table=True):
+    """A send-rate scope shared by every worker (bot/shared_limits.py): its theoretical arrival time."""
+
+    __tablename__ = "send_slots"
+    scope: str = Field(primary_key=True, max_length=255)
+    tat: float = 0.0

@@ -91,10 +91,12 @@ class Rig:
                 "MsgType": "image", "PicUrl": "http://127.0.0.1/pic", "MediaId": media_id,
                 "MsgId": 10_000 + self.next_id(), "AgentID": AGENT_ID}
 
-    def card_click(self, user: str, key: str) -> dict[str, str | int]:
+    def card_click(self, user: str, key: str, task_id: str = "") -> dict[str, str | int]:
+        task_id = task_id or f"task{self.next_id()}"
         return {"ToUserName": CORP_ID, "FromUserName": user, "CreateTime": int(self.clock.now().timestamp()),
                 "MsgType": "event", "Event": "template_card_event", "EventKey": key,
-                "TaskId": f"task{self.next_id()}", "CardType": "button_interaction", "AgentID": AGENT_ID}
+                "TaskId": task_id, "CardType": "button_interaction", "AgentID": AGENT_ID,
+                "ResponseCode": self.fake.click_code(task_id)}
 
     def kf_signal(self, open_kfid: str = OPEN_KFID) -> dict[str, str | int]:
         return {"ToUserName": CORP_ID, "CreateTime": int(self.clock.now().timestamp()), "MsgType": "event",
@@ -132,10 +134,15 @@ class _Chat:
 
     def find_button(self, label: str) -> tuple[str, str]:
         """(as shown, key) of the latest button standing for this label."""
+        shown, key, _message = self.find(label)
+        return shown, key
+
+    def find(self, label: str) -> tuple[str, str, Sent]:
+        """(as shown, key, the message carrying it) of the latest button standing for this label."""
         for s in reversed(self.rig.fake.to(self.kind, self.who)):
             for shown, key in s.buttons:
                 if shown_matches(shown, label):
-                    return shown, key
+                    return shown, key, s
         raise AssertionError(f"no button {label!r} among {self.buttons}")
 
 
@@ -159,9 +166,10 @@ class MemberChat(_Chat):
 
     async def press(self, label: str) -> list[Sent]:
         """Click a button of the last card that shows this label."""
-        _shown, key = self.find_button(label)
+        _shown, key, card = self.find(label)
         mark = self._mark()
-        response = await self.rig.callback(MEMBER_PATH, self.rig.card_click(self.who, key))
+        task = str(card.body.get("template_card", {}).get("task_id", ""))
+        response = await self.rig.callback(MEMBER_PATH, self.rig.card_click(self.who, key, task))
         assert response.status_code == 200, response.text
         return self._since(mark)
 

@@ -102,10 +102,23 @@ async def test_messages_that_came_while_the_bot_was_down_are_answered_at_start(w
         assert "测试答案" in fake.to("kf", "wmCLIENT1")[-1].text
 
 
-async def test_a_message_older_than_48_hours_is_not_answered(rig):
+async def test_a_message_older_than_48_hours_reaches_the_consultant_with_its_text(rig):
     rig.fake.client_writes(OPEN_KFID, "wmCLIENT1", "ICP证续期要准备哪些材料", ago=timedelta(hours=49))
     await rig.callback(KF_PATH, rig.kf_signal())
-    assert rig.fake.sent == [] and inbound(rig) == []
+    assert rig.fake.to("kf", "wmCLIENT1") == [] and inbound(rig) == []  # the platform no longer lets us answer
+    [note] = rig.fake.to("member", CONSULTANT)
+    assert note.text.startswith("【客户留言未能回复】") and "ICP证续期要准备哪些材料" in note.text
+
+
+async def test_a_backlog_of_six_messages_gets_five_replies_and_the_rest_reaches_the_consultant(rig):
+    for i in range(6):  # written while we were not fetching: one sync takes all six
+        rig.fake.client_writes(OPEN_KFID, "wmCLIENT1", f"/lang zh {i}" if i % 2 else "/help")
+    await rig.callback(KF_PATH, rig.kf_signal())
+    to_client = rig.fake.to("kf", "wmCLIENT1")
+    assert len(to_client) == 5  # the allowance counts from the client's latest message
+    notes = rig.fake.to("member", CONSULTANT)
+    assert notes and all(n.text.startswith("【请转发给客户】") for n in notes)
+    assert "5-message allowance used up" in "".join(r.last_error for r in outbox_rows(rig))
 
 
 async def test_the_client_nickname_is_fetched_once(rig):
@@ -114,6 +127,11 @@ async def test_the_client_nickname_is_fetched_once(rig):
     await chat.send("你好")
     await chat.send("你好")
     assert client_row(rig, "wmCLIENT1").nickname == "王总"
+
+
+def outbox_rows(rig) -> list[Outbox]:
+    with rig.services.db.session() as s:
+        return list(s.exec(select(Outbox).order_by(Outbox.id)))
 
 
 # --- the window and the allowance -------------------------------------------------------------------
@@ -173,7 +191,13 @@ async def test_when_wecom_refuses_despite_our_count_the_consultant_gets_it(rig):
     rig.fake.windows["wmCLIENT1"] = (0.0, 5)  # WeCom disagrees with our count: it refuses
     result = await rig.channels["wecom_kf"].sender.send("wmCLIENT1", Reply("提醒"))
     assert is_routed(result) and "direct send failed" in result.error
-    assert client_row(rig, "wmCLIENT1").sent == 1  # the refused message was given back
+    # An error code we do not know is not retried while our count says "open": until the client writes
+    # again, what follows goes to the consultant without another refused call.
+    assert client_row(rig, "wmCLIENT1").sent == 5
+    calls = len(rig.fake.sent) + len(rig.fake.duplicates_dropped)
+    again = await rig.channels["wecom_kf"].sender.send("wmCLIENT1", Reply("又一条提醒"))
+    assert is_routed(again) and "allowance used up" in again.error
+    assert [s.kind for s in rig.fake.sent[calls:]] == ["member"]  # to the consultant only
 
 
 async def test_direct_replies_beyond_the_allowance_wait_in_the_outbox_and_reach_the_consultant(rig):

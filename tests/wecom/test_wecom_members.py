@@ -31,6 +31,17 @@ async def test_member_asks_a_faq_and_presses_the_follow_up_card_button(rig):
     assert chat.sent[0].msgtype == "text"
 
 
+async def test_a_pressed_card_is_spent_on_the_platform_and_answers_once(rig):
+    chat = rig.member("zhangsan")
+    await chat.send("ICP证续期要准备哪些材料")
+    await chat.press("增值电信许可证年报什么时候报？")
+    [update] = rig.fake.card_updates  # the card's buttons are greyed out, as Telegram's keyboard is removed
+    assert update["userids"] == ["zhangsan"] and update["button"]["replace_name"] == "已选择 ✓"
+    await chat.press("开始续期清单")  # the same card pressed again hours later (a stale client)
+    assert "已经选过了" in chat.text and "第1步" not in chat.text
+    assert len(rig.fake.card_updates) == 1
+
+
 async def test_member_presses_a_button_by_typing_its_number_or_label(rig):
     chat = rig.member("zhangsan")
     await chat.send("ICP证续期要准备哪些材料")

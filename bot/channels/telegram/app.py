@@ -1,6 +1,6 @@
 """The Telegram channel: python-telegram-bot as transport only, polling or webhook, state in the core.
 
-    getUpdates (polling) ──▶ PTB update_queue ─▶ TypeHandler ─┐
+    getUpdates (polling, confirmed once committed) ──────────┐
     POST /telegram/webhook ─▶ secret checked ──────────────────┴▶ handle_update
       (answered when the update is handled)          │ per-chat order, update_id seen once (DB)
                                                      ├─ message  ─▶ Incoming ─▶ Engine.handle (thread)
@@ -35,22 +35,25 @@ from telegram import BotCommand, CallbackQuery, Message, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import language, metrics
+from bot import language
 from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
 from bot.channels.telegram.sender import TelegramSender, windows
 from bot.channels.telegram.transport import AiohttpRequest
 from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Incoming, Reply
-from bot.outbox import enqueue
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, SendLimiter
+from bot.replies import FastPath, ReplyKeep
 from bot.settings import Settings
+from bot.shared_limits import SharedLimiter
+from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open
+POLL_PAUSE = 0.2  # seconds between short polls while updates are still being handled
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for about 5 seconds
 # "typing…" only when the answer takes longer than this: a quick one needs none, and each indicator
 # is a Bot API call that counts against the bot's overall send rate.
@@ -77,7 +80,7 @@ def bot_id_of(token: str) -> int:
     return int(head) if head.isdigit() else 0
 
 
-def build_application(settings: Settings, polling: bool) -> Application:
+def build_application(settings: Settings, polling: bool = False) -> Application:
     calls = AiohttpRequest(pool_size=16, connect_timeout=5, read_timeout=15, write_timeout=15, pool_timeout=5)
     updates = AiohttpRequest(pool_size=2, connect_timeout=5, read_timeout=POLL_TIMEOUT + 10, write_timeout=15,
                              pool_timeout=5)
@@ -86,26 +89,30 @@ def build_application(settings: Settings, polling: bool) -> Application:
     base = settings.telegram_base_url.rstrip("/").removesuffix("/bot")
     if base:
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-    if not polling:
-        builder = builder.updater(None)
-    return builder.build()
+    return builder.updater(None).build()  # polling is TelegramChannel._poll: it confirms only what was handled
 
 
 def make_limiter(settings: Settings, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> RateLimiter:
-    """Telegram's limits: overall (spaced evenly), per private chat, per group."""
-    return RateLimiter(windows(settings.telegram_rate_per_second, settings.telegram_private_per_second,
-                               settings.telegram_group_per_minute), clock=clock, sleep=sleep)
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, db: Database | None = None) -> SendLimiter:
+    """Telegram's limits: overall (spaced evenly), per private chat, per group. On PostgreSQL (`db`) the
+    counters are shared by every worker of the bot (bot/shared_limits.py), on the wall clock."""
+    limits = windows(settings.telegram_rate_per_second, settings.telegram_private_per_second,
+                     settings.telegram_group_per_minute)
+    if db is not None and not db.is_sqlite:
+        shared_clock = time.time if clock is time.monotonic else clock
+        return SharedLimiter(db, limits, clock=shared_clock, sleep=sleep,
+                             prefix=f"telegram:{bot_id_of(settings.telegram_bot_token)}:")
+    return RateLimiter(limits, clock=clock, sleep=sleep)
 
 
 def standalone_sender(settings: Settings) -> TelegramSender:
     """A sender with its own Bot, limiter and database handle (no update handling)."""
     from bot.clock import SystemClock
-    from bot.storage.db import Database
 
     bot = build_application(settings, polling=False).bot
-    store = TelegramStore(Database(settings.database_url), SystemClock(), bot_id_of(settings.telegram_bot_token))
-    return TelegramSender(bot, make_limiter(settings), store)
+    db = Database(settings.database_url)
+    store = TelegramStore(db, SystemClock(), bot_id_of(settings.telegram_bot_token))
+    return TelegramSender(bot, make_limiter(settings, db=db), store)
 
 
 def menu_commands(lang: str) -> list[BotCommand]:
@@ -134,9 +141,16 @@ class TelegramChannel:
         self.engine, self.settings = engine, s
         self.polling = not s.telegram_webhook_url
         self.application = build_application(s, self.polling)
-        self.limiter = make_limiter(s, clock, sleep)
+        self.limiter = make_limiter(s, clock, sleep, db=engine.services.db)
         self.store = TelegramStore(engine.services.db, engine.services.clock, bot_id_of(s.telegram_bot_token))
         self.sender = TelegramSender(self.application.bot, self.limiter, self.store, sleep)
+        self.fast = FastPath(engine.services.db, engine.services.clock)
+        self.lease = timedelta(seconds=s.reply_lease_seconds)
+        self._poll_task: asyncio.Task[None] | None = None
+        self._commits: dict[str, asyncio.Future[None]] = {}
+        self.busy = 0  # updates being handled now (tests wait for 0)
+        self._polled: set[asyncio.Task[None]] = set()
+        self._polled_ids: set[int] = set()  # polled updates not yet committed (the next offset is the lowest)
         self.secret = webhook_secret(s)
         self.me = translate.BotIdentity(0, "")
         self.ready = asyncio.Event()
@@ -183,9 +197,8 @@ class TelegramChannel:
         await app.bot.set_my_commands(menu_commands("en"))
         await app.bot.set_my_commands(menu_commands("zh"), language_code="zh")
         if self.polling:
-            assert app.updater is not None
-            await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
-                                            poll_interval=0.0, error_callback=self._on_poll_error)
+            await app.bot.delete_webhook()
+            self._poll_task = asyncio.create_task(self._poll(), name="telegram-poll")
         else:
             await app.bot.set_webhook(self.settings.telegram_webhook_url, secret_token=self.secret,
                                       allowed_updates=ALLOWED_UPDATES, max_connections=40)
@@ -197,17 +210,63 @@ class TelegramChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._boot_task
         app = self.application
-        with contextlib.suppress(Exception):
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._poll_task
+            self._poll_task = None
         with contextlib.suppress(Exception):
             if app.running:
                 await app.stop()
         with contextlib.suppress(Exception):
             await app.shutdown()
 
-    def _on_poll_error(self, exc: TelegramError) -> None:
-        log.warning("polling Telegram failed: %s", exc)
+    async def _poll(self) -> None:
+        """Long-poll getUpdates. An update is confirmed (by a later call's offset) only once the engine has
+        committed it and every update before it: the offset is the oldest update still being handled. A
+        crash before that gets them delivered again, and the seen-marker in the engine's transaction
+        drops what was already handled. While an update is in hand (a chat waiting for its send rate,
+        say) the bot keeps fetching, with short polls, and starts only the updates it has not started."""
+        started_up_to, failures = 0, 0
+        while True:
+            in_hand = sorted(self._polled_ids)
+            offset = in_hand[0] if in_hand else started_up_to + 1 if started_up_to else None
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=offset, timeout=0 if in_hand else POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
+                    read_timeout=POLL_TIMEOUT + 10)
+                failures = 0
+            except (TelegramError, OSError) as exc:
+                log.warning("polling Telegram failed: %s", exc)
+                await asyncio.sleep(BOOT_BACKOFF[min(failures, len(BOOT_BACKOFF) - 1)])
+                failures += 1
+                continue
+            fresh = [u for u in updates if u.update_id > started_up_to]
+            loop = asyncio.get_running_loop()
+            for update in fresh:
+                self._commits[f"u{update.update_id}"] = loop.create_future()
+                self._polled_ids.add(update.update_id)
+                task = asyncio.create_task(self._handle_polled(update))
+                self._polled.add(task)  # held until done (the loop keeps only weak references)
+                task.add_done_callback(self._polled.discard)
+                started_up_to = max(started_up_to, update.update_id)
+            waits = list(self._commits.values())
+            if waits and not fresh:  # nothing new: wait a little for a commit before asking again
+                await asyncio.wait(waits, timeout=POLL_PAUSE, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _handle_polled(self, update: Update) -> None:
+        try:
+            await self.handle_update(update, None)
+        finally:
+            self._committed(f"u{update.update_id}")
+
+    def _committed(self, key: str) -> None:
+        """The engine is done with this update (committed or refused): polling may confirm it."""
+        wait = self._commits.pop(key, None)
+        if wait is not None and not wait.done():
+            wait.set_result(None)
+        if key[1:].isdigit():
+            self._polled_ids.discard(int(key[1:]))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """PTB's error handler: log, never re-raise (the update loop keeps going)."""
@@ -245,6 +304,7 @@ class TelegramChannel:
         chat = update.effective_chat
         key = str(chat.id) if chat is not None else ""
         query = update.callback_query
+        self.busy += 1
         try:
             async with self._chat_lock(key):
                 if query is not None:
@@ -253,6 +313,8 @@ class TelegramChannel:
                     await self._on_message(update.message, update.update_id)
         except Exception:
             log.exception("failed to handle Telegram update %s", update.update_id)
+        finally:
+            self.busy -= 1
 
     async def _on_message(self, message: Message, update_id: int) -> None:
         incoming = translate.message_to_incoming(message, self.me)
@@ -309,40 +371,30 @@ class TelegramChannel:
 
     async def _respond(self, incoming: Incoming, key: str, reply_to: int | None = None, once: str = "") -> None:
         """Let the engine answer (showing "typing…"), then send its replies in order. With `once`, only if
-        that key was never seen (checked on the engine's thread: one hop for both)."""
+        that key was never seen (checked on the engine's thread: one hop for both). The replies are outbox
+        rows written with the answer (bot/replies.py): what cannot go now, or after a crash, the
+        dispatcher delivers."""
         typing = asyncio.create_task(self._keep_typing(incoming.chat_id))
         try:
-            replies = await asyncio.to_thread(self._handle_once, incoming, once)
+            handled = await asyncio.to_thread(self._handle_once, incoming, once)
         finally:
             typing.cancel()
-        if replies is None:
+            self._committed(key)
+        if handled is None:
             log.info("Telegram %s seen before; ignored", once)
             return
-        for i, reply in enumerate(replies):
-            result = await self.sender.send(incoming.chat_id, reply, reply_to=reply_to)
-            if result.ok:
-                continue
-            log.warning("reply to Telegram chat %s not delivered: %s", incoming.chat_id, result.error)
-            metrics.count_send_error(self.name, result)
-            if not result.permanent:  # Telegram is slow or away: the dispatcher delivers the rest later
-                await asyncio.to_thread(self._defer, incoming, replies[i:], key, result.retry_after or 0.0)
-            return
+        replies, keep = handled
+        await self.fast.deliver(keep, replies, lambda r: self.sender.send(incoming.chat_id, r, reply_to=reply_to))
 
-    def _handle_once(self, incoming: Incoming, once: str) -> list[Reply] | None:
+    def _handle_once(self, incoming: Incoming, once: str) -> tuple[list[Reply], ReplyKeep] | None:
+        keep = ReplyKeep(self.lease)
         if not once:
-            return self.engine.handle(incoming)
+            return self.engine.handle(incoming, keep=keep), keep
         # recorded in the engine's transaction: one commit for both
         first = FirstTime(lambda session: self.store.record_seen(session, [once])[0])
-        replies = self.engine.handle(incoming, once=first)
+        replies = self.engine.handle(incoming, once=first, keep=keep)
         self.store.prune_if_due()
-        return None if first.seen_before else replies
-
-    def _defer(self, incoming: Incoming, replies: list[Reply], key: str, wait: float) -> None:
-        now = self.engine.services.clock.now()
-        with self.engine.services.db.session() as session:
-            for i, reply in enumerate(replies):
-                enqueue(session, incoming.chat, reply, "reply", f"telegram:{self.store.bot_id}:{key}:{i}", now,
-                        not_before=now + timedelta(seconds=wait))
+        return None if first.seen_before else (replies, keep)
 
     async def _keep_typing(self, chat_id: str) -> None:
         with contextlib.suppress(asyncio.CancelledError):

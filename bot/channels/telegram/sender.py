@@ -23,7 +23,7 @@ from bot.channels.telegram import translate
 from bot.channels.telegram.models import TelegramStore
 from bot.messages import Reply
 from bot.outbox import SendResult
-from bot.ratelimit import RateLimiter, Scope, Window
+from bot.ratelimit import Scope, SendLimiter, Window
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class TelegramSender:
     channel = translate.CHANNEL
     self_limited = True  # every call passes the limiter: the dispatcher does not pace it again
 
-    def __init__(self, bot: Bot, limiter: RateLimiter, store: TelegramStore,
+    def __init__(self, bot: Bot, limiter: SendLimiter, store: TelegramStore,
                  sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
         self.bot, self.limiter, self.store = bot, limiter, store
         self.sleep = sleep or limiter.sleep
@@ -182,7 +182,7 @@ class TelegramSender:
 
     async def typing(self, chat_id: str) -> None:
         """Show "typing…" if the overall rate has room right now; never waits, never raises."""
-        if self.limiter.reserve(OVERALL):
+        if await self.limiter.areserve(OVERALL):
             return
         try:
             await self.bot.send_chat_action(int(chat_id), ChatAction.TYPING, read_timeout=5)

@@ -18,7 +18,9 @@ import httpx
 
 from bot.clock import Clock
 from bot.outbox import SendResult
-from bot.ratelimit import RateLimiter, Window
+from bot.ratelimit import RateLimiter, SendLimiter, Window
+from bot.shared_limits import SharedLimiter
+from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,11 @@ class WeComApi:
         return str(data.get("media_id", ""))
 
 
-def per_minute(clock: Clock, name: str, limit: int) -> RateLimiter:
-    """A WeCom send limit on the shared limiter: at most `limit` messages a minute per `(name, key)`
-    scope, on the injected clock (per process); callers `reserve` and hand any wait back."""
-    return RateLimiter({name: Window(limit, 60.0)}, clock=lambda: clock.now().timestamp())
+def per_minute(clock: Clock, name: str, limit: int, db: Database | None = None) -> SendLimiter:
+    """A WeCom send limit: at most `limit` messages a minute per `(name, key)` scope, on the injected
+    clock; shared by every worker on PostgreSQL (`db`), per process on SQLite. Callers `reserve` and
+    hand any wait back."""
+    windows: dict[str, Window | None] = {name: Window(limit, 60.0)}
+    if db is not None and not db.is_sqlite:
+        return SharedLimiter(db, windows, clock=lambda: clock.now().timestamp(), prefix="wecom:")
+    return RateLimiter(windows, clock=lambda: clock.now().timestamp())

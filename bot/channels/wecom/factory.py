@@ -77,7 +77,7 @@ def member_messenger(services: Services, http: httpx.AsyncClient) -> MemberMesse
 
     s, clock = services.settings, services.clock
     api = WeComApi(http, clock, s.wecom_corp_id, s.wecom_secret, s.wecom_api_base, label="app")
-    limiter = per_minute(clock, MEMBER_SCOPE, PER_MEMBER_PER_MINUTE)
+    limiter = per_minute(clock, MEMBER_SCOPE, PER_MEMBER_PER_MINUTE, services.db)  # shared on PostgreSQL
     return MemberMessenger(services, api, s.wecom_agent_id, limiter, s.wecom_duplicate_check_interval)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import anyio
 from sqlmodel import Session
@@ -27,10 +28,12 @@ from bot.channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
 from bot.channels.wecom.crypto import WeComCrypto
 from bot.channels.wecom.media import with_media
 from bot.channels.wecom.members import Outgoing
+from bot.channels.wecom.models import WeComKfClient
 from bot.context import Services
 from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import SendResult
+from bot.replies import FastPath, ReplyKeep
 
 if TYPE_CHECKING:
     from bot.channels.wecom.sender import KfSender
@@ -44,6 +47,7 @@ MENU_HEAD_BYTES = 1024
 MENU_ITEM_BYTES = 128  # both the item's id and its text
 MENU_ITEMS = 10
 FROM_CLIENT, EVENT, FROM_SERVICER = 3, 4, 5
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
@@ -68,6 +72,26 @@ def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
             menu["tail_content"] = render.number_hint(chinese)
         out.append(Outgoing({"msgtype": "msgmenu", "msgmenu": menu}))
     return out
+
+
+def late_text(external_userid: str, client: WeComKfClient | None, written: datetime, text: str) -> str:
+    """The member message about a client message fetched too late to be answered through the platform."""
+    who = (client.nickname if client and client.nickname else "微信客户") + f"（外部联系人 {external_userid}）"
+    at = written.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return "\n".join([f"【客户留言未能回复】{who}", f"这条消息写于 {at}，超过48小时后才收到，微信客服已不能回复，"
+                      "请通过其他方式联系客户：", "————————", text.strip() or "（非文字消息）"])
+
+
+def record_latest(session: Session, open_kfid: str, messages: list[dict[str, Any]], now: datetime) -> None:
+    """Before a page of messages is handled: each client's latest message opens their window, so that a
+    backlog of six gets five replies in all (the allowance counts from the latest message)."""
+    latest: dict[str, int] = {}
+    for msg in messages:
+        external = str(msg.get("external_userid", ""))
+        if msg.get("origin") == FROM_CLIENT and external:
+            latest[external] = max(latest.get(external, 0), int(msg.get("send_time") or 0))
+    for external, at in latest.items():
+        store.record_client_message(session, external, open_kfid, datetime.fromtimestamp(at, UTC), now)
 
 
 class KfMessenger:
@@ -149,6 +173,8 @@ class KfChannel:
         self._pending_syncs: set[str] = set()
         self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "kf")
         self.recovery = inbox.Recovery(self.services, CHANNEL, self.resume)
+        self.fast = FastPath(self.services.db, self.services.clock)
+        self.lease = timedelta(seconds=self.services.settings.reply_lease_seconds)
 
     def routes(self) -> list[BaseRoute]:
         return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
@@ -191,7 +217,9 @@ class KfChannel:
             except WeComError as exc:  # the messages stay at WeCom; the next callback or start fetches them
                 log.warning("wecom_kf: sync of %s failed: %s", open_kfid, exc)
                 return
-            for msg in data.get("msg_list") or []:
+            messages = data.get("msg_list") or []
+            await store.in_db(self.services, record_latest, open_kfid, messages, self.services.clock.now())
+            for msg in messages:
                 await self.take(msg)
             cursor = str(data.get("next_cursor") or cursor)
             now = self.services.clock.now()
@@ -231,10 +259,11 @@ class KfChannel:
         now = self.services.clock.now()
         written = datetime.fromtimestamp(int(msg.get("send_time") or now.timestamp()), UTC)
         if now - written >= store.KF_WINDOW:
-            log.info("wecom_kf: message older than 48 h skipped", extra={"chat_id": external})
+            if not await self.report_late(external, msg, written):
+                return  # nobody reached yet: the inbox row stays, recovery tries again
         else:
-            client = await store.in_db(self.services,
-                                       store.record_client_message, external, open_kfid, written, now)
+            client = await store.in_db(self.services,  # the sync recorded their latest message
+                                       store.record_client_message, external, open_kfid, written, now, False)
             nickname = client.nickname or await self.fetch_nickname(external)
             incoming = await store.in_db(self.services, self.to_incoming, msg, nickname)
             kind = str(msg.get("msgtype", ""))
@@ -242,12 +271,37 @@ class KfChannel:
             incoming = await with_media(self.api, incoming, kind, str(media.get("media_id", "")),
                                         str(media.get("file_name", "")), str(msg.get("msgid", "")))
             first = FirstTime(lambda session: inbox.take(session, row))
-            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
+            keep = ReplyKeep(self.lease)
+            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first, keep=keep))
             if not first.seen_before:  # seen before: another worker handled it
-                await self.messenger.deliver_direct(external, open_kfid, replies)
+                await self.answer(external, open_kfid, keep, replies)
             if first.answer is not None:  # the engine took the row
                 return
         await store.in_db(self.services, inbox.take, row)  # skipped, or input the guards refused
+
+    async def answer(self, external: str, open_kfid: str, keep: ReplyKeep, replies: list[Reply]) -> None:
+        """Send the engine's replies now. Kept ones go through the outbox and the Sender: within the
+        allowance to the client, beyond it to their consultant ready to forward (sender.py)."""
+        if not keep.kept(replies):  # a refusal or the last words of /forget: nothing stored to answer
+            await self.messenger.deliver_direct(external, open_kfid, replies)
+            return
+        results = await self.fast.deliver(keep, replies, lambda r: self.sender.send(external, r))
+        if results and all(r.ok and not r.error for r in results):  # all went to the client directly
+            shown = next((r.buttons for r in reversed(replies) if r.buttons), ())
+            await store.in_db(self.services, keys.remember, CHANNEL, external, external, shown,
+                              self.services.clock.now())
+
+    async def report_late(self, external: str, msg: dict[str, Any], written: datetime) -> bool:
+        """A message more than 48 hours old when fetched cannot be answered here: its consultant is told,
+        with the text. True once someone has it."""
+        client = await store.in_db(self.services, store.load_client, external)
+        consultant = await store.in_db(self.services, store.consultant_of, external)
+        text = str((msg.get("text") or {}).get("content", "")) if msg.get("msgtype") == "text" else ""
+        note = Reply(late_text(external, client, written, text))
+        result = await self.sender.relay.tell(note, "message fetched more than 48 h after it was written", consultant)
+        log.warning("wecom_kf: a message older than 48 h went to the consultant: %s", result.error or "ok",
+                    extra={"chat_id": external})
+        return result.ok or result.permanent
 
     async def fetch_nickname(self, external: str) -> str:
         try:

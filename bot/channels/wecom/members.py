@@ -8,7 +8,8 @@
 
 Replies go out as text or markdown (2,048 bytes a message), files through media/upload, and
 buttons as a template card (button_interaction) that also lists the options by number.
-A member may receive 30 messages a minute from the app; replies beyond that wait in the outbox.
+A member may receive 30 messages a minute from the app; replies beyond that wait in the outbox
+(every reply is an outbox row written with the answer: bot/replies.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from bot.context import Services
 from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import SendResult
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import SendLimiter
+from bot.replies import FastPath, ReplyKeep
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,9 @@ CARD_BUTTONS = 6
 TITLE_CHARS = 36
 PER_MEMBER_PER_MINUTE = 30
 MEMBER_SCOPE = "member"  # the limiter's window: one scope per member userid
+SPENT_LABEL = "已选择 ✓"  # what a pressed card's buttons say afterwards (they no longer answer)
+ALREADY_CHOSEN = Reply("这张卡片已经选过了；如需重新选择，请再发一次您的问题。/ This card was already used; "
+                       "please ask again to choose anew.", tags=("spent",))
 
 
 @dataclass
@@ -107,7 +112,7 @@ def member_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
 class MemberMessenger:
     """Sends replies to one member: rendering, files, cards, the 30-a-minute limit, duplicate check."""
 
-    def __init__(self, services: Services, api: WeComApi, agent_id: int, limiter: RateLimiter,
+    def __init__(self, services: Services, api: WeComApi, agent_id: int, limiter: SendLimiter,
                  duplicate_interval: int) -> None:
         self.services = services
         self.api = api
@@ -145,38 +150,42 @@ class MemberMessenger:
             raise WeComError(81013, f"invalid user {data['invaliduser']}")
         return str(data.get("msgid", ""))
 
-    async def deliver(self, userid: str, replies: list[Reply], proactive: bool) -> SendResult:
-        """Send replies in order. A direct reply that cannot go now waits in the outbox instead."""
+    async def send_reply(self, userid: str, reply: Reply, proactive: bool) -> SendResult:
+        """Send one reply (all its parts) within the member's limit; never raises for WeCom's refusals."""
+        items = await self.render(reply)
+        wait = await self.limiter.areserve((MEMBER_SCOPE, userid), n=len(items))
+        if wait:
+            return SendResult(ok=False, retry_after=wait, error="member rate limit (30 a minute)")
         platform_id = ""
-        for i, reply in enumerate(replies):
-            items = await self.render(reply)
-            wait = self.limiter.reserve((MEMBER_SCOPE, userid), n=len(items))
-            result: SendResult | None = None
-            if wait:
-                result = SendResult(ok=False, retry_after=wait, error="member rate limit (30 a minute)")
-            else:
-                try:
-                    for item in items:
-                        platform_id = await self.post(userid, item, proactive) or platform_id
-                except WeComError as exc:
-                    result = send_result(exc)
-            if result is not None:
-                if not proactive:
-                    await self._defer(userid, replies[i:], result)
-                return result
-        await self._remember(userid, replies, proactive)
+        try:
+            for item in items:
+                platform_id = await self.post(userid, item, proactive) or platform_id
+        except WeComError as exc:
+            return send_result(exc)
         return SendResult(ok=True, platform_id=platform_id)
 
-    async def _defer(self, userid: str, rest: list[Reply], result: SendResult) -> None:
-        if result.permanent:
-            log.warning("wecom: replies to a member dropped: %s", result.error, extra={"chat_id": userid})
-            return
-        now = self._now()
-        later = now + timedelta(seconds=result.retry_after or 60)
-        await store.in_db(self.services, store.enqueue_overflow, CHANNEL, userid, rest, now, later)
-        log.info("wecom: %d replies wait in the outbox: %s", len(rest), result.error, extra={"chat_id": userid})
+    async def deliver(self, userid: str, replies: list[Reply], proactive: bool) -> SendResult:
+        """Send replies in order, stopping at the first that fails; remember the buttons shown."""
+        result = SendResult(ok=True)
+        for reply in replies:
+            result = await self.send_reply(userid, reply, proactive)
+            if not result.ok:
+                return result
+        await self.remember(userid, replies, proactive)
+        return result
 
-    async def _remember(self, userid: str, replies: list[Reply], proactive: bool) -> None:
+    async def spend_card(self, userid: str, response_code: str) -> None:
+        """Grey out the pressed card's buttons (message/update_template_card; best effort, never raises)."""
+        if not response_code:
+            return
+        body = {"userids": [userid], "agentid": self.agent_id, "response_code": response_code,
+                "button": {"replace_name": SPENT_LABEL}}
+        try:
+            await self.api.call("message/update_template_card", body)
+        except WeComError as exc:
+            log.info("wecom: could not update the pressed card: %s", exc, extra={"chat_id": userid})
+
+    async def remember(self, userid: str, replies: list[Reply], proactive: bool) -> None:
         """A proactive message's buttons become what a typed number presses (the engine keeps a turn's own)."""
         shown = tuple(b for r in replies for b in r.buttons)
         if proactive and shown:
@@ -198,6 +207,8 @@ class MemberChannel:
         self.queue = ChatQueue()
         self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "members")
         self.recovery = inbox.Recovery(self.services, CHANNEL, self.resume)
+        self.fast = FastPath(self.services.db, self.services.clock)
+        self.lease = timedelta(seconds=self.services.settings.reply_lease_seconds)
 
     def routes(self) -> list[BaseRoute]:
         return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
@@ -240,13 +251,38 @@ class MemberChannel:
         if incoming is not None:
             incoming = await with_media(self.messenger.api, incoming, fields.get("MsgType", ""),
                                         fields.get("MediaId", ""), fields.get("FileName", ""), fields.get("MsgId", ""))
-            first = FirstTime(lambda session: inbox.take(session, row))
-            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first))
-            if not first.seen_before:  # seen before: another worker handled it
-                await self.messenger.deliver(incoming.chat_id, replies, proactive=False)
+            card = fields.get("TaskId", "") if fields.get("Event") == "template_card_event" else ""
+            now = self.services.clock.now()
+            spent: list[bool] = []
+
+            def first_time(session: Any) -> bool:
+                """The message is new (its inbox row is ours) and, for a card's button, the card was not
+                pressed before: a card answers once, like Telegram's keyboards."""
+                if not inbox.take(session, row):
+                    return False
+                if card and not dedupe.claim(session, f"card:{card}", now):
+                    spent.append(True)
+                    return False
+                return True
+
+            first = FirstTime(first_time)
+            keep = ReplyKeep(self.lease)
+            replies = await anyio.to_thread.run_sync(lambda: self.engine.handle(incoming, once=first, keep=keep))
+            if spent:
+                await self.messenger.send_reply(incoming.chat_id, ALREADY_CHOSEN, False)
+            elif not first.seen_before:  # seen before: another worker handled it
+                await self.answer(incoming.chat_id, keep, replies)
+                if card:
+                    await self.messenger.spend_card(incoming.chat_id, fields.get("ResponseCode", ""))
             if first.answer is not None:  # the engine took the row
                 return
         await store.in_db(self.services, inbox.take, row)  # an event, or input the guards refused
+
+    async def answer(self, userid: str, keep: ReplyKeep, replies: list[Reply]) -> None:
+        """Send the engine's replies now (kept ones through the outbox: bot/replies.py)."""
+        results = await self.fast.deliver(keep, replies, lambda r: self.messenger.send_reply(userid, r, False))
+        if results and all(r.ok for r in results):
+            await self.messenger.remember(userid, replies, proactive=False)
 
     def to_incoming(self, session: Any, fields: Fields) -> Incoming | None:
         """The callback as an Incoming, or None for events that say nothing to the bot."""

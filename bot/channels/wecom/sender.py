@@ -76,6 +76,10 @@ class ConsultantRelay:
                     why: tuple[str, str], consultant: str = "") -> SendResult:
         why_zh, why_en = why
         note = Reply(forward_text(external_userid, client, reply, why_zh), attachment=reply.attachment)
+        return await self.tell(note, why_en, consultant)
+
+    async def tell(self, note: Reply, why_en: str, consultant: str = "") -> SendResult:
+        """Deliver a note to the client's consultant (a member message), else to the consultants' group."""
         consultant = consultant or self.fallback_consultant
         if self.members is not None and consultant:
             result = await self.members.deliver(consultant, [note], proactive=True)
@@ -116,6 +120,10 @@ class KfSender:
             if result.ok or (result.retry_after is not None and result.retry_after < 300):
                 return result  # sent, or a passing problem (rate limit, network): the dispatcher retries
             why = (f"直接发送失败（{result.error}）", f"direct send failed: {result.error}")
+            # WeCom disagrees with our count (a servicer's messages count too, or an error code we do not
+            # know): the window is spent until the client writes again, so what follows goes straight to
+            # the consultant instead of failing at WeCom first, for as long as our window says "open".
+            await store.in_db(services, store.spend_allowance, chat_id)
         else:
             why = WHY[state]
         log.info("wecom_kf: message routed to a consultant (%s)", why[1], extra={"chat_id": chat_id})

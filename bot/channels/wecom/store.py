@@ -64,12 +64,14 @@ def load_client(session: Session, external_userid: str) -> WeComKfClient | None:
 
 
 def record_client_message(session: Session, external_userid: str, open_kfid: str, sent_at: datetime,
-                          now: datetime) -> WeComKfClient:
-    """A client wrote at `sent_at`: open a new window and reset the allowance (unless older news)."""
+                          now: datetime, reset: bool = True) -> WeComKfClient:
+    """A client wrote at `sent_at`: open a new window and reset the allowance (unless older news).
+    `reset=False` when handling a message whose sync already recorded the client's latest one: a backlog
+    of six gets five replies in all, counted from the latest message."""
     row = load_client(session, external_userid)
     if row is None:
         row = WeComKfClient(user_id=external_userid, open_kfid=open_kfid, last_client_at=sent_at, sent=0)
-    elif as_utc(row.last_client_at) <= sent_at:
+    elif reset and as_utc(row.last_client_at) <= sent_at:
         row.open_kfid, row.last_client_at, row.sent = open_kfid, sent_at, 0
     session.add(row)
     session.flush()
@@ -127,6 +129,14 @@ def reserve(session: Session, services: Services, external_userid: str, n: int,
         row.sent += n
         session.add(row)
     return state, row
+
+
+def spend_allowance(session: Session, external_userid: str) -> None:
+    """WeCom refused a send our count allowed: try the client directly again only after their next message."""
+    row = load_client(session, external_userid)
+    if row is not None:
+        row.sent = KF_ALLOWANCE
+        session.add(row)
 
 
 def refund(session: Session, external_userid: str, n: int) -> None:
