@@ -135,13 +135,13 @@ def _figures(results: list[tuple[Item, bool, list[Entry], str]]) -> Figures:
     )
 
 
-def evaluate(searcher: SearchesFAQ, items: Sequence[Item]) -> EvalReport:
-    """Run the searcher and the baseline over the items."""
+def evaluate(searcher: SearchesFAQ, items: Sequence[Item], lang: str = "zh") -> EvalReport:
+    """Run the searcher (as for a user whose language is `lang`) and the baseline over the items."""
     system: list[tuple[Item, bool, list[Entry], str]] = []
     misses: list[Miss] = []
     started = time.perf_counter()
     for item in items:
-        outcome = searcher.search(item.q)
+        outcome = searcher.search(item.q, lang)
         entries = [h.entry for h in outcome.hits]
         fell_back = outcome.decision == "fallback"
         system.append((item, fell_back, entries, outcome.decision))
@@ -158,9 +158,10 @@ def evaluate(searcher: SearchesFAQ, items: Sequence[Item]) -> EvalReport:
     return EvalReport(_figures(system), _figures(base), tuple(misses), seconds)
 
 
-def run_eval(path: Path, searcher: SearchesFAQ) -> EvalReport:
-    """Evaluate a searcher on a labelled question file (knowledge/eval/questions.yaml format)."""
-    return evaluate(searcher, load_items(path))
+def run_eval(path: Path, searcher: SearchesFAQ, lang: str = "zh") -> EvalReport:
+    """Evaluate a searcher on a labelled question file (knowledge/eval/questions.yaml format),
+    searching as for a user whose language is `lang` (zh or en)."""
+    return evaluate(searcher, load_items(path), lang)
 
 
 def format_report(report: EvalReport, show_misses: int = 20) -> str:

@@ -86,3 +86,28 @@ def test_kinds(matcher):
 
 def test_typos_and_traditional_are_fixed_before_matching(matcher):
     assert spans(matcher, "許可症續其") == [("许可证", "domain", "许可证"), ("续期", "topic", "renewal")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("e-commerce platform", ("hint", "edi")),
+    ("cloud hosting", ("business", "idc")),
+    ("web conferencing", ("business", "multiparty")),
+    ("online meetings", ("business", "multiparty")),
+    ("enterprise mailbox", ("business", "store_forward")),
+    ("building broadband", ("business", "premises_network")),
+    ("content delivery", ("license", "cdn")),
+    ("106 codes", ("license", "number")),
+    ("can you handle", ("topic", "agency")),
+    ("is there a charge", ("topic", "cost")),
+    ("how long is it valid", ("topic", "renewal")),
+])
+def test_english_words_name_licences_and_topics(matcher, text, expected):
+    assert expected in [(kind, code) for _word, kind, code in spans(matcher, text)]
+
+
+def test_english_dns_resolution_is_a_name_and_charging_users_is_no_cost_question(matcher):
+    # "Is DNS resolution covered by our IDC licence?" names two licences, DNS first
+    assert [s[2] for s in spans(matcher, "is domain name resolution covered by our IDC licence")
+            if s[1] == "license"] == ["code_conversion", "idc"]
+    # a business that charges its users is not asking what the licence costs
+    assert all(s[1] != "topic" for s in spans(matcher, "our SaaS tool charges a subscription"))

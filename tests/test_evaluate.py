@@ -87,3 +87,38 @@ def test_bm25_prefers_rarer_shared_words():
     assert set(scores) == {0, 1}
     assert scores[0] > scores[1]
     assert index.idf["icp"] > index.idf["续期"]
+
+
+class RecordingSearcher:
+    """Wraps the real Searcher and records the language each question was searched in."""
+
+    def __init__(self, inner: Searcher) -> None:
+        self.inner = inner
+        self.entries = inner.entries
+        self.langs: list[str] = []
+
+    def search(self, query: str, lang: str = "zh"):
+        self.langs.append(lang)
+        return self.inner.search(query, lang)
+
+
+def test_eval_searches_in_the_given_language(questions):
+    searcher = RecordingSearcher(Searcher(KB))
+    run_eval(questions, searcher)
+    assert set(searcher.langs) == {"zh"}
+    searcher.langs.clear()
+    run_eval(questions, searcher, lang="en")
+    assert searcher.langs == ["en"] * 5
+
+
+def test_cli_eval_has_a_language_option(questions, capsys):
+    import argparse
+
+    from bot.cli.kb import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["eval", str(questions), "--lang", "en"]).lang == "en"
+    assert parser.parse_args(["eval", str(questions)]).lang == "zh"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["eval", str(questions), "--lang", "fr"])

@@ -22,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     ev = sub.add_parser("eval", help="accuracy on a labelled question file, beside a naive baseline")
     ev.add_argument("file", help="YAML list of {q, license, topic} or {q, oos: true}")
     ev.add_argument("--misses", type=int, default=20, help="how many misses to list")
+    ev.add_argument("--lang", choices=("zh", "en"), default="zh",
+                    help="search as for a user whose language is this (english.yaml: en)")
     gaps = sub.add_parser("gaps", help="group unanswered questions from the logs, most frequent first")
     gaps.add_argument("--since", help="only questions from this date (YYYY-MM-DD)")
     gaps.add_argument("--top", type=int, default=30, help="how many groups to show")
@@ -138,7 +140,7 @@ def run_evaluation(args: argparse.Namespace, settings: Settings) -> int:
     folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
     try:
         searcher = Searcher.from_folder(folder)
-        report = run_eval(Path(args.file), searcher)
+        report = run_eval(Path(args.file), searcher, args.lang)
     except (KnowledgeError, ValueError, OSError) as exc:
         print(f"error: {exc}")
         return 1
