@@ -15,6 +15,7 @@ from intents.checkup import checkup_payload
 from intents.client_province import client_province
 from intents.commands import command_args
 from intents.staff import staff
+from intents.tickets import has_open_ticket
 from knowledge.authorities import BASIC_TELECOM, authority_line, depends_on_province
 from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.entries import Entry
@@ -97,6 +98,8 @@ def human_buttons(ctx: Context, reason: str) -> tuple[Button, ...]:
 
     if "/human" not in COMMANDS or not staff(ctx.services.settings).consultants:
         return ()
+    if has_open_ticket(ctx.session, ctx.incoming.channel, ctx.incoming.user_id):
+        return ()  # asked already: the ticket waits for a consultant
     if not business_hours(ctx.services.settings).is_open(ctx.now):
         return (Button(ctx.say("给顾问留言", "Leave a consultant a message"), f"/human {reason}"),)
     return (Button(ctx.say("转人工顾问", "Talk to a consultant"), f"/human {reason}"),)

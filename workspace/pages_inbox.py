@@ -19,6 +19,7 @@ from bot.context import Context, State
 from bot.hours import business_hours
 from bot.messages import Incoming
 from bot.storage.models import MessageLog, Outbox
+from cases.models import CaseFile
 from intents import consult
 from intents.case_packet import reason_text, render_packet
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket
@@ -86,7 +87,12 @@ def ticket_page(page: Page) -> Response:
     except CannedError:
         canned = []
     mine = f"{ticket.consultant_channel}:{ticket.consultant_id}" == page.who.consultant
+    case_files = page.session.exec(select(CaseFile).where(CaseFile.channel == ticket.channel,
+                                                          CaseFile.user_id == ticket.user_id)
+                                   .order_by(col(CaseFile.id))).all()
+    attached = [f for f in (ticket.packet or {}).get("files") or [] if isinstance(f, dict)]
     return page.html("ticket.html", ticket=ticket, packet=render_packet(page.session, ticket, page.lang),
+                     case_files=case_files, attached=attached,
                      lines=conversation(page, ticket), canned=canned, mine=mine,
                      wait=business_minutes(page, ticket.created_at, ticket.claimed_at or ticket.closed_at),
                      WAITING=WAITING, CLAIMED=CLAIMED, CLOSED=CLOSED, flash=page.request.query_params.get("done", ""))

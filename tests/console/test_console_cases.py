@@ -78,3 +78,12 @@ def test_accept_and_reject_reach_the_client(desk: Desk):
     assert case is not None
     listing = desk.client.get("/console/licenses").text
     assert f"/console/cases/{case_id}" in listing
+
+
+def test_the_ticket_page_lists_the_clients_files(desk: Desk):
+    _case_id, (first, _second) = a_case_with_two_files(desk)
+    desk.person("bob").send("/human")
+    desk.sign_in()
+    page = desk.client.get("/console/tickets/1").text
+    section = page.split('id="client-files"')[1]
+    assert f'href="/console/files/{first}"' in section and "营业执照.pdf" in section

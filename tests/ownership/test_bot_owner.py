@@ -74,3 +74,13 @@ def test_a_consultant_in_a_flow_answers_its_questions(hub: Hub):
     zhang.send("/renew")
     zhang.send("ICP")
     assert "step:scope" in zhang.tags and "consult-hint" not in zhang.tags
+
+
+def test_a_client_whose_ticket_waits_is_not_offered_another(hub: Hub):
+    client = hub.client("4407")
+    client.send("/human")
+    for text in ("今天天气怎么样", "明天会下雨吗"):
+        client.send(text)
+        assert "fallback" in client.tags and human_buttons(client.replies) == [], text
+        assert "handoff-offer" not in client.tags
+    assert len(hub.tickets()) == 1

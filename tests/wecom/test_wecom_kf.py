@@ -56,10 +56,19 @@ async def test_forget_is_a_two_step_flow_and_the_confirmation_still_arrives(rig)
 
 async def test_client_image_is_taken_as_a_file(rig):
     msg = rig.fake.client_writes(OPEN_KFID, "wmCLIENT1", "")
-    msg.update({"msgtype": "voice", "voice": {"media_id": "m1"}})  # (files and photos go to renewal cases)
+    msg.update({"msgtype": "image", "image": {"media_id": rig.fake.user_file("photo.jpg", b"\xff\xd8\xff", "image/jpeg")}})
     del msg["text"]
     await rig.callback(KF_PATH, rig.kf_signal())
-    assert "收到文件" in rig.fake.to("kf", "wmCLIENT1")[0].text  # no ticket open: the bot says it cannot read it
+    # no ticket and no licence: the bot says it cannot read it, and how to reach a consultant or a case
+    assert "收到文件" in rig.fake.to("kf", "wmCLIENT1")[0].text and "/human" in rig.fake.to("kf", "wmCLIENT1")[0].text
+
+
+async def test_client_voice_is_asked_for_text(rig):
+    msg = rig.fake.client_writes(OPEN_KFID, "wmCLIENT1", "")
+    msg.update({"msgtype": "voice", "voice": {"media_id": "m1"}})
+    del msg["text"]
+    await rig.callback(KF_PATH, rig.kf_signal())
+    assert "没有收到文字内容" in rig.fake.to("kf", "wmCLIENT1")[0].text
 
 
 async def test_sync_resumes_from_the_stored_cursor(rig):

@@ -87,16 +87,22 @@ class Recovery:
             self.resume(row_id, user_id, fields)
         return len(rows)
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Take what a dead worker left before this one answers anything new (so a chat's messages keep
+        their order: the recovered ones are queued first), then again every RECOVER_EVERY seconds."""
+        await self._recover()
         self._task = asyncio.create_task(self._loop(), name=f"{self.channel}-inbox-recovery")
+
+    async def _recover(self) -> None:
+        try:
+            await self.run_once()
+        except Exception:  # the database is away: try again next round
+            log.warning("wecom: inbox recovery failed; retrying later", exc_info=True)
 
     async def _loop(self) -> None:
         while True:
-            try:
-                await self.run_once()
-            except Exception:  # the database is away: try again next round
-                log.warning("wecom: inbox recovery failed; retrying later", exc_info=True)
             await asyncio.sleep(RECOVER_EVERY)
+            await self._recover()
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -180,10 +180,11 @@ class KfChannel:
         return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
 
     async def start(self) -> None:
-        """Catch up with messages that arrived while we were down."""
+        """Catch up: first the messages a dead worker fetched but never answered, then those that arrived
+        while we were down (in that order, so each chat's messages keep theirs)."""
+        await self.recovery.start()
         for open_kfid in await store.in_db(self.services, store.known_kf_accounts):
             self.request_sync(open_kfid)
-        self.recovery.start()
 
     async def stop(self) -> None:
         await self.recovery.stop()

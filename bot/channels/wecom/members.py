@@ -216,7 +216,7 @@ class MemberChannel:
     async def start(self) -> None:
         now = self.services.clock.now()
         await store.in_db(self.services, dedupe.prune, now)
-        self.recovery.start()
+        await self.recovery.start()
 
     async def stop(self) -> None:
         await self.recovery.stop()
