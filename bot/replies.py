@@ -15,7 +15,9 @@ delivers a chat's rows strictly in id order (scheduler/dispatcher.py).
 
 Replies that change nothing stored (a guard's refusal, the flood notice, "please resend" after an
 error, the last words of /forget) are not kept: they are sent directly, and a crash costs the client
-one resend of their own message, which the platform or the client repeats.
+one resend of their own message, which the platform or the client repeats. Nor is a turn that shows
+clients' stored documents (tags "case-file" and "case-archive": the consultant's /casefile and /casezip):
+their bytes stay on disk and never enter the database; a crash costs the consultant one more command.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ UNSENT = ("pending", "sending")
 # Reminders wait out quiet hours and say nothing about the conversation: they keep no place in a
 # chat's order (a reminder held overnight must not hold the answers behind it).
 UNORDERED_KINDS = ("reminder",)
+NOT_KEPT_TAGS = frozenset({"case-file", "case-archive"})  # clients' documents: sent directly, never copied
 FAST_ATTEMPT = 1  # the fast path's fencing token
 O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
 
@@ -83,7 +86,7 @@ class ReplyKeep:
 
     def __call__(self, session: Session, incoming: Incoming, replies: list[Reply], now: datetime) -> None:
         self._replies, self.channel = replies, incoming.channel
-        if not replies:
+        if not replies or any(NOT_KEPT_TAGS.intersection(r.tags) for r in replies):
             return
         where = {"channel": incoming.channel, "chat_id": incoming.chat_id}
         self.fast = not session.execute(_EARLIER, where).scalar()

@@ -162,3 +162,16 @@ async def test_a_dispatcher_that_lost_its_lease_cannot_put_a_delivered_message_b
     clock.advance(seconds=3600)
     await other.drain()
     assert [s.reply.text for s in sender.sent] == ["顾问回复"]  # delivered once, never again
+
+
+def test_a_clients_document_shown_to_a_consultant_never_enters_the_outbox(services):
+    """/casefile sends a stored client document: the turn is sent directly, not copied into the database."""
+    document = Reply("营业执照 · licence.pdf", tags=("case-file",))
+    engine = Engine(services)
+    keep = ReplyKeep(LEASE)
+    with services.db.session() as session:
+        keep(session, msg("/casefile 1"), [document], services.clock.now())
+    assert keep.written == [] and not keep.kept([document])
+    assert outbox(services) == []
+    replies, kept = answer(engine, "/help")  # an ordinary answer is still kept
+    assert kept.kept(replies) and len(outbox(services)) == len(replies)
