@@ -122,3 +122,20 @@ def test_a_message_arriving_while_typing_shows_above_the_line_being_typed(db_fil
     finally:
         t.close()
     assert received(db_file) == ["半句话"]
+
+
+def test_quit_ends_a_scripted_chat_too():
+    """`/quit` in piped input ends the chat: the lines after it are not sent (the README says /quit leaves)."""
+    import io
+
+    from bot.channels.console import ConsoleSession, run
+    from bot.messages import Reply
+
+    sent: list[str] = []
+
+    def handle(incoming):
+        sent.append(incoming.text)
+        return [Reply("ok")]
+
+    run(ConsoleSession(handle, "bob"), stdin=io.StringIO("你好\n/quit\n还在吗\n"), out=io.StringIO())
+    assert sent == ["你好"]

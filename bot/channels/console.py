@@ -218,7 +218,7 @@ def _converse(session: ConsoleSession, reader: LineReader, out: TextIO, feed: Ou
             line = reader.read()
             if line is None:
                 break
-            if reader.interactive and line.strip() in ("/quit", "/exit"):
+            if line.strip() in ("/quit", "/exit"):  # also in a script: the README says /quit leaves
                 break
             if reader.interactive and not line.strip():
                 continue  # Enter on an empty line: nothing was sent, as in any terminal program
