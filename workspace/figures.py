@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.clock import SHANGHAI, as_utc
 from bot.hours import BusinessHours
 from bot.storage.models import Outbox, QueryLog
+from cases.service import APPLY_DAYS_BEFORE
 from intents.handoff_models import Ticket
 from scheduler.models import License, Reminder
 
@@ -68,7 +69,7 @@ def deadline_buckets(session: Session, now: datetime) -> dict[str, list[Any]]:
     today = now.astimezone(SHANGHAI).date()
     counts = [0] * len(DEADLINE_BUCKETS)
     for expires_on in session.exec(select(License.expires_on)).all():
-        weeks_left = ((expires_on - timedelta(days=90)) - today).days / 7
+        weeks_left = ((expires_on - timedelta(days=APPLY_DAYS_BEFORE)) - today).days / 7
         for i, (low, high, _zh, _en) in enumerate(DEADLINE_BUCKETS):
             if (low is None or weeks_left > low) and (high is None or weeks_left <= high):
                 counts[i] += 1

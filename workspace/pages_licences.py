@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import col, func, select
@@ -14,14 +14,13 @@ from starlette.responses import FileResponse, Response
 from bot.clock import SHANGHAI
 from bot.storage.models import Outbox
 from cases.models import RenewalCase
-from cases.service import current_case, status_label
+from cases.service import status_label, submit_by
 from knowledge.codes import LICENSES, LICENSES_EN
 from scheduler.importer import export_file, import_file
 from scheduler.models import License, Reminder
 from scheduler.table_io import TableError
 from workspace.web import Page
 
-SUBMIT_BEFORE_EXPIRY = timedelta(days=90)  # 42号令第二十七条: apply 90 days before expiry
 PAGE_ROWS = 500
 UPLOAD_SUFFIXES = (".xlsx", ".csv")
 
@@ -69,17 +68,23 @@ def licences(page: Page) -> Response:
     found = list(page.session.exec(stmt.limit(PAGE_ROWS)).all())
     total = page.session.exec(select(func.count()).select_from(License)).one()
     today = page.now.astimezone(SHANGHAI).date()
-    last = _last_reminders(page, [lic.id or 0 for lic in found])
+    ids = [lic.id or 0 for lic in found]
+    last = _last_reminders(page, ids)
+    cases = {(c.license_id, c.cycle): c for c in page.session.exec(  # one query for the page, not one a row
+        select(RenewalCase).where(col(RenewalCase.license_id).in_(ids))).all()}
+    acknowledged: dict[int, object] = {}  # the newest milestone of each licence: acknowledged, and when
+    for license_id, at in page.session.exec(select(Reminder.license_id, Reminder.acknowledged_at)
+                                            .where(col(Reminder.license_id).in_(ids)).order_by(col(Reminder.id))):
+        acknowledged[license_id] = at
     rows = []
     for lic in found:
-        submit_by = lic.expires_on - SUBMIT_BEFORE_EXPIRY
+        deadline = submit_by(lic)
         reminder = last.get(lic.id or 0)
-        case = current_case(page.session, lic)
-        acknowledged = page.session.exec(select(Reminder.acknowledged_at).where(Reminder.license_id == lic.id)
-                                         .order_by(col(Reminder.id).desc()).limit(1)).first()
-        status = "acknowledged" if acknowledged else (reminder.status if reminder else "")
-        at = acknowledged or (reminder.sent_at or reminder.created_at if reminder else None)
-        rows.append(Row(lic, type_label(lic.license_type, page.lang), submit_by, (submit_by - today).days, status, at,
+        case = cases.get((lic.id or 0, lic.cycle))
+        ack = acknowledged.get(lic.id or 0)
+        status = "acknowledged" if ack else (reminder.status if reminder else "")
+        at = ack or (reminder.sent_at or reminder.created_at if reminder else None)
+        rows.append(Row(lic, type_label(lic.license_type, page.lang), deadline, (deadline - today).days, status, at,
                         case, status_label(case.status, page.lang) if case else ""))
     provinces = sorted({p for p in page.session.exec(select(License.province).distinct()).all() if p})
     return page.html("licences.html", rows=rows, total=total, kinds=[(c, type_label(c, page.lang)) for c in LICENSES

@@ -87,3 +87,18 @@ def test_the_ticket_page_lists_the_clients_files(desk: Desk):
     page = desk.client.get("/console/tickets/1").text
     section = page.split('id="client-files"')[1]
     assert f'href="/console/files/{first}"' in section and "营业执照.pdf" in section
+
+
+def test_the_licence_list_shows_an_acknowledged_reminder_and_the_case(desk: Desk):
+    from scheduler.models import Reminder
+
+    case_id, _files = a_case_with_two_files(desk)
+    now = desk.clock.now()
+    with desk.services.db.session() as s:
+        license_id = s.get(RenewalCase, case_id).license_id
+        s.add(Reminder(license_id=license_id, kind="renewal", milestone="d180", cycle=1, due_on=date(2026, 11, 21),
+                       created_at=now, acknowledged_at=now))
+        s.commit()
+    desk.sign_in()
+    listing = desk.client.get("/console/licenses").text
+    assert "客户已确认" in listing and f"/console/cases/{case_id}" in listing
