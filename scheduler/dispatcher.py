@@ -113,6 +113,7 @@ class DispatchReport:
     released: int = 0  # put back unsent because of the rate limit
     lost_lease: int = 0  # sent after our lease expired and another worker took the row
     claimed: int = 0
+    blocked: int = 0  # due, but behind an earlier row of their chat that another worker holds
 
 
 class Dispatcher:
@@ -140,7 +141,7 @@ class Dispatcher:
         if not self.channels:
             return report
         now = self.clock.now()
-        rows = await asyncio.to_thread(self.claim, now)
+        rows, report.blocked = await asyncio.to_thread(self._claim, now)
         report.claimed = len(rows)
         report.deferred = await asyncio.to_thread(self.count_deferred, now)
         lanes: dict[tuple[str, str], list[Claimed]] = {}
@@ -158,19 +159,26 @@ class Dispatcher:
             total.deferred = r.deferred
             for name in ("sent", "retrying", "failed", "released", "lost_lease"):
                 setattr(total, name, getattr(total, name) + getattr(r, name))
-            if r.claimed < self.policy.batch_size:
+            # Done when nothing was claimed (what is left waits behind rows another worker is sending, and
+            # that worker goes on), or when a short batch left nothing blocked.
+            if r.claimed == 0 or (r.claimed < self.policy.batch_size and not r.blocked):
                 break
         return total
 
     def claim(self, now: datetime) -> list[Claimed]:
         """Take up to a batch of due rows: pending ones and 'sending' ones whose lease expired."""
+        return self._claim(now)[0]
+
+    def _claim(self, now: datetime) -> tuple[list[Claimed], int]:
+        """The rows taken, and how many due rows were left because an earlier row of their chat is held."""
         query = self._claim_quiet if self.quiet.is_quiet(now) else self._claim_any
         with self.db.session() as s:
-            rows = in_chat_order(s, s.execute(query, {"now": now}).all())
+            due = s.execute(query, {"now": now}).all()
+            rows = in_chat_order(s, due)
             if rows:
                 lease = now + timedelta(seconds=self.policy.lease_seconds)
                 s.execute(_LEASE, {"ids": [r.id for r in rows], "lease": lease})
-        return [Claimed(r.id, r.channel, r.chat_id, r.kind, r.body, r.attempts + 1) for r in rows]
+        return [Claimed(r.id, r.channel, r.chat_id, r.kind, r.body, r.attempts + 1) for r in rows], len(due) - len(rows)
 
     def _claim_query(self, quiet: bool) -> Select[Any]:
         query = select(O.c.id, O.c.channel, O.c.chat_id, O.c.kind, O.c.body, O.c.attempts).where(

@@ -266,3 +266,17 @@ async def test_a_long_rate_limit_wait_puts_the_rows_back_unsent(db, clock):
     assert (report.sent, report.released) == (1, 1)
     row = rows(db)["a1"]
     assert (row.status, row.attempts) == ("pending", 0)
+
+
+async def test_a_drain_goes_on_past_rows_waiting_behind_another_workers_row(db, clock):
+    """A batch cut short by a chat whose earlier row another worker is sending is not the end: the rows
+    of other chats behind it are still drained (a short batch used to stop the drain)."""
+    for key, chat in (("x1", "x"), ("x2", "x"), ("y1", "y"), ("y2", "y"), ("y3", "y")):
+        put(db, key, chat=chat, kind="relay")
+    holder = Dispatcher(db, {"telegram": FakeSender(clock)}, clock, policy=DispatchPolicy(batch_size=1))
+    assert [r.body["text"] for r in holder.claim(clock.now())] == ["x1"]  # held, not yet sent
+    sender = FakeSender(clock)
+    other = Dispatcher(Database(db.url), {"telegram": sender}, clock, policy=DispatchPolicy(batch_size=2))
+    report = await other.drain()
+    assert [s.reply.text for s in sender.sent] == ["y1", "y2", "y3"]  # x2 waits for x1, in order
+    assert report.sent == 3 and rows(db)["x2"].status == "pending"
