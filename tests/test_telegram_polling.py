@@ -25,7 +25,11 @@ async def test_start_registers_the_menu_in_chinese_and_english_and_polls(bot):
     await fake.wait_for(lambda: fake.count("getUpdates") >= 1)
 
 
-async def test_a_question_gets_the_answer_with_follow_up_buttons(bot):
+async def test_a_question_gets_the_answer_with_follow_up_buttons(bot, monkeypatch):
+    from bot.channels.telegram import app as telegram_app
+
+    # "quick" is relative to TYPING_AFTER; a busy CI machine can take 0.5 s, so give it room
+    monkeypatch.setattr(telegram_app, "TYPING_AFTER", 30.0)
     bot.fake.push_text(USER, "ICP证续期要准备哪些材料？", language_code="zh-hans")
     await bot.said(USER, "测试答案：ICP续期材料")
     assert bot.fake.keyboards(USER) == [["增值电信许可证年报什么时候报？", "开始续期清单", "续期前合规体检", "👍", "👎"]]
