@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_services  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.engine import Engine  # noqa: E402
-from intents.checkup_steps import checkup_steps  # noqa: E402
-from knowledge.checkup_rules import load_checkup  # noqa: E402
+from checklist.checkup_rules import load_checkup  # noqa: E402
+from checklist.checkup_steps import checkup_steps  # noqa: E402
+from licensebot.app import build_services  # noqa: E402
 from tests.chat import ChatDriver  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 

@@ -26,12 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load_parts import SCRIPTS, Script  # noqa: E402
-from bot.app import build_services  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.messages import Incoming  # noqa: E402
 from bot.outbox import SendResult  # noqa: E402
 from bot.replies import FastPath, ReplyKeep  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from licensebot.app import build_services  # noqa: E402
 from tests.pgdb import private_database  # noqa: E402
 
 CHATS = 50

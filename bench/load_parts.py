@@ -230,7 +230,7 @@ def bot_process(database_url: str, fake_url: str, workers: int, chat_pace: int, 
            "CONSULTANTS": f"telegram:{CONSULTANT}", "CONSULTANT_GROUP": f"telegram:{GROUP}",
            "LOG_JSON": "true", "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
     with log_file.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "run", "--workers", str(workers)],
+        process = subprocess.Popen([sys.executable, "-m", "licensebot.cli.main", "run", "--workers", str(workers)],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield BotProcess(base, process.pid)

@@ -35,8 +35,8 @@ from bot.messages import Reply
 from bot.outbox import SendResult
 from bot.storage.db import Database
 from bot.storage.models import Outbox
+from registry.models import License, Subscription
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
-from scheduler.models import License, Subscription
 from scheduler.rules import load_rules
 from scheduler.sqlutil import chunks
 from scheduler.sweep import sweep

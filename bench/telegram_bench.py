@@ -27,8 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import select
 
-from bot.app import build_services
-from bot.channels.telegram.app import TelegramChannel
 from bot.clock import SystemClock
 from bot.engine import Engine
 from bot.messages import Button, ChatRef, Reply
@@ -36,6 +34,8 @@ from bot.outbox import body_to_reply, enqueue
 from bot.ratelimit import Scope
 from bot.settings import Settings
 from bot.storage.models import Outbox
+from channels.telegram.app import TelegramChannel
+from licensebot.app import build_services
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.pgdb import private_database
 

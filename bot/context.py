@@ -13,9 +13,9 @@ from bot.clock import Clock
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage.db import Database
+from checklist.checkup_rules import CheckupRules, load_checkup
+from checklist.rules import ChecklistRules, load_rules
 from knowledge.base import KnowledgeBase
-from knowledge.checklist_rules import ChecklistRules, load_rules
-from knowledge.checkup_rules import CheckupRules, load_checkup
 from scheduler.rules import Rules as ReminderRules
 from scheduler.rules import load_rules as load_reminder_rules
 

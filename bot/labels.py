@@ -3,7 +3,7 @@
 Codes ("provincial", "nationwide", a province's Chinese short name, a dispatcher's error note) are how
 the database keeps things; nobody reading a message should see one. Licence names are
 scheduler/texts.py `license_name`; checklist answers (changes, foreign investment, prior approvals)
-are labelled by their rules file (knowledge/checklist_rules.py `Choice.label`).
+are labelled by their rules file (checklist/rules.py `Choice.label`).
 """
 
 from __future__ import annotations

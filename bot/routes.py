@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from bot import ownership
 from bot.context import Context, Handler
 from bot.messages import Reply
+from checklist import checkup
+from checklist import flow as checklist
 from intents import (
     basics,
     calendar_chat,
     case_chat,
     case_review,
-    checklist,
-    checkup,
     console_link,
     consult,
     contacts,

@@ -7,5 +7,5 @@
     archive.py   a case as one .zip with an index sheet (.xlsx)
 
 A case is data; its items come from the rules. Chat handlers live in intents/case_*.py, the
-consultancy's commands in bot/cli/cases.py. Nothing here imports a channel.
+consultancy's commands in licensebot/cli/cases.py. Nothing here imports a channel.
 """

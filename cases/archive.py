@@ -14,8 +14,8 @@ from cases.files import clean_name
 from cases.items import label_of
 from cases.models import RenewalCase
 from cases.service import files_of, items_of, status_label, submit_by
-from knowledge.checklist_rules import ChecklistRules
-from scheduler.models import License
+from checklist.rules import ChecklistRules
+from registry.models import License
 
 ZIP_MIME = "application/zip"
 INDEX_NAME = "index.xlsx"

@@ -1,4 +1,4 @@
-"""A case's items from the checklist rules: the same engine as /renew (knowledge/checklist_plan.py).
+"""A case's items from the checklist rules: the same engine as /renew (checklist/plan.py).
 
 The facts the rules test that a licence row does not hold (changes since issue, foreign investment,
 prior approvals) come from the client's latest checklist for that licence when there is one, or are
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from knowledge.checklist_plan import Answers, Plan, build_plan
-from knowledge.checklist_rules import ChecklistRules, Material
-from scheduler.models import License
+from checklist.plan import Answers, Plan, build_plan
+from checklist.rules import ChecklistRules, Material
+from registry.models import License
 
 FACT_KEYS = ("changes", "foreign", "special")
 

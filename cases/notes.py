@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from cases.items import label_of
 from cases.models import CLOSED_STATUSES, OPEN_ITEM_STATUSES, CaseItem, RenewalCase
-from knowledge.checklist_rules import ChecklistRules, load_rules
-from scheduler.models import License
+from checklist.rules import ChecklistRules, load_rules
+from registry.models import License
 
 MAX_NAMED = 8  # items named in a reminder; the rest are counted
 

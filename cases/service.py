@@ -37,8 +37,8 @@ from cases.models import (
     CaseItem,
     RenewalCase,
 )
-from knowledge.checklist_rules import ChecklistRules
-from scheduler.models import License
+from checklist.rules import ChecklistRules
+from registry.models import License
 
 APPLY_DAYS_BEFORE = 90  # 42号令第二十七条 (the reminder rules carry the same number)
 

@@ -33,11 +33,11 @@ from cases.service import (
     status_label,
     submit_by,
 )
+from checklist.store import recent_checklists
 from intents import staff
-from intents.checklist_store import recent_checklists
 from intents.commands import command_args
-from scheduler import registry
-from scheduler.models import License
+from registry import service as registry
+from registry.models import License
 from scheduler.texts import license_name
 
 FLOW_NAME = "case_upload"

@@ -23,8 +23,8 @@ from bot.clock import SHANGHAI, as_utc
 from bot.context import Context
 from bot.labels import channel_label, language_label
 from bot.storage.models import MessageLog, QueryLog
-from intents.checklist_findings import checklist_findings
-from intents.checkup_store import case_packet_checkup
+from checklist.checkup_store import case_packet_checkup
+from checklist.findings import checklist_findings
 from intents.handoff_models import Ticket
 from intents.human_words import wants_human
 

@@ -21,7 +21,7 @@ from cases.models import NOT_NEEDED, SUBMITTED, CaseFile, RenewalCase
 from cases.service import review_file, set_case_status, set_item_status, status_label
 from intents.case_chat import case_card, notify_client
 from intents.commands import command_args
-from scheduler.models import License
+from registry.models import License
 
 FLOW_NAME = "case_reject"
 MAX_REASON = 300

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.provinces import province_named_in
-from intents.checklist_store import recent_checklists
-from knowledge.checklist_rules import Text
-from scheduler.registry import my_licenses
+from checklist.rules import Text
+from checklist.store import recent_checklists
+from registry.service import my_licenses
 
 NAMED = Text("问题中提到", "named in your question")
 REGISTERED = Text("据您登记的许可证", "from your registered licence")

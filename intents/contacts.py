@@ -9,8 +9,8 @@ from __future__ import annotations
 from bot.context import Context
 from bot.messages import Button, Reply
 from intents.commands import command_args
-from scheduler import contacts
-from scheduler.models import License, Subscription
+from registry import contacts
+from registry.models import License, Subscription
 from scheduler.texts import license_name
 
 DEFAULT_NAME = "法定代表人"

@@ -10,8 +10,8 @@ from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
 from bot.storage.models import QueryLog
+from checklist.checkup import checkup_payload
 from intents import feedback
-from intents.checkup import checkup_payload
 from intents.client_province import client_province
 from intents.commands import command_args
 from intents.staff import staff

@@ -21,9 +21,9 @@ from intents.commands import command_args
 from intents.contacts import invite_contact
 from intents.registry_steps import COMPANY, EXPIRES, LICENSE, NEW_EXPIRES, NUMBER, PROVINCE, SCOPE
 from intents.steps import Env, StepFlow
-from scheduler import registry
+from registry import service as registry
+from registry.models import License, Subscription
 from scheduler.milestones import apply_by
-from scheduler.models import License, Subscription
 from scheduler.notifications import license_log
 from scheduler.texts import license_name, show_date
 

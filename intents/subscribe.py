@@ -19,7 +19,7 @@ from bot.license_numbers import parse_license_number
 from bot.messages import Button, Reply
 from bot.problems import Problem
 from bot.provinces import find_province
-from intents.checklist_store import TOKEN_PREFIX, find_checklist
+from checklist.store import TOKEN_PREFIX, find_checklist
 from intents.commands import command_args
 from intents.mylicenses import license_card
 from intents.registry_steps import (
@@ -32,7 +32,7 @@ from intents.registry_steps import (
 )
 from intents.steps import StepFlow, match_option
 from knowledge.codes import HOLDABLE_LICENSES
-from scheduler import registry
+from registry import service as registry
 from scheduler.milestones import apply_by
 from scheduler.texts import show_date
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.provinces import PROVINCES, find_province
-from knowledge.checklist_rules import Text
+from checklist.rules import Text
 from knowledge.codes import TOPICS
 from knowledge.entries import Entry, KnowledgeError
 from knowledge.yamlfile import read_yaml

@@ -16,7 +16,7 @@ from bot.clock import SHANGHAI
 from bot.messages import ChatRef, Reply
 from bot.outbox import enqueue
 from bot.settings import Settings
-from scheduler.models import License
+from registry.models import License
 
 MAX_LINES = 30
 

@@ -17,9 +17,9 @@ from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
 from bot.storage.db import Database
 from cases.models import RENEWED, SUBMITTED, RenewalCase
-from scheduler.contacts import contacts_of
+from registry.contacts import contacts_of
+from registry.models import License, Reminder
 from scheduler.milestones import RENEWAL, apply_by
-from scheduler.models import License, Reminder
 from scheduler.rules import Rules
 from scheduler.texts import license_name, show_date
 

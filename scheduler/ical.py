@@ -15,8 +15,8 @@ from icalendar import Alarm, Calendar, Event
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.storage.models import utc_column
+from registry.models import License, Subscription
 from scheduler.milestones import apply_by
-from scheduler.models import License, Subscription
 from scheduler.preview import Planned, preview
 from scheduler.rules import Rules
 from scheduler.texts import license_name

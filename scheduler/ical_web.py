@@ -1,7 +1,7 @@
 """The private calendar subscription URL: GET /calendar/{token}.ics serves the owner's .ics.
 
 An unknown or revoked token gets 404 (the same answer, so tokens cannot be probed). Mounted by the
-composition root (bot/cli/run.py) through bot/web.py's extra routes.
+composition root (licensebot/cli/run.py) through licensebot/web.py's extra routes.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import SHANGHAI, as_utc
 from bot.storage.models import Outbox
-from scheduler.models import License, Reminder
+from registry.models import License, Reminder
 
 SENT, FAILED, PENDING, CANCELLED, ACKNOWLEDGED = "sent", "failed", "pending", "cancelled", "acknowledged"
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.storage.models import Outbox
+from registry.models import License, Reminder, Subscription
 from scheduler.milestones import upcoming
-from scheduler.models import License, Reminder, Subscription
 from scheduler.rules import Rules
 
 

@@ -22,10 +22,10 @@ from bot.settings import Settings
 from intents.handoff_models import note_platform_id
 from intents.staff import staff
 from intents.ticket_rounds import RoundReport, handoff_round
+from registry.service import pause_chat
 from scheduler.digest import post_digest
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, outbox_limiter
 from scheduler.escalation import escalate
-from scheduler.registry import pause_chat
 from scheduler.rules import Rules, load_rules
 from scheduler.sweep import sweep
 
@@ -56,13 +56,13 @@ def configured_senders(settings: Settings, services: Services | None = None) -> 
     console delivers its own rows. A channel without a sender keeps its messages pending.
     WeCom's senders keep state in the database (reply windows, button keys), so they need `services`.
     """
-    from bot.channels import telegram
+    from channels import telegram
 
     senders: dict[str, Sender] = {}
     if telegram.is_configured(settings):
         senders["telegram"] = telegram.build_sender(settings)
     if services is not None:
-        from bot.channels.wecom.factory import build_senders
+        from channels.wecom.factory import build_senders
 
         senders.update(build_senders(services))
     return senders

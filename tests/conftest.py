@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
 from bot.settings import Settings
 from bot.storage.db import Database
+from licensebot.app import build_services
 from tests.chat import ChatDriver
 from tests.pgdb import private_database
 

@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.messages import Reply
 from bot.outbox import SendResult
 from bot.storage.db import Database
-from scheduler.registry import LicenseData, new_license, subscribe
+from registry.service import LicenseData, new_license, subscribe
 
 
 @dataclass

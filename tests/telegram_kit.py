@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from bot.app import build_services
-from bot.channels.telegram.app import TelegramChannel
-from bot.cli.run import build_runtime, configured_channels
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
 from bot.ratelimit import FakeTime
 from bot.settings import Settings
+from channels.telegram.app import TelegramChannel
+from licensebot.app import build_services
+from licensebot.cli.run import build_runtime, configured_channels
 from tests.conftest import make_settings
 from tests.fake_telegram import TOKEN, FakeTelegram
 

@@ -23,7 +23,7 @@ class Terminal:
         self.master, slave = pty.openpty()
         full_env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "200",
                     "LINES": "50", **env}
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "chat", *args],
+        self.process = subprocess.Popen([sys.executable, "-m", "licensebot.cli.main", "chat", *args],
                                         stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=full_env,
                                         start_new_session=True)
         os.close(slave)

@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.app import build_services
 from bot.engine import Engine
 from bot.messages import Incoming
 from bot.routes import COMMANDS, FLOWS
 from bot.storage.models import Conversation
+from licensebot.app import build_services
 from tests.conftest import make_settings
 
 commands = st.sampled_from(sorted(COMMANDS))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.main import main
+from licensebot.cli.main import main
 
 
 def licensebot(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: Path | str, *args: str,

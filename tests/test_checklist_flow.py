@@ -9,10 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.engine import Engine
-from intents.checklist_store import ChecklistRecord
+from checklist.store import ChecklistRecord
+from licensebot.app import build_services
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from knowledge.checklist_plan import Answers, build_plan
-from knowledge.checklist_rules import SHIPPED_FILE, RulesError, load_rules, load_rules_for, parse_rules
+from checklist.plan import Answers, build_plan
+from checklist.rules import SHIPPED_FILE, RulesError, load_rules, load_rules_for, parse_rules
 
 RULES = load_rules()
 TODAY = date(2026, 11, 27)

@@ -12,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.app import build_services
-from bot.cli.main import main
 from bot.clock import FrozenClock
 from bot.engine import Engine
-from intents.checkup_store import CheckupRecord
-from knowledge.checkup_rules import load_checkup
+from checklist.checkup_rules import load_checkup
+from checklist.checkup_store import CheckupRecord
+from licensebot.app import build_services
+from licensebot.cli.main import main
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
 

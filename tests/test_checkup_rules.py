@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli.main import main
-from knowledge.checkup_lint import lint_checkup
-from knowledge.checkup_result import evaluate, result_json
-from knowledge.checkup_rules import SHIPPED_FILE, CheckupError, load_checkup, parse_checkup
+from checklist.checkup_lint import lint_checkup
+from checklist.checkup_result import evaluate, result_json
+from checklist.checkup_rules import SHIPPED_FILE, CheckupError, load_checkup, parse_checkup
 from knowledge.codes import HOLDABLE_LICENSES
+from licensebot.cli.main import main
 from tests.test_cli import ROOT, licensebot
 
 RAW = yaml.safe_load(SHIPPED_FILE.read_text(encoding="utf-8"))

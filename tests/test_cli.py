@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def licensebot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bot.cli.main", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "licensebot.cli.main", *args], input=stdin, capture_output=True,
                           text=True, cwd=ROOT, env=full_env, timeout=120)
 
 
@@ -76,7 +76,7 @@ def test_kb_lint_reports_a_missing_year_of_public_holidays(tmp_path):
 def test_a_gbk_paste_into_the_console_is_refused_politely(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     gbk = "你好，许可证".encode("gbk")  # not UTF-8: the console must not die on it
-    done = subprocess.run([sys.executable, "-m", "bot.cli.main", "chat", "--user", "dora"],
+    done = subprocess.run([sys.executable, "-m", "licensebot.cli.main", "chat", "--user", "dora"],
                           input=gbk + b"\n/mydata\n", capture_output=True, cwd=ROOT, env={**os.environ, **env},
                           timeout=120)
     out, err = done.stdout.decode(), done.stderr.decode()

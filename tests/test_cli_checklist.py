@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.cli.main import main
+from licensebot.cli.main import main
 from tests.test_cli import licensebot
 
 BASE = ["checklist", "--license", "icp", "--scope", "provincial", "--province", "北京", "--expires", "2027-03-15",

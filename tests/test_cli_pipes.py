@@ -21,7 +21,7 @@ CHECKLIST = ("checklist", "--license", "icp", "--scope", "provincial", "--provin
                          ids=["checklist", "help", "kb-coverage", "ask"])
 def test_a_closed_pipe_ends_the_command_without_a_traceback(tmp_path, args):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli.main", *args], stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "licensebot.cli.main", *args], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, cwd=ROOT, env=env)
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()  # `| head` that has read what it wanted
@@ -33,7 +33,7 @@ def test_a_closed_pipe_ends_the_command_without_a_traceback(tmp_path, args):
 
 def test_ctrl_c_ends_a_piped_chat_without_a_traceback(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "chat", "--user", "pat"],
+    process = subprocess.Popen([sys.executable, "-m", "licensebot.cli.main", "chat", "--user", "pat"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
                                env=env)
     assert process.stdin is not None and process.stdout is not None and process.stderr is not None

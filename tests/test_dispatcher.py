@@ -17,9 +17,9 @@ from bot.outbox import SendResult, enqueue
 from bot.ratelimit import Window
 from bot.storage.db import Database
 from bot.storage.models import Outbox
+from registry.models import Subscription
+from registry.service import pause_chat
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, outbox_limiter
-from scheduler.models import Subscription
-from scheduler.registry import pause_chat
 from scheduler.rules import load_rules
 from scheduler.sweep import sweep
 from tests.reminders_support import FakeSender, FakeTime, add_license
@@ -232,9 +232,9 @@ async def test_a_sender_that_limits_itself_is_not_paced_again(db, clock):
 
 
 def test_the_telegram_and_wecom_senders_limit_themselves_and_customer_service_does_not():
-    from bot.channels.telegram.sender import TelegramSender
-    from bot.channels.wecom.robot import RobotSender
-    from bot.channels.wecom.sender import KfSender, MemberSender
+    from channels.telegram.sender import TelegramSender
+    from channels.wecom.robot import RobotSender
+    from channels.wecom.sender import KfSender, MemberSender
 
     assert TelegramSender.self_limited and MemberSender.self_limited and RobotSender.self_limited
     assert not getattr(KfSender, "self_limited", False)  # a 5-message allowance, not a rate: paced here

@@ -200,7 +200,7 @@ def test_mydata_counts_this_users_rows_only(engine):
 # --- state survives a restart ---------------------------------------------------------------------
 
 def test_restart_in_the_middle_of_a_flow_loses_nothing(settings, clock):
-    from bot.app import build_services
+    from licensebot.app import build_services
 
     first = Engine(build_services(settings, clock))
     ChatDriver(first, "alice").send("/forget")
@@ -221,7 +221,7 @@ def test_flows_untouched_for_seven_days_expire(chat, clock, services):
 
 
 def test_settings_change_flood_limit(sqlite_url, clock):
-    from bot.app import build_services
+    from licensebot.app import build_services
     from tests.conftest import make_settings
 
     services = build_services(replace(make_settings(sqlite_url), flood_per_minute=2), clock)

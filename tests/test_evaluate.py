@@ -114,7 +114,7 @@ def test_eval_searches_in_the_given_language(questions):
 def test_cli_eval_has_a_language_option(questions, capsys):
     import argparse
 
-    from bot.cli.kb import add_arguments
+    from licensebot.cli.kb import add_arguments
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.app import build_services
 from bot.engine import Engine
+from licensebot.app import build_services
 from tests.chat import ChatDriver
 
 

@@ -69,7 +69,7 @@ def test_english_coverage_counts_entries_per_licence():
 
 def test_kb_coverage_prints_english_coverage_and_fails_while_some_entries_lack_it():
     env = {**os.environ, "KNOWLEDGE_DIR": str(FIXTURES / "bad")}
-    done = subprocess.run([sys.executable, "-m", "bot.cli.main", "kb", "coverage"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "licensebot.cli.main", "kb", "coverage"], capture_output=True,
                           text=True, env=env, cwd=Path(__file__).parent.parent)
     assert "English: 4 of 5 entries (80%); 1 Chinese only" in done.stdout, done.stdout + done.stderr
     assert done.returncode == 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from bot.labels import paused_reason_label, scope_label
-from intents.checklist_store import case_packet_answers, save_checklist
-from knowledge.checklist_plan import Answers
-from scheduler import registry
+from checklist.plan import Answers
+from checklist.store import case_packet_answers, save_checklist
+from registry import service as registry
 from tests.chat import ChatDriver
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli.main import main
-from intents.checklist_steps import checklist_license_options
+from checklist.rules import load_rules
+from checklist.steps import checklist_license_options
 from intents.registry_steps import license_options
-from knowledge.checklist_rules import load_rules
+from licensebot.cli.main import main
 from tests.chat import ChatDriver
 
 BASIC = ("data_transfer", "premises_network", "hosting")

@@ -10,12 +10,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
-from bot.cli.main import main
 from bot.clock import SystemClock, business_today
 from bot.storage.db import Database
-from scheduler.importer import export_file, import_file
-from scheduler.models import License, Subscription
-from scheduler.table_io import TableError
+from licensebot.cli.main import main
+from registry.importer import export_file, import_file
+from registry.models import License, Subscription
+from registry.table_io import TableError
 from tests.test_cli import licensebot
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

@@ -16,8 +16,8 @@ from bot.storage.db import Database
 from bot.storage.models import Outbox
 from cases.models import LAPSED, RenewalCase
 from knowledge.codes import LICENSES
-from scheduler.importer import export_file, import_file
-from scheduler.models import License
+from registry.importer import export_file, import_file
+from registry.models import License
 from scheduler.rules import load_rules
 from scheduler.sweep import sweep
 from tests.test_licenses_import import HEADER, write_csv

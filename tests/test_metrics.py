@@ -10,12 +10,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
 from bot.outbox import SendResult
-from bot.web import build_app
+from licensebot.app import build_services
+from licensebot.web import build_app
 from scheduler.rules import load_rules
 from scheduler.runner import run_once
 from tests.chat import ChatDriver

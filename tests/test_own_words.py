@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import tomllib
 
-from bot.cli.main import build_parser
 from knowledge.gaps import draft
+from licensebot.cli.main import build_parser
 from tests.test_cli import ROOT
 
 MD_PATH = re.compile(r"[\w./-]*[\w-]+\.md\b")

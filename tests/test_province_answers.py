@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.engine import Engine
 from bot.provinces import province_named_in
-from intents.checklist_store import save_checklist
+from checklist.plan import Answers
+from checklist.store import save_checklist
 from knowledge.authorities import load_authorities
-from knowledge.checklist_plan import Answers
 from knowledge.entries import KnowledgeError
-from scheduler.registry import LicenseData, new_license, subscribe
+from licensebot.app import build_services
+from registry.service import LicenseData, new_license, subscribe
 from tests.chat import ChatDriver
 from tests.conftest import FIXTURES, make_settings
 

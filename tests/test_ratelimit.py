@@ -11,10 +11,10 @@ import asyncio
 import random
 from datetime import UTC, datetime
 
-from bot.channels.telegram.sender import OVERALL, chat_scope
-from bot.channels.wecom.api import per_minute
 from bot.clock import FrozenClock
 from bot.ratelimit import FakeTime, RateLimiter, Window
+from channels.telegram.sender import OVERALL, chat_scope
+from channels.wecom.api import per_minute
 from scheduler.dispatcher import chat_scope as outbox_chat
 from scheduler.dispatcher import outbox_limiter
 

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from bot.cli.main import SUBCOMMANDS, build_parser
+from licensebot.cli.main import SUBCOMMANDS, build_parser
 from tests.test_cli import ROOT
 
 
@@ -25,7 +25,7 @@ def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPa
 
 
 def test_the_readme_table_lists_exactly_the_commands_of_licensebot_help():
-    shown = subprocess.run([sys.executable, "-m", "bot.cli.main", "--help"], capture_output=True, text=True,
+    shown = subprocess.run([sys.executable, "-m", "licensebot.cli.main", "--help"], capture_output=True, text=True,
                            cwd=ROOT, timeout=60).stdout
     in_help = set(re.search(r"\{([a-z,-]+)\}", shown).group(1).split(","))  # type: ignore[union-attr]
     assert in_help == {name for name, *_ in SUBCOMMANDS}

@@ -10,9 +10,9 @@ from bot.engine import Engine
 from bot.messages import ChatRef, Reply
 from bot.outbox import enqueue
 from bot.storage.models import Outbox
-from intents.checklist_store import save_checklist
-from knowledge.checklist_plan import Answers
-from scheduler.models import License, Subscription
+from checklist.plan import Answers
+from checklist.store import save_checklist
+from registry.models import License, Subscription
 from tests.chat import ChatDriver
 
 

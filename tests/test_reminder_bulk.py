@@ -16,8 +16,8 @@ from bot.messages import ChatRef, Reply
 from bot.outbox import enqueue
 from bot.storage.db import Database
 from bot.storage.models import Outbox
+from registry.models import License, Reminder
 from scheduler.milestones import annual_due, renewal_due
-from scheduler.models import License, Reminder
 from scheduler.rules import Text, load_rules
 from scheduler.sqlutil import insert_ignoring_duplicates
 from scheduler.sweep import sweep

@@ -80,7 +80,7 @@ def _outbox_rows(db_file) -> int:
 def test_time_travel_within_a_minute_of_the_real_clock_is_not_travel():
     from datetime import UTC, datetime
 
-    from bot.cli.reminders import time_travels
+    from licensebot.cli.reminders import time_travels
 
     real = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
     assert not time_travels(real + timedelta(seconds=59), real)
@@ -88,7 +88,7 @@ def test_time_travel_within_a_minute_of_the_real_clock_is_not_travel():
 
 
 def test_run_starts_the_scheduler_in_process_and_stops_it(settings):
-    from bot.cli.run import start_scheduler
+    from licensebot.cli.run import start_scheduler
 
     stop = start_scheduler(settings)
     stop()  # returns once the thread has ended

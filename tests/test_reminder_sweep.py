@@ -18,10 +18,10 @@ from sqlmodel import func, select
 from bot.clock import FrozenClock
 from bot.storage.db import Database
 from bot.storage.models import Outbox
+from registry.models import License, Reminder
+from registry.service import mark_annual_done, mark_renewed
 from scheduler.dispatcher import Dispatcher
 from scheduler.milestones import upcoming
-from scheduler.models import License, Reminder
-from scheduler.registry import mark_annual_done, mark_renewed
 from scheduler.rules import load_rules
 from scheduler.sweep import sweep
 from tests.reminders_support import FakeSender, add_license
@@ -192,8 +192,8 @@ def test_reminders_due_in_quiet_hours_wait_for_the_morning(db):
 
 
 def test_paused_subscribers_and_licences_without_subscribers_get_nothing(db):
-    from scheduler.models import Subscription
-    from scheduler.registry import set_paused
+    from registry.models import Subscription
+    from registry.service import set_paused
 
     lid = add_license(db, "京B2-20200003", TODAY + timedelta(days=30), TODAY - timedelta(days=10), START,
                       chats=("a", "b"))

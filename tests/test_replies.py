@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.app import build_services
 from bot.engine import Engine
 from bot.messages import ChatRef, Incoming, Reply
 from bot.outbox import SendResult, enqueue
 from bot.replies import FastPath, ReplyKeep
 from bot.storage.models import MessageLog, Outbox
+from licensebot.app import build_services
 from scheduler.dispatcher import Dispatcher
 from tests.conftest import make_settings
 from tests.reminders_support import FakeSender

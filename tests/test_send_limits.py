@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram.app import make_limiter
-from bot.channels.telegram.models import TelegramStore
-from bot.channels.telegram.sender import TelegramSender
 from bot.messages import Reply
 from bot.ratelimit import FakeTime, Window
 from bot.settings import Settings
 from bot.shared_limits import Pace, SharedLimiter
 from bot.storage.db import Database
+from channels.telegram.app import make_limiter
+from channels.telegram.models import TelegramStore
+from channels.telegram.sender import TelegramSender
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.telegram_kit import fake_fixture  # noqa: F401
 

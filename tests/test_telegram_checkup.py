@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.checkup_rules import load_checkup
+from checklist.checkup_rules import load_checkup
 from tests.telegram_kit import (  # noqa: F401
     USER,
     fake_fixture,

@@ -26,7 +26,7 @@ async def test_start_registers_the_menu_in_chinese_and_english_and_polls(bot):
 
 
 async def test_a_question_gets_the_answer_with_follow_up_buttons(bot, monkeypatch):
-    from bot.channels.telegram import app as telegram_app
+    from channels.telegram import app as telegram_app
 
     # "quick" is relative to TYPING_AFTER; a busy CI machine can take 0.5 s, so give it room
     monkeypatch.setattr(telegram_app, "TYPING_AFTER", 30.0)
@@ -45,7 +45,7 @@ async def test_a_question_gets_the_answer_with_follow_up_buttons(bot, monkeypatc
 async def test_a_slow_answer_shows_typing_until_it_is_sent(bot, monkeypatch):
     import threading
 
-    from bot.channels.telegram import app as telegram_app
+    from channels.telegram import app as telegram_app
 
     monkeypatch.setattr(telegram_app, "TYPING_AFTER", 0.01)
     gate = threading.Event()

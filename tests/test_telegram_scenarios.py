@@ -13,7 +13,7 @@ from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
 from bot.ratelimit import FakeTime
 from bot.storage.models import Outbox, User
-from scheduler.models import Subscription
+from registry.models import Subscription
 from tests.fake_telegram import BOT
 from tests.reminders_support import add_license
 from tests.telegram_kit import (  # noqa: F401

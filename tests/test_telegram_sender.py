@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram.models import TelegramStore
-from bot.channels.telegram.sender import TelegramSender
 from bot.messages import Attachment, Button, Reply
 from bot.ratelimit import FakeTime, RateLimiter, Window
 from bot.storage.db import Database
+from channels.telegram.models import TelegramStore
+from channels.telegram.sender import TelegramSender
 from tests.fake_telegram import TOKEN
 from tests.telegram_kit import GROUP, USER, fake_fixture  # noqa: F401
 

@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram import Update
 
-from bot.channels.telegram import translate
-from bot.channels.telegram.app import menu_commands
-from bot.channels.telegram.models import TelegramStore
 from bot.storage.db import Database
+from channels.telegram import translate
+from channels.telegram.app import menu_commands
+from channels.telegram.models import TelegramStore
 from tests.fake_telegram import FakeTelegram
 
 ME = translate.BotIdentity(123456, "licensebot_test")

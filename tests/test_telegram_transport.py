@@ -10,7 +10,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.channels.telegram.transport import AiohttpRequest
+from channels.telegram.transport import AiohttpRequest
 
 
 def closed_port() -> int:

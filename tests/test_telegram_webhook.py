@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.channels.telegram.app import webhook_secret
+from channels.telegram.app import webhook_secret
 from tests.telegram_kit import USER, fake_fixture, start_runtime, telegram_settings  # noqa: F401
 
 URL = "https://bot.example.com/hooks/telegram"

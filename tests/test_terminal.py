@@ -85,8 +85,8 @@ def test_ctrl_c_while_typing_leaves_without_sending_the_line(db_file):
 def test_a_file_the_bot_sends_is_saved_in_the_folder_and_its_path_shown(tmp_path):
     import io
 
-    from bot.channels.console import ConsoleSession, run
     from bot.messages import Attachment, Reply
+    from channels.console import ConsoleSession, run
 
     sheet = Attachment("renewal checklist/../a.xlsx", b"PK\x03\x04 sheet")
     session = ConsoleSession(lambda incoming: [Reply("清单如下", attachment=sheet)], user="pat")
@@ -128,8 +128,8 @@ def test_quit_ends_a_scripted_chat_too():
     """`/quit` in piped input ends the chat: the lines after it are not sent (the README says /quit leaves)."""
     import io
 
-    from bot.channels.console import ConsoleSession, run
     from bot.messages import Reply
+    from channels.console import ConsoleSession, run
 
     sent: list[str] = []
 

@@ -15,7 +15,7 @@ from bot.hours import BusinessHours
 from bot.storage.models import Outbox, QueryLog
 from cases.service import APPLY_DAYS_BEFORE
 from intents.handoff_models import Ticket
-from scheduler.models import License, Reminder
+from registry.models import License, Reminder
 
 WEEKS = 12
 DEADLINE_BUCKETS = ((None, 0, "已过期限", "passed"), (0, 4, "≤4周", "≤4 wk"), (4, 8, "5–8周", "5–8 wk"),

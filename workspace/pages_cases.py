@@ -19,7 +19,7 @@ from cases.items import label_of
 from cases.models import CaseFile, RenewalCase
 from cases.service import files_of, items_of, status_label, submit_by
 from intents import case_review
-from scheduler.models import License
+from registry.models import License
 from workspace.web import Page
 
 VERDICTS = {"accept": case_review.accept_file, "reject": case_review.reject_file}

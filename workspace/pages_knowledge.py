@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from bot.app import approved_dir
 from bot.clock import SHANGHAI
 from knowledge.codes import LICENSES, TOPICS
 from knowledge.gaps import group, unanswered
+from licensebot.app import approved_dir
 from workspace import kb_edit
 from workspace.web import Page
 

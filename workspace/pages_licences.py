@@ -16,9 +16,9 @@ from bot.storage.models import Outbox
 from cases.models import RenewalCase
 from cases.service import status_label, submit_by
 from knowledge.codes import LICENSES, LICENSES_EN
-from scheduler.importer import export_file, import_file
-from scheduler.models import License, Reminder
-from scheduler.table_io import TableError
+from registry.importer import export_file, import_file
+from registry.models import License, Reminder
+from registry.table_io import TableError
 from workspace.web import Page
 
 PAGE_ROWS = 500

@@ -16,17 +16,17 @@ from typing import Any
 from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select, update
 from sqlmodel import Session, SQLModel
 
-from bot.channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
 from bot.keyboard import ChatKeyboard
 from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
 from cases.models import CaseFile
 from cases.service import delete_files_of_user
-from intents.checklist_store import ChecklistRecord
-from intents.checkup_store import CheckupRecord
+from channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
+from checklist.checkup_store import CheckupRecord
+from checklist.store import ChecklistRecord
 from intents.handoff_models import Ticket, TicketRelay
-from scheduler.contacts import LicenseContact
+from registry.contacts import LicenseContact
+from registry.models import License, Subscription
 from scheduler.ical import CalendarToken
-from scheduler.models import License, Subscription
 
 
 def _mine(model: type[SQLModel], channel: str, user_id: str) -> Any:

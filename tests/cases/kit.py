@@ -7,12 +7,12 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.channels.console import OutboxFeed
 from bot.clock import Clock
 from bot.messages import Attachment, Reply
 from bot.settings import Settings
 from bot.storage.db import Database
-from scheduler.registry import LicenseData, new_license, subscribe
+from channels.console import OutboxFeed
+from registry.service import LicenseData, new_license, subscribe
 
 PDF = b"%PDF-1.4\n% test document\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

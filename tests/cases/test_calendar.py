@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 from icalendar import Calendar
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.engine import Engine
 from bot.messages import Incoming
 from bot.settings import Settings
-from bot.web import build_app
+from licensebot.app import build_services
+from licensebot.web import build_app
 from scheduler.ical_web import calendar_routes
 from scheduler.preview import preview
 from scheduler.rules import load_rules

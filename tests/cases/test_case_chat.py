@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
 from bot.settings import Settings
 from cases.models import CaseFile
+from licensebot.app import build_services
 from tests.cases.kit import add_client_license, case_settings, outbox_for, pdf
 from tests.chat import ChatDriver
 

@@ -14,9 +14,9 @@ from bot.storage.db import Database
 from cases.models import ACCEPTED, COLLECTING, NOT_STARTED, REJECTED, UNDER_REVIEW, CaseFile
 from cases.notes import case_notes
 from cases.service import add_file, assign_file, case_json, items_of, open_case, review_file, set_item_status
-from knowledge.checklist_rules import load_rules as load_checklist_rules
+from checklist.rules import load_rules as load_checklist_rules
+from registry.models import License
 from scheduler.escalation import escalate
-from scheduler.models import License
 from scheduler.notifications import license_log
 from scheduler.rules import load_rules
 from scheduler.sweep import sweep

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.app import build_services
-from bot.channels.console import ConsoleSession, read_local_file
 from bot.clock import FrozenClock
 from bot.engine import Engine
 from bot.messages import Reply
 from bot.settings import Settings
+from channels.console import ConsoleSession, read_local_file
+from licensebot.app import build_services
 from scheduler.rules import load_rules
 from scheduler.sweep import sweep
 from tests.cases.kit import PDF, add_client_license, case_settings, outbox_for

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.cli.main import main
 from bot.storage.db import Database
 from cases.models import CaseFile
 from cases.service import add_file, assign_file, current_case, review_file
-from scheduler.models import License
+from licensebot.cli.main import main
+from registry.models import License
 from tests.cases.kit import PDF, add_client_license
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

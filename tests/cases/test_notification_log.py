@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
-from bot.cli.main import main
 from bot.clock import FrozenClock
 from bot.engine import Engine
 from bot.messages import Incoming
+from licensebot.app import build_services
+from licensebot.cli.main import main
 from scheduler.rules import load_rules
 from scheduler.runner import run_once
 from tests.cases.kit import add_client_license

@@ -8,12 +8,12 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.engine import Engine
 from bot.messages import Incoming
 from bot.settings import Settings
-from scheduler import contacts
+from licensebot.app import build_services
+from registry import contacts
 from scheduler.rules import load_rules
 from scheduler.runner import run_once
 from tests.reminders_support import FakeSender, add_license

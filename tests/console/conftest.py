@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
-from bot.web import build_app
+from licensebot.app import build_services
+from licensebot.web import build_app
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
 from workspace.auth import issue_link

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
-from bot.channels.console import OutboxFeed
 from bot.clock import FrozenClock
 from bot.engine import Engine
-from bot.web import build_app
+from channels.console import OutboxFeed
+from licensebot.app import build_services
+from licensebot.web import build_app
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
 from tests.console.browser import chromium, click_and_wait, require_browser, screenshot, serve
@@ -121,7 +121,7 @@ def test_approved_draft_is_answered_by_ask(office: dict, tmp_path: Path):
     click_and_wait(driver, "approve")
     assert "general-console-sign-in" in driver.find_element("id", "flash").text
     env = {**os.environ, "KNOWLEDGE_DIR": "", "KB_APPROVED_DIR": str(office["folder"] / "approved")}
-    asked = subprocess.run([sys.executable, "-m", "bot.cli.main", "ask", "--json", question], cwd=ROOT, env=env,
+    asked = subprocess.run([sys.executable, "-m", "licensebot.cli.main", "ask", "--json", question], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=120)
     assert asked.returncode == 0, asked.stderr
     assert json.loads(asked.stdout)["results"][0]["id"] == "general-console-sign-in"

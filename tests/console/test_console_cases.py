@@ -16,7 +16,7 @@ from bot.clock import FrozenClock
 from bot.storage.models import Outbox
 from cases.models import CaseFile, CaseItem, RenewalCase
 from cases.service import add_file, assign_file, open_case
-from scheduler.models import License
+from registry.models import License
 from tests.cases.kit import PDF, add_client_license
 from tests.console.conftest import Desk, make_desk
 
@@ -90,7 +90,7 @@ def test_the_ticket_page_lists_the_clients_files(desk: Desk):
 
 
 def test_the_licence_list_shows_an_acknowledged_reminder_and_the_case(desk: Desk):
-    from scheduler.models import Reminder
+    from registry.models import Reminder
 
     case_id, _files = a_case_with_two_files(desk)
     now = desk.clock.now()

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from bot.cli.main import main as cli
+from licensebot.cli.main import main as cli
 from tests.console.conftest import Desk
 from workspace.models import AuditEntry, ConsoleLink
 

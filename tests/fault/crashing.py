@@ -18,10 +18,10 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from bot.channels import console_replies
-from bot.channels.wecom import inbox
-from bot.cli.main import main
 from bot.replies import FastPath, ReplyKeep
+from channels import console_replies
+from channels.wecom import inbox
+from licensebot.cli.main import main
 
 POINT = os.environ.get("FAULT_POINT", "")
 TEXT = os.environ.get("FAULT_TEXT", "")

@@ -101,7 +101,7 @@ def licensebot_run(env: Mapping[str, str], workers: int, log: Path) -> Iterator[
     port = int(env["HTTP_PORT"])
     full_env = {**os.environ, "HTTP_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT), **env}
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "run", "--workers", str(workers)],
+        process = subprocess.Popen([sys.executable, "-m", "licensebot.cli.main", "run", "--workers", str(workers)],
                                    cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         try:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
 from bot.reload import reload_on_sighup
+from licensebot.app import build_services
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
 from tests.fault.kit import copy_knowledge, wait_until

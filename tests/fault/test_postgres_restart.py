@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 from starlette.routing import BaseRoute
 
-from bot.app import build_services
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import SORRY, Engine
 from bot.storage.models import MessageLog
-from bot.web import build_app
+from licensebot.app import build_services
+from licensebot.web import build_app
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
 from tests.fault.kit import wait_until

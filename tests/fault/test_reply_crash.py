@@ -24,9 +24,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.channels.wecom import xmlmsg
-from bot.channels.wecom.crypto import WeComCrypto
 from bot.clock import SystemClock
+from channels.wecom import xmlmsg
+from channels.wecom.crypto import WeComCrypto
 from tests.conftest import FIXTURES
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fake_wecom import FakeState, serve

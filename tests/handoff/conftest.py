@@ -9,7 +9,6 @@ from datetime import datetime
 import pytest
 from sqlmodel import col, select
 
-from bot.app import build_services
 from bot.clock import SHANGHAI, FrozenClock
 from bot.context import Services
 from bot.engine import Engine
@@ -17,6 +16,7 @@ from bot.messages import Reply
 from bot.outbox import body_to_reply
 from bot.storage.models import Outbox
 from intents.handoff_models import Ticket, note_platform_id
+from licensebot.app import build_services
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
 

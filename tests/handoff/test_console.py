@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.channels.console import ConsoleSession, OutboxFeed, run
-from bot.cli import chat
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
 from bot.storage.models import Outbox
+from channels.console import ConsoleSession, OutboxFeed, run
 from intents.handoff_models import note_platform_id
+from licensebot.cli import chat
 from tests.conftest import make_settings
 from tests.handoff.conftest import Hub
 
@@ -98,7 +98,7 @@ def test_chat_terminals_share_one_database(tmp_path, monkeypatch, capsys):
 
 def test_licensebot_chat_consultant_not_on_the_list_is_warned_and_refused(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "CONSULTANTS": "console:alice"}
-    done = subprocess.run([sys.executable, "-m", "bot.cli.main", "chat", "--consultant", "mallory"],
+    done = subprocess.run([sys.executable, "-m", "licensebot.cli.main", "chat", "--consultant", "mallory"],
                           input="/queue\n", capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "not in CONSULTANTS" in done.stderr and "仅供顾问使用" in done.stdout

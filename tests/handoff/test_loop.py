@@ -6,9 +6,9 @@ import re
 
 from sqlmodel import select
 
-from bot.cli.stats import compute
 from bot.messages import Attachment
 from intents.handoff_models import TicketRelay
+from licensebot.cli.stats import compute
 from tests.handoff.conftest import GROUP, Hub
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import stats
+from licensebot.cli import stats
 from tests.conftest import make_settings
 from tests.handoff.conftest import Hub, shanghai
 

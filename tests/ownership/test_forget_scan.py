@@ -10,9 +10,9 @@ from sqlalchemy import JSON, String, Text, cast, select
 from sqlmodel import SQLModel
 
 import bot.storage.tables  # noqa: F401  (every table on the metadata)
-from bot.cli.stats import compute
 from bot.clock import business_today
 from bot.messages import Attachment
+from licensebot.cli.stats import compute
 from tests.handoff.conftest import Hub
 from tests.reminders_support import add_license
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app import build_services
 from bot.engine import Engine
 from bot.messages import Incoming, Reply
+from licensebot.app import build_services
 from tests.conftest import make_settings
 from tests.reminders_support import add_license
 

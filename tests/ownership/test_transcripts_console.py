@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from bot.app import build_services
-from bot.channels.console import ConsoleSession, OutboxFeed, render
 from bot.engine import Engine
 from bot.messages import Attachment
+from channels.console import ConsoleSession, OutboxFeed, render
 from intents.handoff_models import note_platform_id
+from licensebot.app import build_services
 from tests.conftest import make_settings
 from tests.ownership.transcripts import CLIENT, CONSULTANT, SCENARIOS, number_beside, play
 

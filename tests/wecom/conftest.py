@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import build_services
-from bot.channels.wecom.crypto import WeComCrypto
-from bot.cli.run import configured_channels
 from bot.clock import FrozenClock
 from bot.engine import Engine
-from bot.web import build_app
+from channels.wecom.crypto import WeComCrypto
+from licensebot.app import build_services
+from licensebot.cli.run import configured_channels
+from licensebot.web import build_app
 from tests.conftest import make_settings
 from tests.fake_wecom import FakeState, Switchable, serve
 from tests.fake_wecom import build_app as build_fake

@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-from bot.channels.wecom import xmlmsg
-from bot.channels.wecom.crypto import WeComCrypto
 from bot.clock import FrozenClock
 from bot.context import Services
+from channels.wecom import xmlmsg
+from channels.wecom.crypto import WeComCrypto
 from tests.fake_wecom import FakeState, Sent
 
 CORP_ID = "wwfakecorp00000001"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.channels.wecom import xmlmsg
-from bot.channels.wecom.crypto import WeComCrypto
 from bot.storage.models import MessageLog
+from channels.wecom import xmlmsg
+from channels.wecom.crypto import WeComCrypto
 from tests.wecom.conftest import open_rig
 from tests.wecom.rig import AES_KEY, CORP_ID, KF_PATH, MEMBER_PATH, TOKEN
 

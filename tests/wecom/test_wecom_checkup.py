@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.checkup_rules import load_checkup
+from checklist.checkup_rules import load_checkup
 from tests.wecom.conftest import open_rig
 from tests.wecom.rig import CONSULTANT
 

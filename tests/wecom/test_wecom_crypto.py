@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.channels.wecom import xmlmsg
-from bot.channels.wecom.crypto import (
+from channels.wecom import xmlmsg
+from channels.wecom.crypto import (
     BadSignature,
     MalformedCiphertext,
     StaleTimestamp,

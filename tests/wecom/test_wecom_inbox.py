@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.channels.wecom import inbox
-from bot.channels.wecom.models import WeComInbox
 from bot.storage.models import MessageLog
+from channels.wecom import inbox
+from channels.wecom.models import WeComInbox
 
 
 def kept(rig) -> list[WeComInbox]:

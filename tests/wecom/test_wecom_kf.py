@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.channels.wecom import store
-from bot.channels.wecom.models import WeComKfClient, WeComKfCursor
-from bot.channels.wecom.sender import ROUTED, is_routed
 from bot.messages import Button, Reply
 from bot.storage.models import MessageLog, Outbox
+from channels.wecom import store
+from channels.wecom.models import WeComKfClient, WeComKfCursor
+from channels.wecom.sender import ROUTED, is_routed
 from tests.wecom.conftest import open_rig
 from tests.wecom.rig import CONSULTANT, KF_PATH, OPEN_KFID
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.channels.wecom.models import WeComButtons
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.storage.models import MessageLog, Outbox, User
+from channels.wecom.models import WeComButtons
 from tests.wecom.rig import MEMBER_PATH
 
 

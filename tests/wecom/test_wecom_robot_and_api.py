@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.channels.wecom.api import WeComApi, WeComError, send_result
-from bot.channels.wecom.robot import CONSULTANTS_GROUP, robot_messages
-from bot.cli.run import CHANNEL_FACTORIES
 from bot.messages import Button, Reply
+from channels.wecom.api import WeComApi, WeComError, send_result
+from channels.wecom.robot import CONSULTANTS_GROUP, robot_messages
+from licensebot.cli.run import CHANNEL_FACTORIES
 from tests.conftest import make_settings
 from tests.wecom.rig import CORP_ID, SECRET, wecom_overrides
 
@@ -107,7 +107,7 @@ def test_each_wecom_channel_is_on_when_its_settings_are_set(wecom_db_url):
 def test_a_scheduler_process_gets_a_sender_per_configured_wecom_channel(services):
     from dataclasses import replace
 
-    from bot.channels.wecom.factory import build_senders
+    from channels.wecom.factory import build_senders
 
     services.settings = replace(services.settings, **wecom_overrides("http://127.0.0.1:1"))
     assert {name: s.channel for name, s in build_senders(services).items()} == {

@@ -1,0 +1,1 @@
+"""The licence registry: licences, subscriptions, second contacts, import and export."""
