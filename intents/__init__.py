@@ -1,1 +1,1 @@
-"""One module per capability. A handler takes a Context and returns replies; it never imports a channel."""
+"""Chat features, one module per capability: a handler takes a Context and returns replies."""

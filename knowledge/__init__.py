@@ -1,1 +1,1 @@
-"""Curated content (FAQ entries, aliases, checklist rules) and the code that loads and searches it."""
+"""Content and search: FAQ entries, aliases, rule files (YAML), and the code that loads and searches them."""

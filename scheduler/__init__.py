@@ -1,1 +1,1 @@
-"""Licence registry and reminders: rules, the idempotent sweep, the outbox dispatcher."""
+"""Scheduled jobs: reminder rules, the idempotent sweep, escalation, digest, the outbox dispatcher."""

@@ -1,2 +1,3 @@
-"""The consultants' workspace: web pages under /console for the inbox, the licence pipeline, the
-knowledge base and the figures. Served by the same web app (and port) as the channel webhooks."""
+"""The consultants' web console: pages under /console for inbox, licences, cases, knowledge, figures.
+
+Served by the same web app (and port) as the channel webhooks."""
