@@ -79,6 +79,15 @@ def main() -> int:
                         forged = http.post(f"{public}/telegram/webhook", json=update,
                                            headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}).status_code
                         results.append((f"wrong secret through the proxy refused (HTTP {forged})", forged == 403))
+                        login = http.get(f"{public}/console/login?t=probe")  # the page with the sign-in button
+                        results.append((f"console sign-in page through the proxy (HTTP {login.status_code})",
+                                        login.status_code == 200))
+                        styles = http.get(f"{public}/console/static/console.css").status_code
+                        results.append((f"console static files through the proxy (HTTP {styles})", styles == 200))
+                        # an unknown token: the app's own 404 (text), not the proxy's (nginx's HTML page)
+                        calendar = http.get(f"{public}/calendar/{'0' * 32}.ics")
+                        results.append((f"calendar URL reaches the app (HTTP {calendar.status_code})",
+                                        calendar.status_code == 404 and "nginx" not in calendar.text))
                         for path in ("/healthz", "/metrics"):
                             outside = http.get(f"{public}{path}").status_code
                             inside = httpx.get(f"{bot.base}{path}", timeout=5).status_code
