@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.dates import parse_date
 from bot.messages import Attachment, Button, Reply
@@ -26,7 +27,6 @@ from checklist.checkup_result import RED, Checkup, evaluate, items_text, summary
 from checklist.checkup_steps import CheckupConfig, checkup_steps, plain_answer
 from checklist.checkup_store import CheckupRecord, find_checkup, latest_checkup, save_checkup
 from checklist.export import XLSX_MIME, checkup_filename, checkup_xlsx
-from intents.commands import command_args
 from intents.steps import Option, StepFlow, match_option
 from registry import service as registry
 

@@ -9,6 +9,7 @@ or exports it, /subscribe checklist:<token> registers the licence for reminders.
 from __future__ import annotations
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Attachment, Button, Reply
 from checklist.checkup import checkup_payload
@@ -17,7 +18,6 @@ from checklist.plan import Answers, Plan, build_plan, plan_items_text, plan_summ
 from checklist.rules import ChecklistRules
 from checklist.steps import RENEWAL_STEPS, basic_telecom, checklist_license_options
 from checklist.store import TOKEN_PREFIX, find_checklist, recent_checklists, save_checklist
-from intents.commands import command_args
 from intents.steps import Env, Option, StepFlow, match_option
 from registry import service as registry
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.dates import parse_date
 from bot.license_numbers import parse_license_number
@@ -20,7 +21,6 @@ from bot.messages import Button, Reply
 from bot.problems import Problem
 from bot.provinces import find_province
 from checklist.store import TOKEN_PREFIX, find_checklist
-from intents.commands import command_args
 from intents.mylicenses import license_card
 from intents.registry_steps import (
     SUBSCRIBE_STEPS,
