@@ -6,8 +6,8 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from bot.logs import configure
-from bot.reload import reload_on_sighup
 from bot.settings import Settings
+from knowledge.reload import reload_on_sighup
 from licensebot.app import build_engine
 
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.engine import Engine
-from bot.reload import SUPERVISOR_ENV, reload_on_sighup
 from bot.settings import Settings
 from channels import telegram
 from channels.base import Channel
 from channels.wecom import factory as wecom
+from knowledge.reload import SUPERVISOR_ENV, reload_on_sighup
 from licensebot.app import build_engine, build_services
 from licensebot.cli import chat
 from scheduler.rules import RulesError

@@ -15,6 +15,7 @@ import signal
 import threading
 
 from bot.context import Services
+from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,10 @@ SUPERVISOR_ENV = "LICENSEBOT_SUPERVISOR_PID"
 
 def reload_knowledge(services: Services) -> str | None:
     """Reload the FAQ files of this process; the error (the old version stays in service) or None."""
-    error = services.kb.reload()
+    kb = services.get(KnowledgeBase)
+    error = kb.reload()
     if error is None:
-        log.info("knowledge base reloaded", extra={"entries": len(services.kb.snapshot.entries)})
+        log.info("knowledge base reloaded", extra={"entries": len(kb.snapshot.entries)})
     return error
 
 
