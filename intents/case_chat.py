@@ -8,7 +8,7 @@ Commands (the buttons of reminders, /mylicenses and the case card send them; LIC
                         under an item the client confirms (the bot guesses from the file name)
 
 Diagram: intents/case_upload_flow.mmd. Files sent outside the flow start it when the client has
-one licence (route "case-file" in bot/routes.py). Consultants act on any licence; clients only on
+one licence (route "case-file" in licensebot/routes.py). Consultants act on any licence; clients only on
 licences they subscribe to (registry.owned), everyone else gets "not found".
 """
 

@@ -6,7 +6,7 @@
     /casezip CASE           the whole case as one .zip with an index sheet (.xlsx)
     /casestatus CASE STATUS submitted (or not_needed ITEM: an item the client need not send)
 
-Consultant-only (bot/routes.py COMMANDS). The client hears about every verdict through the outbox.
+Consultant-only (licensebot/routes.py COMMANDS). The client hears about every verdict through the outbox.
 """
 
 from __future__ import annotations

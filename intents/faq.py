@@ -10,6 +10,7 @@ from bot.commands import command_args
 from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
+from bot.routes import RouteTable
 from bot.storage.models import QueryLog
 from checklist.checkup import checkup_payload
 from intents import feedback
@@ -96,9 +97,7 @@ def answer_question(ctx: Context) -> list[Reply]:
 def human_buttons(ctx: Context, reason: str) -> tuple[Button, ...]:
     """A "talk to a consultant" button carrying why it was offered, only when a consultant can be reached
     (outside business hours it offers to leave a message, which becomes a ticket answered at opening)."""
-    from bot.routes import COMMANDS  # the table lives with the routes
-
-    if "/human" not in COMMANDS or not staff(ctx.services.settings).consultants:
+    if "/human" not in ctx.services.get(RouteTable).commands or not staff(ctx.services.settings).consultants:
         return ()
     if has_open_ticket(ctx.session, ctx.incoming.channel, ctx.incoming.user_id):
         return ()  # asked already: the ticket waits for a consultant
