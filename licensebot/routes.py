@@ -32,7 +32,6 @@ from intents import (
     calendar_chat,
     case_chat,
     case_review,
-    console_link,
     consult,
     contacts,
     faq,
@@ -45,6 +44,7 @@ from intents import (
     staff,
     subscribe,
 )
+from workspace import console_link
 
 COMMANDS: dict[str, Command] = {
     "/start": Command(basics.greet, "开始", "Start"),
