@@ -75,7 +75,7 @@ def test_sighup_reloads_and_a_broken_file_leaves_the_old_version_in_service(kb, 
     good = faq.read_text(encoding="utf-8")
     previous = signal.getsignal(signal.SIGHUP)
     try:
-        reload_on_sighup(services)
+        reload_on_sighup(services.get(KnowledgeBase))
         faq.write_text(good + NEW_ENTRY, encoding="utf-8")
         os.kill(os.getpid(), signal.SIGHUP)
         wait_until(lambda: services.get(KnowledgeBase).get("general-reload-check"), 10, "the reload after SIGHUP")
