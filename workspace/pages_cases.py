@@ -21,7 +21,7 @@ from cases.service import files_of, items_of, status_label, submit_by
 from checklist.rules import ChecklistRules
 from intents import case_review
 from registry.models import License
-from workspace.web import Page
+from workspace.page import Page
 
 VERDICTS = {"accept": case_review.accept_file, "reject": case_review.reject_file}
 ITEM_STATUS = {"missing": ("缺", "missing"), "uploaded": ("已上传", "uploaded"), "accepted": ("已通过", "accepted"),

@@ -10,12 +10,11 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from bot.clock import SHANGHAI
-from knowledge.base import KnowledgeBase
+from knowledge.base import KnowledgeBase, approved_dir
 from knowledge.codes import LICENSES, TOPICS
 from knowledge.gaps import group, unanswered
-from licensebot.app import approved_dir
 from workspace import kb_edit
-from workspace.web import Page
+from workspace.page import Page
 
 GAP_DAYS = 30
 SHOW_GAPS = 30
