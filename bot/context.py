@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, TypeVar, cast
 
 from sqlmodel import Session
@@ -39,7 +40,10 @@ class Services:
     parts: dict[type, object] = field(default_factory=dict, repr=False)
 
     def put(self, part: object) -> None:
-        """Add (or replace) the part of this type."""
+        """Add (or replace) the part of this type. A bare function has no type of its own (all share
+        `function`): wrap it in a typed object first."""
+        if isinstance(part, FunctionType | MethodType | BuiltinFunctionType | type):
+            raise TypeError(f"services.put needs a typed part, not {part!r}")
         self.parts[type(part)] = part
 
     def get(self, kind: type[T]) -> T:

@@ -28,6 +28,12 @@ def test_a_missing_part_is_a_clear_error_naming_it(services: Services) -> None:
         services.get(Part)
 
 
+def test_a_bare_function_or_a_class_is_refused_as_a_part(services: Services) -> None:
+    for wrong in (len, lambda: None, Part, Part("x").__init__):
+        with pytest.raises(TypeError, match="typed part"):
+            services.put(wrong)
+
+
 def test_the_composition_root_puts_the_feature_parts(services: Services) -> None:
     for kind in (KnowledgeBase, ChecklistRules, CheckupRules, ReminderRules):
         assert isinstance(services.get(kind), kind)
