@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from types import BuiltinFunctionType, FunctionType, MethodType
+from typing import Any, TypeVar, cast
 
 from sqlmodel import Session
 
@@ -13,24 +14,47 @@ from bot.clock import Clock
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage.db import Database
-from checklist.checkup_rules import CheckupRules, load_checkup
-from checklist.rules import ChecklistRules, load_rules
-from knowledge.base import KnowledgeBase
-from scheduler.rules import Rules as ReminderRules
-from scheduler.rules import load_rules as load_reminder_rules
+
+T = TypeVar("T")
+
+
+class MissingPart(LookupError):
+    """A feature part was asked of Services that the composition root did not put."""
 
 
 @dataclass
 class Services:
-    """Long-lived parts shared by every message of a process."""
+    """Long-lived parts shared by every message of a process: the core's own (settings, database, clock)
+    and the feature parts, one of each type, that the composition root (licensebot/app.py build_services)
+    puts: the knowledge base, the checklist, check-up and reminder rules, the route table…
+
+        services.put(KnowledgeBase(...))          # key: the object's type
+        kb = services.get(KnowledgeBase)          # typed: a KnowledgeBase, or MissingPart
+
+    The core never names a feature type; a feature asks for its own parts or for a core type.
+    """
 
     settings: Settings
     db: Database
-    kb: KnowledgeBase
     clock: Clock
-    checklist: ChecklistRules = field(default_factory=load_rules)  # renewal checklist rules (YAML)
-    reminders: ReminderRules = field(default_factory=load_reminder_rules)  # scheduler/rules.yaml
-    checkup: CheckupRules = field(default_factory=load_checkup)  # compliance check-up items (YAML)
+    parts: dict[type, object] = field(default_factory=dict, repr=False)
+
+    def put(self, part: object) -> None:
+        """Add (or replace) the part of this type. A bare function has no type of its own (all share
+        `function`): wrap it in a typed object first."""
+        if isinstance(part, FunctionType | MethodType | BuiltinFunctionType | type):
+            raise TypeError(f"services.put needs a typed part, not {part!r}")
+        self.parts[type(part)] = part
+
+    def get(self, kind: type[T]) -> T:
+        """The part of exactly this type; MissingPart (naming it) when it was never put."""
+        try:
+            return cast(T, self.parts[kind])
+        except KeyError:
+            have = ", ".join(sorted(t.__qualname__ for t in self.parts)) or "none"
+            raise MissingPart(f"no {kind.__module__}.{kind.__qualname__} in services (parts put: {have}); "
+                              "the composition root (licensebot/app.py build_services) puts the feature "
+                              "parts") from None
 
 
 @dataclass

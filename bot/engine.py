@@ -2,14 +2,15 @@
 
     Incoming ─▶ guards ─▶ lock chat ─▶ load state ─▶ ROUTES (first match) ─▶ save state, log ─▶ [Reply]
 
-Loading and saving are bot/storage/chatstate.py: one statement in, at most three out.
+Loading and saving are bot/storage/chatstate.py: one statement in, at most three out. The routes are
+the build's table (licensebot/routes.py), handed over in the services (a RouteTable, bot/routes.py).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -17,7 +18,7 @@ from sqlmodel import Session
 from bot import correlation, flood, guards, language, metrics, ownership
 from bot.context import Context, Services, State
 from bot.messages import Incoming, Reply
-from bot.routes import OWNERS, ROUTES, Route
+from bot.routes import Route, RouteTable
 from bot.storage import chatstate
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,15 @@ SORRY = Reply("抱歉，系统暂时出了点问题，请稍后再发一次。/ 
 
 
 class Engine:
-    def __init__(self, services: Services, routes: tuple[Route, ...] = ROUTES,
-                 owners: ownership.Owners = OWNERS) -> None:
+    def __init__(self, services: Services, routes: Sequence[Route] | None = None,
+                 owners: ownership.Owners | None = None) -> None:
+        """`routes` and `owners` default to those of the RouteTable in `services` (build_services puts it)."""
+        if routes is None or owners is None:
+            table = services.get(RouteTable)
+            routes = table.routes if routes is None else routes
+            owners = table.owners if owners is None else owners
         self.services = services
-        self.routes = routes
+        self.routes = tuple(routes)
         self.owners = owners
 
     def handle(self, incoming: Incoming, once: Once | None = None, keep: Keep | None = None) -> list[Reply]:

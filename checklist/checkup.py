@@ -18,15 +18,17 @@ from __future__ import annotations
 from datetime import date
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.dates import parse_date
 from bot.messages import Attachment, Button, Reply
 from bot.problems import Problem
 from checklist.checkup_result import RED, Checkup, evaluate, items_text, summary_text
+from checklist.checkup_rules import CheckupRules
 from checklist.checkup_steps import CheckupConfig, checkup_steps, plain_answer
 from checklist.checkup_store import CheckupRecord, find_checkup, latest_checkup, save_checkup
 from checklist.export import XLSX_MIME, checkup_filename, checkup_xlsx
-from intents.commands import command_args
+from checklist.rules import ChecklistRules
 from intents.steps import Option, StepFlow, match_option
 from registry import service as registry
 
@@ -41,7 +43,7 @@ def checkup_payload(license_code: str | None = None, expires: date | None = None
 
 
 def config_of(ctx: Context) -> CheckupConfig:
-    return CheckupConfig(ctx.services.checkup, ctx.services.checklist)
+    return CheckupConfig(ctx.services.get(CheckupRules), ctx.services.get(ChecklistRules))
 
 
 def flow(ctx: Context, code: object = None) -> StepFlow:
@@ -50,12 +52,12 @@ def flow(ctx: Context, code: object = None) -> StepFlow:
     answers = ctx.state.data.get("answers") if ctx.state.flow == FLOW_NAME else None
     if code is None and isinstance(answers, dict):
         code = answers.get("license")
-    steps = checkup_steps(ctx.services.checkup, code if isinstance(code, str) else None)
+    steps = checkup_steps(ctx.services.get(CheckupRules), code if isinstance(code, str) else None)
     return StepFlow(FLOW_NAME, steps, finish=show_result, config=config_of)
 
 
 def license_name(ctx: Context, code: str) -> str:
-    lt = ctx.services.checklist.license(code)
+    lt = ctx.services.get(ChecklistRules).license(code)
     return lt.name.get(ctx.lang) if lt else code
 
 
@@ -69,7 +71,7 @@ def show_result(ctx: Context, raw: dict[str, object]) -> list[Reply]:
     answers = {key: a for key, value in raw.items() if (a := plain_answer(value)) is not None}
     try:
         expires = date.fromisoformat(str(raw["expires"])) if raw.get("expires") else None
-        result = evaluate(ctx.services.checkup, code, answers, today(ctx), expires)
+        result = evaluate(ctx.services.get(CheckupRules), code, answers, today(ctx), expires)
     except ValueError:
         return [Reply(ctx.say("抱歉，体检的答案不完整，请重新开始。", "Sorry, the answers were incomplete; please start again."),
                       buttons=(Button(ctx.say("重新开始", "Start again"), "/checkup restart"),), tags=("checkup-error",))]
@@ -104,7 +106,7 @@ def _registered(ctx: Context, arg: str) -> tuple[dict[str, object], list[Reply]]
     number = arg.removeprefix(LICENSE_PREFIX)
     found = (registry.owned(ctx.session, int(number), ctx.incoming.channel, ctx.incoming.user_id)
              if number.isdigit() and len(number) <= 12 else None)
-    if found is None or ctx.services.checkup.family_of(found[0].license_type) is None:
+    if found is None or ctx.services.get(CheckupRules).family_of(found[0].license_type) is None:
         return {}, [Reply(ctx.say("没有找到这张许可证（只能体检您自己登记的许可证），请在下面选择类型。",
                                   "No such licence among yours; please choose the type below."))]
     lic = found[0]
@@ -120,8 +122,9 @@ def _preset(ctx: Context, args: list[str]) -> tuple[dict[str, object], list[Repl
         return _registered(ctx, args[0])
     preset: dict[str, object] = {}
     notes: list[Reply] = []
-    options = tuple(Option(lt.code, lt.name.zh, lt.name.en, lt.aliases) for lt in ctx.services.checklist.licenses
-                    if ctx.services.checkup.family_of(lt.code) is not None)
+    checkup_rules = ctx.services.get(CheckupRules)
+    options = tuple(Option(lt.code, lt.name.zh, lt.name.en, lt.aliases)
+                    for lt in ctx.services.get(ChecklistRules).licenses if checkup_rules.family_of(lt.code) is not None)
     option = match_option(options, args[0]) if args else None
     if option is not None:
         preset["license"] = option.value
@@ -171,7 +174,8 @@ def go_back_in_checkup(ctx: Context) -> list[Reply]:
 def result_of(ctx: Context, record: CheckupRecord) -> Checkup | None:
     """A saved check-up against today's rules and date; None when the rules changed under it."""
     try:
-        return evaluate(ctx.services.checkup, record.license, dict(record.answers), today(ctx), record.expires)
+        rules = ctx.services.get(CheckupRules)
+        return evaluate(rules, record.license, dict(record.answers), today(ctx), record.expires)
     except ValueError:
         return None
 

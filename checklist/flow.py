@@ -9,6 +9,7 @@ or exports it, /subscribe checklist:<token> registers the licence for reminders.
 from __future__ import annotations
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Attachment, Button, Reply
 from checklist.checkup import checkup_payload
@@ -17,15 +18,15 @@ from checklist.plan import Answers, Plan, build_plan, plan_items_text, plan_summ
 from checklist.rules import ChecklistRules
 from checklist.steps import RENEWAL_STEPS, basic_telecom, checklist_license_options
 from checklist.store import TOKEN_PREFIX, find_checklist, recent_checklists, save_checklist
-from intents.commands import command_args
 from intents.steps import Env, Option, StepFlow, match_option
+from knowledge.base import KnowledgeBase
 from registry import service as registry
 
 FLOW_NAME = "renew"
 
 
 def _rules(ctx: Context) -> ChecklistRules:
-    return ctx.services.checklist
+    return ctx.services.get(ChecklistRules)
 
 
 def show_result(ctx: Context, raw_answers: dict[str, object]) -> list[Reply]:
@@ -53,7 +54,7 @@ def render_plan(ctx: Context, plan: Plan, token: str) -> list[Reply]:
     case_button = open_case_button(ctx, plan)
     if case_button is not None:
         buttons.insert(0, case_button)
-    faq = next((e for e in ctx.services.kb.snapshot.entries.values()
+    faq = next((e for e in ctx.services.get(KnowledgeBase).snapshot.entries.values()
                 if e.license == plan.answers.license and e.topic == "renewal" and e.has(ctx.lang)), None)
     if faq is not None:
         buttons.append(Button(faq.text(ctx.lang).question, f"/faq {faq.id}"))

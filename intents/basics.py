@@ -6,14 +6,14 @@ from sqlmodel import select
 
 from bot.context import Context
 from bot.messages import Button, Reply
+from bot.routes import RouteTable
 from bot.storage.models import User
 from intents.staff import staff
 
 
 def main_menu(ctx: Context) -> tuple[Button, ...]:
     """The main actions, limited to the commands this build has."""
-    from bot.routes import COMMANDS
-
+    commands = ctx.services.get(RouteTable).commands
     wanted = (
         (ctx.say("续期清单", "Renewal checklist"), "/renew"),
         (ctx.say("我的许可证", "My licences"), "/mylicenses"),
@@ -21,7 +21,7 @@ def main_menu(ctx: Context) -> tuple[Button, ...]:
     )
     reachable = bool(staff(ctx.services.settings).consultants)  # no consultant: no button that leads nowhere
     return tuple(Button(label, payload) for label, payload in wanted
-                 if payload in COMMANDS and (payload != "/human" or reachable))
+                 if payload in commands and (payload != "/human" or reachable))
 
 
 def greet(ctx: Context) -> list[Reply]:
@@ -49,12 +49,11 @@ def greet(ctx: Context) -> list[Reply]:
 
 def show_help(ctx: Context) -> list[Reply]:
     """Lists the commands the user can send."""
-    from bot.routes import COMMANDS  # the table lives with the routes
     from intents.staff import is_consultant
 
     consultant = is_consultant(ctx)
     lines = [ctx.say("可用命令：", "Commands:")]
-    for name, command in COMMANDS.items():
+    for name, command in ctx.services.get(RouteTable).commands.items():
         label = ctx.say(command.menu_zh, command.menu_en)
         if label and (consultant or not command.consultant_only):
             lines.append(f"{name} — {label}")
@@ -75,9 +74,7 @@ def cancel(ctx: Context) -> list[Reply]:
 
 def go_back(ctx: Context) -> list[Reply]:
     """Asks the previous question of the current guided flow again."""
-    from bot.routes import FLOWS
-
-    flow = FLOWS.get(ctx.state.flow or "")
+    flow = ctx.services.get(RouteTable).flows.get(ctx.state.flow or "")
     if flow is None or flow.back is None:
         return [Reply(ctx.say("当前没有可以返回的上一步。", "There is no previous step to go back to."),
                       tags=("back-nothing",))]
@@ -86,7 +83,7 @@ def go_back(ctx: Context) -> list[Reply]:
 
 def set_language(ctx: Context) -> list[Reply]:
     """Switches the reply language to Chinese or English, remembered for this user."""
-    from intents.commands import command_args
+    from bot.commands import command_args
 
     arg = command_args(ctx).lower()
     if arg not in ("zh", "en"):

@@ -8,11 +8,12 @@
 from __future__ import annotations
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Attachment, Button, Reply
-from intents.commands import command_args
 from scheduler.ical import ICS_MIME, issue_token, licence_calendar, licences_of, revoke_tokens
 from scheduler.ical_web import calendar_url
+from scheduler.rules import Rules as ReminderRules
 
 
 def send_calendar(ctx: Context) -> list[Reply]:
@@ -35,7 +36,7 @@ def send_calendar(ctx: Context) -> list[Reply]:
                               f"Your private calendar link (do not share it):\n{url}\nAdd it as a subscribed calendar."),
                       buttons=(Button(ctx.say("撤销链接", "Revoke the link"), "/calendar revoke"),), tags=("calendar-link",))]
     today = ctx.now.astimezone(SHANGHAI).date()
-    content = licence_calendar(ctx.session, ctx.services.reminders, licences, today, ctx.now)
+    content = licence_calendar(ctx.session, ctx.services.get(ReminderRules), licences, today, ctx.now)
     return [Reply(ctx.say("许可证续期日历（.ics），可导入手机或电脑日历，每个日期都带提醒。",
                           "Your licence renewal calendar (.ics) with an alarm on every date."),
                   attachment=Attachment("licence-reminders.ics", content, ICS_MIME),

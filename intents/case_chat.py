@@ -8,7 +8,7 @@ Commands (the buttons of reminders, /mylicenses and the case card send them; LIC
                         under an item the client confirms (the bot guesses from the file name)
 
 Diagram: intents/case_upload_flow.mmd. Files sent outside the flow start it when the client has
-one licence (route "case-file" in bot/routes.py). Consultants act on any licence; clients only on
+one licence (route "case-file" in licensebot/routes.py). Consultants act on any licence; clients only on
 licences they subscribe to (registry.owned), everyone else gets "not found".
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
@@ -33,9 +34,9 @@ from cases.service import (
     status_label,
     submit_by,
 )
+from checklist.rules import ChecklistRules
 from checklist.store import recent_checklists
 from intents import staff
-from intents.commands import command_args
 from registry import service as registry
 from registry.models import License
 from scheduler.texts import license_name
@@ -87,12 +88,12 @@ def facts_from_checklist(ctx: Context, lic: License) -> dict[str, object]:
 
 def ensure_case(ctx: Context, lic: License) -> tuple[RenewalCase, bool]:
     who = f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
-    return open_case(ctx.session, ctx.services.checklist, lic, _today(ctx), ctx.now, who,
+    return open_case(ctx.session, ctx.services.get(ChecklistRules), lic, _today(ctx), ctx.now, who,
                      facts_from_checklist(ctx, lic))
 
 
 def item_line(ctx: Context, n: int, item: CaseItem) -> str:
-    label = label_of(ctx.services.checklist, item.key, ctx.lang)
+    label = label_of(ctx.services.get(ChecklistRules), item.key, ctx.lang)
     mark = _MARKS.get(item.status, "⬜")
     state = status_label(item.status, ctx.lang)
     reason = ctx.say(f"：{item.reason}", f": {item.reason}") if item.status == REJECTED and item.reason else ""
@@ -193,7 +194,7 @@ def ask_for_files(ctx: Context, case: RenewalCase, note: str = "") -> Reply:
                          "one or several."))
     if todo:
         lines.append(ctx.say("还缺：", "Still missing: ") + ctx.say("、", "; ").join(
-            label_of(ctx.services.checklist, i.key, ctx.lang) for i in todo))
+            label_of(ctx.services.get(ChecklistRules), i.key, ctx.lang) for i in todo))
     lines.append(ctx.say("发完后点“完成”；/cancel 退出。", "Press “Done” when finished; /cancel leaves."))
     return Reply("\n".join(lines), buttons=(Button(ctx.say("完成", "Done"), DONE),),
                  tags=(f"flow:{FLOW_NAME}", "step:files"))
@@ -202,7 +203,7 @@ def ask_for_files(ctx: Context, case: RenewalCase, note: str = "") -> Reply:
 def guess_item(filename: str, items: list[CaseItem], ctx: Context) -> CaseItem | None:
     """The item a file name points at: its key, or a two-character or longer part of its label."""
     stem = case_files.clean_name(filename).rsplit(".", 1)[0].lower().replace("-", "_").replace(" ", "_")
-    rules = ctx.services.checklist
+    rules = ctx.services.get(ChecklistRules)
     for item in items:
         if item.key in stem:
             return item
@@ -232,7 +233,7 @@ def _case_of_flow(ctx: Context) -> tuple[RenewalCase, License] | None:
 def ask_which_item(ctx: Context, case: RenewalCase, row: CaseFile, note: str = "") -> Reply:
     """Asks which item a received file is; the guessed one first, as a confirmation."""
     items = [i for i in items_of(ctx.session, case) if i.status != NOT_NEEDED]
-    rules = ctx.services.checklist
+    rules = ctx.services.get(ChecklistRules)
     choices = open_items(items) + [i for i in items if i.status in (UPLOADED, ACCEPTED)]
     guess = guess_item(row.filename, open_items(items) or items, ctx)
     buttons = []
@@ -275,7 +276,7 @@ def answer_upload_step(ctx: Context) -> list[Reply]:
         notify_consultants(ctx, case, lic, row)
         left = pending[1:]
         ctx.state.data = {**data, "pending": left}
-        label = label_of(ctx.services.checklist, key, ctx.lang)
+        label = label_of(ctx.services.get(ChecklistRules), key, ctx.lang)
         note = ctx.say(f"已将“{row.filename}”归入“{label}”，等待顾问审核。", f"Filed “{row.filename}” under “{label}”, "
                        "waiting for the consultant's review.")
         if left:
@@ -297,7 +298,7 @@ def _typed_item(ctx: Context, case: RenewalCase, text: str) -> str:
     if len(key) < 2:
         return ""
     for item in items_of(ctx.session, case):
-        label = label_of(ctx.services.checklist, item.key, ctx.lang).lower()
+        label = label_of(ctx.services.get(ChecklistRules), item.key, ctx.lang).lower()
         if key == item.key or key in label:
             return item.key
     return ""
@@ -353,7 +354,7 @@ def receive_file_outside_flow(ctx: Context) -> list[Reply]:
 
 def notify_consultants(ctx: Context, case: RenewalCase, lic: License, row: CaseFile) -> None:
     """Tells the consultants a file waits for review, with accept / reject buttons (through the outbox)."""
-    label = label_of(ctx.services.checklist, row.item_key, "zh")
+    label = label_of(ctx.services.get(ChecklistRules), row.item_key, "zh")
     text = (f"【待审核材料】{lic.company} {lic.number}（案件 {case.id}）\n材料：{label}\n文件：{row.filename}"
             f"（{row.size // 1024 + 1}KB）")
     buttons = (Button("通过", f"/accept {row.id}"), Button("退回", f"/reject {row.id}"),

@@ -25,6 +25,7 @@ from bot.labels import channel_label, language_label
 from bot.storage.models import MessageLog, QueryLog
 from checklist.checkup_store import case_packet_checkup
 from checklist.findings import checklist_findings
+from checklist.rules import ChecklistRules
 from intents.handoff_models import Ticket
 from intents.human_words import wants_human
 
@@ -98,7 +99,8 @@ def build_packet(ctx: Context) -> dict[str, Any]:
            for q in reversed(queries)]
     return {"messages": messages, "faq": faq, "fallbacks": ctx.state.fallbacks,
             "sections": collect_sections(ctx.session, inc.channel, inc.user_id),
-            "checklist": checklist_findings(ctx.session, inc.channel, inc.user_id, ctx.services.checklist, ctx.now)}
+            "checklist": checklist_findings(ctx.session, inc.channel, inc.user_id, ctx.services.get(ChecklistRules),
+                                            ctx.now)}
 
 
 def _file_note(ctx: Context) -> str:

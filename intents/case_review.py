@@ -6,21 +6,22 @@
     /casezip CASE           the whole case as one .zip with an index sheet (.xlsx)
     /casestatus CASE STATUS submitted (or not_needed ITEM: an item the client need not send)
 
-Consultant-only (bot/routes.py COMMANDS). The client hears about every verdict through the outbox.
+Consultant-only (licensebot/routes.py COMMANDS). The client hears about every verdict through the outbox.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Attachment, Button, Reply
 from cases.archive import ZIP_MIME, archive_name, case_archive
 from cases.items import label_of
 from cases.models import NOT_NEEDED, SUBMITTED, CaseFile, RenewalCase
 from cases.service import review_file, set_case_status, set_item_status, status_label
+from checklist.rules import ChecklistRules
 from intents.case_chat import case_card, notify_client
-from intents.commands import command_args
 from registry.models import License
 
 FLOW_NAME = "case_reject"
@@ -36,7 +37,7 @@ def _no_file(ctx: Context) -> list[Reply]:
 
 
 def _label(ctx: Context, row: CaseFile, lang: str) -> str:
-    return label_of(ctx.services.checklist, row.item_key, lang) if row.item_key else row.filename
+    return label_of(ctx.services.get(ChecklistRules), row.item_key, lang) if row.item_key else row.filename
 
 
 def accept_file(ctx: Context) -> list[Reply]:
@@ -126,7 +127,7 @@ def send_case_archive(ctx: Context) -> list[Reply]:
     if found is None:
         return [Reply(ctx.say("没有这个案件编号。", "No case with that number."), tags=("case-missing",))]
     case, lic = found
-    content, missing = case_archive(ctx.session, ctx.services.checklist, case, lic, ctx.lang)
+    content, missing = case_archive(ctx.session, ctx.services.get(ChecklistRules), case, lic, ctx.lang)
     note = ctx.say(f"（{len(missing)}个文件已被删除，未包含在内）", f" ({len(missing)} deleted files left out)") if missing else ""
     return [Reply(ctx.say(f"案件 {case.id} 的全部材料和索引表：{note}", f"Case {case.id}: every file and an index sheet.{note}"),
                   attachment=Attachment(archive_name(lic, case), content, ZIP_MIME), tags=("case-archive",))]

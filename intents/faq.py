@@ -6,17 +6,19 @@ from dataclasses import replace
 
 from sqlalchemy import Table, insert
 
+from bot.commands import command_args
 from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
+from bot.routes import RouteTable
 from bot.storage.models import QueryLog
 from checklist.checkup import checkup_payload
 from intents import feedback
 from intents.client_province import client_province
-from intents.commands import command_args
 from intents.staff import staff
 from intents.tickets import has_open_ticket
 from knowledge.authorities import BASIC_TELECOM, authority_line, depends_on_province
+from knowledge.base import KnowledgeBase
 from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.entries import Entry
 from knowledge.search import SearchOutcome
@@ -29,7 +31,7 @@ def search(ctx: Context) -> SearchOutcome:
     """Search once per message; the outcome is kept on the context for later routes."""
     outcome = ctx.notes.get("search")
     if outcome is None:
-        outcome = ctx.services.kb.searcher.search(ctx.text, ctx.lang).in_language(ctx.lang)
+        outcome = ctx.services.get(KnowledgeBase).searcher.search(ctx.text, ctx.lang).in_language(ctx.lang)
         ctx.notes["search"] = outcome
     return outcome
 
@@ -49,7 +51,7 @@ def render_entry(ctx: Context, entry: Entry, question: str | None = None) -> Rep
         text = f"{text.rstrip()}\n\n{local}"
     buttons = []
     for rel_id in entry.related[:3]:
-        rel = ctx.services.kb.get(rel_id)
+        rel = ctx.services.get(KnowledgeBase).get(rel_id)
         if rel is not None and rel.has(ctx.lang):  # never offer an English user a Chinese-only entry
             buttons.append(Button(rel.text(ctx.lang).question, f"/faq {rel.id}"))
     if entry.topic == "renewal" and entry.license not in BASIC_TELECOM:  # the checklist is value-added only
@@ -69,7 +71,7 @@ def province_line(ctx: Context, entry: Entry, question: str) -> str:
     if found is None:
         return ""
     province, why = found
-    authority = ctx.services.kb.authorities.get(province)
+    authority = ctx.services.get(KnowledgeBase).authorities.get(province)
     return authority_line(authority, entry, ctx.lang, why) if authority is not None else ""
 
 
@@ -82,7 +84,8 @@ def answer_question(ctx: Context) -> list[Reply]:
         learned = feedback.learned_choice(ctx, ctx.text[:2000], [h.entry.id for h in top])
         if learned is not None:
             query_id = log_query(ctx, outcome, decision="answer")
-            return [with_feedback(ctx, render_entry(ctx, ctx.services.kb.get(learned) or top[0].entry), query_id)]
+            entry = ctx.services.get(KnowledgeBase).get(learned) or top[0].entry
+            return [with_feedback(ctx, render_entry(ctx, entry), query_id)]
     query_id = log_query(ctx, outcome)
     if outcome.decision == "answer":
         return [with_feedback(ctx, render_entry(ctx, top[0].entry), query_id)]
@@ -94,9 +97,7 @@ def answer_question(ctx: Context) -> list[Reply]:
 def human_buttons(ctx: Context, reason: str) -> tuple[Button, ...]:
     """A "talk to a consultant" button carrying why it was offered, only when a consultant can be reached
     (outside business hours it offers to leave a message, which becomes a ticket answered at opening)."""
-    from bot.routes import COMMANDS  # the table lives with the routes
-
-    if "/human" not in COMMANDS or not staff(ctx.services.settings).consultants:
+    if "/human" not in ctx.services.get(RouteTable).commands or not staff(ctx.services.settings).consultants:
         return ()
     if has_open_ticket(ctx.session, ctx.incoming.channel, ctx.incoming.user_id):
         return ()  # asked already: the ticket waits for a consultant
@@ -112,7 +113,7 @@ def with_feedback(ctx: Context, reply: Reply, query_id: int | None) -> Reply:
 def show_entry(ctx: Context) -> list[Reply]:
     """Shows one FAQ entry by id (a pressed follow-up or clarify button)."""
     entry_id, _, query_id = command_args(ctx).partition(" ")
-    entry = ctx.services.kb.get(entry_id)
+    entry = ctx.services.get(KnowledgeBase).get(entry_id)
     asked = None
     if entry is not None and query_id:
         feedback.record_choice(ctx, entry_id, query_id)

@@ -12,12 +12,12 @@ from typing import Any
 
 from bot import labels
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.license_numbers import check_license_number, parse_license_number
 from bot.messages import Button, Reply
 from bot.problems import Problem
 from cases.service import close_for_renewal
-from intents.commands import command_args
 from intents.contacts import invite_contact
 from intents.registry_steps import COMPANY, EXPIRES, LICENSE, NEW_EXPIRES, NUMBER, PROVINCE, SCOPE
 from intents.steps import Env, StepFlow
@@ -25,6 +25,7 @@ from registry import service as registry
 from registry.models import License, Subscription
 from scheduler.milestones import apply_by
 from scheduler.notifications import license_log
+from scheduler.rules import Rules as ReminderRules
 from scheduler.texts import license_name, show_date
 
 MAX_SHOWN = 20
@@ -45,7 +46,7 @@ def license_card(ctx: Context, lic: License, subs: list[Subscription], title: st
     days = (lic.expires_on - today).days
     left = (ctx.say(f"还有{days}天", f"{days} days left") if days > 0 else
             ctx.say("今天到期", "expires today") if days == 0 else ctx.say(f"已过期{-days}天", f"expired {-days} days ago"))
-    deadline = apply_by(ctx.services.reminders, lic.expires_on)
+    deadline = apply_by(ctx.services.get(ReminderRules), lic.expires_on)
     passed = ctx.say("（已过）", " (passed)") if deadline < today else ""
     annual = (ctx.say(f"{lic.annual_done_year}年已标记完成", f"marked done for {lic.annual_done_year}")
               if lic.annual_done_year else ctx.say("未标记", "not marked"))

@@ -139,7 +139,7 @@ def read_list(step: Step, text: str, env: Env) -> Updates | Problem:
 
 @dataclass(frozen=True)
 class StepFlow:
-    name: str  # the key in bot/routes.py FLOWS
+    name: str  # the key in licensebot/routes.py FLOWS
     steps: tuple[Step, ...]
     finish: Callable[[Context, dict[str, Any]], list[Reply]]
     config: Callable[[Context], Any]  # e.g. the loaded rules, handed to steps through Env

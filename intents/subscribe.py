@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.dates import parse_date
 from bot.license_numbers import parse_license_number
@@ -20,7 +21,6 @@ from bot.messages import Button, Reply
 from bot.problems import Problem
 from bot.provinces import find_province
 from checklist.store import TOKEN_PREFIX, find_checklist
-from intents.commands import command_args
 from intents.mylicenses import license_card
 from intents.registry_steps import (
     SUBSCRIBE_STEPS,
@@ -34,6 +34,7 @@ from intents.steps import StepFlow, match_option
 from knowledge.codes import HOLDABLE_LICENSES
 from registry import service as registry
 from scheduler.milestones import apply_by
+from scheduler.rules import Rules as ReminderRules
 from scheduler.texts import show_date
 
 FLOW_NAME = "subscribe"
@@ -171,13 +172,14 @@ def finish_subscription(ctx: Context, answers: dict[str, Any]) -> list[Reply]:
     found = registry.owned(ctx.session, lic.id or 0, inc.channel, inc.user_id)
     replies = [license_card(ctx, lic, found[1] if found else [sub], title=title)]
     replies.append(Reply("\n".join([*notes, schedule_text(ctx)]), tags=("subscribed",)))
-    if apply_by(ctx.services.reminders, lic.expires_on) < today:
-        replies.append(late_warning(ctx, lic.license_type, apply_by(ctx.services.reminders, lic.expires_on)))
+    deadline = apply_by(ctx.services.get(ReminderRules), lic.expires_on)
+    if deadline < today:
+        replies.append(late_warning(ctx, lic.license_type, deadline))
     return replies
 
 
 def schedule_text(ctx: Context) -> str:
-    rules = ctx.services.reminders
+    rules = ctx.services.get(ReminderRules)
     days = [m.days for m in rules.renewal]
     before = "、".join(str(d) for d in days if d > 0)
     dates_zh = "、".join(f"{m.month}月{m.day}日" for m in rules.annual)

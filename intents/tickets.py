@@ -209,7 +209,7 @@ def send_to_client(session: Session, ticket: Ticket, reply: Reply, kind: str, no
 
 def end_client_flow(session: Session, ticket: Ticket) -> None:
     """A claim ends a guided flow the client left open (the consultant answers from now on); the
-    /forget confirmation stays, as it may run over a consultant (bot/routes.py FLOWS)."""
+    /forget confirmation stays, as it may run over a consultant (licensebot/routes.py FLOWS)."""
     session.execute(update(Conversation).where(  # type: ignore[arg-type]
         col(Conversation.channel) == ticket.channel, col(Conversation.chat_id) == ticket.chat_id,
         col(Conversation.flow).is_not(None), col(Conversation.flow) != "forget",

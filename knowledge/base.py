@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.settings import Settings
 from knowledge.authorities import SHIPPED_FILE as SHIPPED_AUTHORITIES
 from knowledge.authorities import Authorities, load_authorities
 from knowledge.entries import Entry
@@ -54,3 +55,8 @@ class KnowledgeBase:
     @property
     def authorities(self) -> Authorities:
         return self.snapshot.authorities
+
+
+def approved_dir(settings: Settings) -> Path | None:
+    """Where the web console writes approved FAQ entries (loaded after the shipped ones)."""
+    return Path(settings.kb_approved_dir) if settings.kb_approved_dir else None

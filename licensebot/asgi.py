@@ -6,8 +6,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from bot.logs import configure
-from bot.reload import reload_on_sighup
 from bot.settings import Settings
+from knowledge.base import KnowledgeBase
+from knowledge.reload import reload_on_sighup
 from licensebot.app import build_engine
 
 
@@ -18,7 +19,7 @@ def create_app() -> Starlette:
     settings = Settings.load()
     configure(settings.log_level, settings.log_json)
     engine = build_engine(settings)
-    reload_on_sighup(engine.services)  # the supervisor passes SIGHUP on to every worker
+    reload_on_sighup(engine.services.get(KnowledgeBase))  # the supervisor passes SIGHUP on to every worker
     app = build_runtime(engine)
     freeze_start_up_heap()
     return app

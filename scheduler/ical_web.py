@@ -15,6 +15,7 @@ from starlette.routing import Route
 from bot.clock import business_today
 from bot.context import Services
 from scheduler.ical import ICS_MIME, licence_calendar, licences_of, owner_of
+from scheduler.rules import Rules as ReminderRules
 
 PATH = "/calendar/{token}.ics"
 
@@ -30,7 +31,7 @@ def calendar_routes(services: Services) -> list[Route]:
             if owner is None:
                 return None
             now = services.clock.now()
-            return licence_calendar(session, services.reminders, licences_of(session, *owner),
+            return licence_calendar(session, services.get(ReminderRules), licences_of(session, *owner),
                                     business_today(services.clock), now)
 
     async def serve(request: Request) -> Response:

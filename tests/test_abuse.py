@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from bot.engine import Engine
 from bot.messages import Incoming
-from bot.routes import COMMANDS, FLOWS
 from bot.storage.models import Conversation
 from licensebot.app import build_services
+from licensebot.routes import COMMANDS, FLOWS
 from tests.conftest import make_settings
 
 commands = st.sampled_from(sorted(COMMANDS))

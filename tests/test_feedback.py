@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.storage.models import QueryLog
+from knowledge.base import KnowledgeBase
 from knowledge.search import Hit, SearchOutcome
 from tests.chat import ChatDriver
 
@@ -25,8 +26,8 @@ class ClarifyingSearcher:
 
 @pytest.fixture
 def unsure(services):
-    snap = services.kb.snapshot
-    services.kb.snapshot = replace(snap, searcher=ClarifyingSearcher(snap.entries))
+    snap = services.get(KnowledgeBase).snapshot
+    services.get(KnowledgeBase).snapshot = replace(snap, searcher=ClarifyingSearcher(snap.entries))
     return services
 
 

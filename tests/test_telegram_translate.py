@@ -12,6 +12,7 @@ from bot.storage.db import Database
 from channels.telegram import translate
 from channels.telegram.app import menu_commands
 from channels.telegram.models import TelegramStore
+from licensebot.routes import COMMANDS
 from tests.fake_telegram import FakeTelegram
 
 ME = translate.BotIdentity(123456, "licensebot_test")
@@ -78,7 +79,7 @@ def test_split_prefers_line_breaks():
 
 
 def test_menu_lists_public_commands_with_valid_names():
-    zh, en = menu_commands("zh"), menu_commands("en")
+    zh, en = menu_commands(COMMANDS, "zh"), menu_commands(COMMANDS, "en")
     assert [c.command for c in zh] == [c.command for c in en]
     assert all(c.command.islower() and 1 <= len(c.description) <= 256 for c in zh + en)
     assert "faq" not in [c.command for c in zh]

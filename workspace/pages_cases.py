@@ -18,9 +18,10 @@ from cases.archive import ZIP_MIME, archive_name, case_archive
 from cases.items import label_of
 from cases.models import CaseFile, RenewalCase
 from cases.service import files_of, items_of, status_label, submit_by
+from checklist.rules import ChecklistRules
 from intents import case_review
 from registry.models import License
-from workspace.web import Page
+from workspace.page import Page
 
 VERDICTS = {"accept": case_review.accept_file, "reject": case_review.reject_file}
 ITEM_STATUS = {"missing": ("缺", "missing"), "uploaded": ("已上传", "uploaded"), "accepted": ("已通过", "accepted"),
@@ -38,7 +39,7 @@ def case_page(page: Page) -> Response:
     if found is None:
         return page.html("error.html", status=404, missing=True)
     case, lic = found
-    rules = page.services.checklist
+    rules = page.services.get(ChecklistRules)
     files = files_of(page.session, case)
     items = [{"item": item, "label": label_of(rules, item.key, page.lang),
               "status": ITEM_STATUS.get(item.status, (item.status, item.status))[page.lang == "en"],
@@ -82,7 +83,7 @@ def download_archive(page: Page) -> Response:
     if found is None:
         return page.html("error.html", status=404, missing=True)
     case, lic = found
-    data, _missing = case_archive(page.session, page.services.checklist, case, lic, page.lang)
+    data, _missing = case_archive(page.session, page.services.get(ChecklistRules), case, lic, page.lang)
     page.audit("case-archive", f"case:{case.id}")
     return Response(data, media_type=ZIP_MIME,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(archive_name(lic, case))}"})

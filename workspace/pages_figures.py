@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from bot.hours import business_hours
 from workspace.figures import figures as compute
-from workspace.web import Page
+from workspace.page import Page
 
 
 def figures(page: Page) -> Response:

@@ -25,8 +25,8 @@ from intents.case_packet import reason_text, render_packet
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket
 from intents.tickets import find_ticket
 from knowledge.canned import CannedError, canned_file, load_canned
+from workspace.page import Page
 from workspace.render import local
-from workspace.web import Page
 
 CONVERSATION_LIMIT = 200
 ACTIONS = {"claim": consult.claim_ticket, "reply": consult.reply_to_client, "canned": consult.send_canned,

@@ -10,11 +10,11 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from bot.clock import SHANGHAI
+from knowledge.base import KnowledgeBase, approved_dir
 from knowledge.codes import LICENSES, TOPICS
 from knowledge.gaps import group, unanswered
-from licensebot.app import approved_dir
 from workspace import kb_edit
-from workspace.web import Page
+from workspace.page import Page
 
 GAP_DAYS = 30
 SHOW_GAPS = 30
@@ -36,7 +36,7 @@ def knowledge(page: Page) -> Response:
 def entry_form(page: Page) -> Response:
     """GET ?id=ENTRY (edit) or ?gap=N (draft from the N-th group of unanswered questions)."""
     params = page.request.query_params
-    kb = page.services.kb
+    kb = page.services.get(KnowledgeBase)
     raw: dict[str, Any]
     if params.get("id"):
         existing = kb.get(params["id"][:100])
@@ -79,12 +79,12 @@ def approve(page: Page) -> Response:
     raw = _raw_from_form(page)
     kb_folder, approved = _folders(page)
     problems = kb_edit.check(raw, kb_folder, approved, raw["reviewed"])
-    previous = page.services.kb.get(raw["id"])
+    previous = page.services.get(KnowledgeBase).get(raw["id"])
     if problems:
         return page.html("entry_form.html", status=400, raw=raw, problems=problems, licences=LICENSES,
                          topics=TOPICS, editing=previous is not None)
     kb_edit.write(raw, previous, approved, page.who.consultant, page.now)
-    failed = page.services.kb.reload()  # live at once in this worker; SIGHUP reloads every worker
+    failed = page.services.get(KnowledgeBase).reload()  # live at once in this worker; SIGHUP reloads every worker
     page.audit("kb-approve", f"entry:{raw['id']}", "edited" if previous else "new")
     if failed:
         return page.html("entry_form.html", status=500, raw=raw, problems=[failed], licences=LICENSES,

@@ -19,7 +19,7 @@ from knowledge.codes import LICENSES, LICENSES_EN
 from registry.importer import export_file, import_file
 from registry.models import License, Reminder
 from registry.table_io import TableError
-from workspace.web import Page
+from workspace.page import Page
 
 PAGE_ROWS = 500
 UPLOAD_SUFFIXES = (".xlsx", ".csv")

@@ -1,6 +1,6 @@
 """The console's routes and the guard every page passes: a signed-in consultant, and on POST a CSRF token.
 
-Pages are plain functions `(page: Page) -> Response`, run in a worker thread with a database session
+Pages are plain functions `(page: Page) -> Response` (workspace/page.py), run in a worker thread with a database session
 that commits when the page returns. A request without a valid session gets 401 and the sign-in page;
 a POST whose CSRF token is missing or wrong gets 403. No exception text ever reaches the browser.
 """
@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -22,44 +19,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.context import Services
-from workspace import auth
+from workspace import auth, pages_cases, pages_figures, pages_inbox, pages_knowledge, pages_licences
+from workspace.page import Page, PageFunction
 from workspace.render import STATIC, render
 
 log = logging.getLogger(__name__)
 COOKIE = "licensebot_console"
 MAX_FORM_BYTES = 12 * 1024 * 1024  # a client spreadsheet
-
-
-@dataclass
-class Page:
-    request: Request
-    services: Services
-    session: Session
-    who: auth.SignedIn
-    now: datetime
-    form: FormData | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def lang(self) -> str:
-        return self.who.lang
-
-    def html(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        return HTMLResponse(render(template, self.lang, who=self.who, path=self.request.url.path, **values),
-                            status_code=status)
-
-    def field(self, name: str, limit: int = 4000) -> str:
-        value = self.form.get(name) if self.form is not None else None
-        return value.strip()[:limit] if isinstance(value, str) else ""
-
-    def redirect(self, to: str) -> RedirectResponse:
-        return RedirectResponse(to, status_code=303)
-
-    def audit(self, action: str, target: str = "", detail: str = "") -> None:
-        auth.audit(self.session, self.who.consultant, action, self.now, target, detail)
-
-
-PageFunction = Callable[[Page], Response]
 
 
 def signin_page(lang: str, status: int, problem: str = "", token: str = "") -> HTMLResponse:
@@ -104,8 +70,6 @@ def _run(services: Services, page: PageFunction, request: Request, form: FormDat
 
 
 def routes(services: Services) -> list[BaseRoute]:
-    from workspace import pages_cases, pages_figures, pages_inbox, pages_knowledge, pages_licences
-
     def page(path: str, fn: PageFunction, methods: tuple[str, ...] = ("GET",)) -> Route:
         return Route(path, guarded(services, fn), methods=list(methods))
 

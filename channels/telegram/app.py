@@ -23,7 +23,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -36,10 +36,12 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import language
+from bot.commands import Command
 from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Incoming, Reply
 from bot.ratelimit import RateLimiter, SendLimiter
 from bot.replies import FastPath, ReplyKeep
+from bot.routes import RouteTable
 from bot.settings import Settings
 from bot.shared_limits import SharedLimiter
 from bot.storage.db import Database
@@ -115,14 +117,13 @@ def standalone_sender(settings: Settings) -> TelegramSender:
     return TelegramSender(bot, make_limiter(settings, db=db), store)
 
 
-def menu_commands(lang: str) -> list[BotCommand]:
-    """The public commands of bot/routes.py COMMANDS, as Telegram's command menu in one language."""
+def menu_commands(commands: Mapping[str, Command], lang: str) -> list[BotCommand]:
+    """The public commands of the build's route table (licensebot/routes.py COMMANDS), as Telegram's
+    command menu in one language."""
     import re
 
-    from bot.routes import COMMANDS
-
     out = []
-    for name, command in COMMANDS.items():
+    for name, command in commands.items():
         text = command.menu_zh if lang == "zh" else command.menu_en
         bare = name.lstrip("/")
         if text and not command.consultant_only and re.fullmatch(r"[a-z0-9_]{1,32}", bare):
@@ -194,8 +195,9 @@ class TelegramChannel:
         self.me = translate.BotIdentity(me.id, me.username or "")
         self.store.bot_id = me.id
         await asyncio.to_thread(self.store.prune)
-        await app.bot.set_my_commands(menu_commands("en"))
-        await app.bot.set_my_commands(menu_commands("zh"), language_code="zh")
+        commands = self.engine.services.get(RouteTable).commands
+        await app.bot.set_my_commands(menu_commands(commands, "en"))
+        await app.bot.set_my_commands(menu_commands(commands, "zh"), language_code="zh")
         if self.polling:
             await app.bot.delete_webhook()
             self._poll_task = asyncio.create_task(self._poll(), name="telegram-poll")

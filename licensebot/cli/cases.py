@@ -19,6 +19,7 @@ from bot.settings import Settings
 from cases.archive import case_archive
 from cases.items import label_of
 from cases.service import case_json, current_case, open_case, status_label
+from checklist.rules import ChecklistRules
 from licensebot.app import build_services
 from registry.models import License
 from registry.service import find_by_number
@@ -51,7 +52,7 @@ def find_license(session: Session, text: str) -> License | None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings)
-    rules = services.checklist
+    rules = services.get(ChecklistRules)
     now = services.clock.now()
     try:
         with services.db.session() as session:

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.engine import Engine
-from bot.reload import SUPERVISOR_ENV, reload_on_sighup
 from bot.settings import Settings
 from channels import telegram
 from channels.base import Channel
 from channels.wecom import factory as wecom
+from knowledge.base import KnowledgeBase
+from knowledge.reload import SUPERVISOR_ENV, reload_on_sighup
 from licensebot.app import build_engine, build_services
 from licensebot.cli import chat
 from scheduler.rules import RulesError
@@ -117,7 +118,7 @@ def serve_channels(settings: Settings, workers: int = 1) -> int:
         print(f"licensebot: {exc}", file=sys.stderr)
         return 2
     if app is not None:
-        reload_on_sighup(engine.services)
+        reload_on_sighup(engine.services.get(KnowledgeBase))
         freeze_start_up_heap()
         uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
         return 0

@@ -16,6 +16,7 @@ from bot.clock import FrozenClock
 from bot.storage.models import Outbox
 from cases.models import CaseFile, CaseItem, RenewalCase
 from cases.service import add_file, assign_file, open_case
+from checklist.rules import ChecklistRules
 from registry.models import License
 from tests.cases.kit import PDF, add_client_license
 from tests.console.conftest import Desk, make_desk
@@ -31,7 +32,7 @@ def a_case_with_two_files(desk: Desk) -> tuple[int, list[int]]:
     license_id = add_client_license(db, date(2026, 11, 27), now)
     with db.session() as s:
         lic = s.get(License, license_id)
-        case, _ = open_case(s, desk.services.checklist, lic, date(2026, 11, 27), now, "console:bob")
+        case, _ = open_case(s, desk.services.get(ChecklistRules), lic, date(2026, 11, 27), now, "console:bob")
         keys = [item.key for item in s.exec(select(CaseItem).where(CaseItem.case_id == case.id)).all()][:2]
         ids = []
         for key, name in zip(keys, ("营业执照.pdf", "身份证.pdf"), strict=True):

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
+from knowledge.base import KnowledgeBase
 from licensebot.cli.main import main as cli
 from tests.console.conftest import Desk
 from workspace.models import AuditEntry, ConsoleLink
@@ -203,8 +204,8 @@ def test_approved_entry_is_live_and_editing_keeps_history(desk: Desk, tmp_path):
     assert bad.status_code == 400 and "no-such-entry" in bad.text
     done = desk.client.post("/console/knowledge/approve", data=form, follow_redirects=False)
     assert done.status_code == 303
-    assert desk.services.kb.get("general-console-mascot") is not None  # live without a restart
-    outcome = desk.services.kb.searcher.search("顾问工作台的吉祥物叫什么名字")
+    assert desk.services.get(KnowledgeBase).get("general-console-mascot") is not None  # live without a restart
+    outcome = desk.services.get(KnowledgeBase).searcher.search("顾问工作台的吉祥物叫什么名字")
     assert outcome.hits and outcome.hits[0].entry.id == "general-console-mascot"
     edited = desk.client.post("/console/knowledge/approve", data={**form, "answer": "吉祥物改名为小照。"},
                               follow_redirects=False)

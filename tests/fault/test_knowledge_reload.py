@@ -15,7 +15,8 @@ import pytest
 from bot.clock import FrozenClock
 from bot.context import Services
 from bot.engine import Engine
-from bot.reload import reload_on_sighup
+from knowledge.base import KnowledgeBase
+from knowledge.reload import reload_on_sighup
 from licensebot.app import build_services
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
@@ -74,17 +75,17 @@ def test_sighup_reloads_and_a_broken_file_leaves_the_old_version_in_service(kb, 
     good = faq.read_text(encoding="utf-8")
     previous = signal.getsignal(signal.SIGHUP)
     try:
-        reload_on_sighup(services)
+        reload_on_sighup(services.get(KnowledgeBase))
         faq.write_text(good + NEW_ENTRY, encoding="utf-8")
         os.kill(os.getpid(), signal.SIGHUP)
-        wait_until(lambda: services.kb.get("general-reload-check"), 10, "the reload after SIGHUP")
+        wait_until(lambda: services.get(KnowledgeBase).get("general-reload-check"), 10, "the reload after SIGHUP")
 
-        serving = services.kb.snapshot
+        serving = services.get(KnowledgeBase).snapshot
         faq.write_text("not: [a list", encoding="utf-8")
         with caplog.at_level(logging.ERROR, logger="knowledge.base"):
             os.kill(os.getpid(), signal.SIGHUP)
             wait_until(lambda: "knowledge reload failed" in caplog.text, 10, "the failed reload to be logged")
-        assert services.kb.snapshot is serving
+        assert services.get(KnowledgeBase).snapshot is serving
         client = ChatDriver(Engine(services), user="bob")
         client.send("重新加载测试问题是什么？")
         assert "测试答案：新加的条目" in client.text

@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 
-from bot.context import Services
+from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -22,27 +22,27 @@ log = logging.getLogger(__name__)
 SUPERVISOR_ENV = "LICENSEBOT_SUPERVISOR_PID"
 
 
-def reload_knowledge(services: Services) -> str | None:
+def reload_knowledge(kb: KnowledgeBase) -> str | None:
     """Reload the FAQ files of this process; the error (the old version stays in service) or None."""
-    error = services.kb.reload()
+    error = kb.reload()
     if error is None:
-        log.info("knowledge base reloaded", extra={"entries": len(services.kb.snapshot.entries)})
+        log.info("knowledge base reloaded", extra={"entries": len(kb.snapshot.entries)})
     return error
 
 
-def reload_everywhere(services: Services) -> str | None:
+def reload_everywhere(kb: KnowledgeBase) -> str | None:
     """Reload here and, when this is one of several workers, have the others reload too."""
-    error = reload_knowledge(services)
+    error = reload_knowledge(kb)
     supervisor = os.environ.get(SUPERVISOR_ENV, "")
     if error is None and supervisor.isdigit() and int(supervisor) == os.getppid():
         os.kill(int(supervisor), signal.SIGHUP)
     return error
 
 
-def reload_on_sighup(services: Services) -> None:
+def reload_on_sighup(kb: KnowledgeBase) -> None:
     """From now on SIGHUP reloads the knowledge base (on a thread: the signal handler returns at once)."""
 
     def handler(_signum: int, _frame: object) -> None:
-        threading.Thread(target=reload_knowledge, args=(services,), name="kb-reload", daemon=True).start()
+        threading.Thread(target=reload_knowledge, args=(kb,), name="kb-reload", daemon=True).start()
 
     signal.signal(signal.SIGHUP, handler)

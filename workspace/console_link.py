@@ -1,4 +1,7 @@
-"""/console: a configured consultant gets a one-time link to the web console (in a private chat only)."""
+"""/console: a configured consultant gets a one-time link to the web console (in a private chat only).
+
+The console's own chat command: it issues the link (workspace/auth.py), so it lives with the console,
+above the chat features; the route table (licensebot/routes.py) names it."""
 
 from __future__ import annotations
 
