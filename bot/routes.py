@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import ownership
+from bot.commands import Command, split_command
 from bot.context import Context, Handler
 from bot.messages import Reply
 from checklist import checkup
@@ -41,7 +42,6 @@ from intents import (
     staff,
     subscribe,
 )
-from intents.commands import Command, split_command
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def go_back(ctx: Context) -> list[Reply]:
 
 def set_language(ctx: Context) -> list[Reply]:
     """Switches the reply language to Chinese or English, remembered for this user."""
-    from intents.commands import command_args
+    from bot.commands import command_args
 
     arg = command_args(ctx).lower()
     if arg not in ("zh", "en"):

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Attachment, Button, Reply
-from intents.commands import command_args
 from scheduler.ical import ICS_MIME, issue_token, licence_calendar, licences_of, revoke_tokens
 from scheduler.ical_web import calendar_url
 

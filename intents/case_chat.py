@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
@@ -35,7 +36,6 @@ from cases.service import (
 )
 from checklist.store import recent_checklists
 from intents import staff
-from intents.commands import command_args
 from registry import service as registry
 from registry.models import License
 from scheduler.texts import license_name

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Attachment, Button, Reply
 from cases.archive import ZIP_MIME, archive_name, case_archive
@@ -20,7 +21,6 @@ from cases.items import label_of
 from cases.models import NOT_NEEDED, SUBMITTED, CaseFile, RenewalCase
 from cases.service import review_file, set_case_status, set_item_status, status_label
 from intents.case_chat import case_card, notify_client
-from intents.commands import command_args
 from registry.models import License
 
 FLOW_NAME = "case_reject"

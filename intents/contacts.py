@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Button, Reply
-from intents.commands import command_args
 from registry import contacts
 from registry.models import License, Subscription
 from scheduler.texts import license_name

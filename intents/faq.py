@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy import Table, insert
 
+from bot.commands import command_args
 from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
@@ -13,7 +14,6 @@ from bot.storage.models import QueryLog
 from checklist.checkup import checkup_payload
 from intents import feedback
 from intents.client_province import client_province
-from intents.commands import command_args
 from intents.staff import staff
 from intents.tickets import has_open_ticket
 from knowledge.authorities import BASIC_TELECOM, authority_line, depends_on_province

@@ -6,10 +6,10 @@ from collections import Counter
 
 from sqlmodel import select
 
+from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Button, Reply
 from bot.storage.models import QueryLog
-from intents.commands import command_args
 
 # A clarify question asked this many times with the same pick is answered directly next time.
 LEARN_AFTER = 2

@@ -11,10 +11,10 @@ A client who writes after the ticket closed is simply with the bot: routing look
 from __future__ import annotations
 
 from bot import language
+from bot.commands import command_args
 from bot.context import Context
 from bot.hours import business_hours, format_opening
 from bot.messages import Reply
-from intents.commands import command_args
 from intents.handoff_models import CLAIMED, CLOSED, Ticket
 from intents.human_words import beyond_request, wants_human
 from intents.staff import staff

@@ -8,12 +8,12 @@ their history; everything that quotes the client is deleted (bot/storage/persona
 
 from __future__ import annotations
 
+from bot.commands import command_args
 from bot.context import Context
 from bot.labels import channel_label
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
 from bot.storage.personal import count_personal_data, delete_personal_data
-from intents.commands import command_args
 from intents.handoff_models import CLAIMED, Ticket
 from intents.staff import staff
 from intents.tickets import close_ticket, consultant_chat, open_ticket

@@ -1,6 +1,6 @@
 """The questions of the licence registry (/subscribe, editing, marking renewed), as step data.
 
-Run by the generic step engine (intents/steps.py); diagram: intents/registry_flow.mmd. The parse
+Run by the generic step engine (bot/steps.py); diagram: intents/registry_flow.mmd. The parse
 functions are shared by the chat flows, the /subscribe prefill arguments and the import file.
 """
 
@@ -14,7 +14,7 @@ from bot.dates import parse_date
 from bot.license_numbers import EXAMPLES, LicenseNumber, check_license_number, parse_license_number
 from bot.problems import Problem
 from bot.provinces import find_province
-from intents.steps import CHOICE, TEXT, Env, Option, Step, Updates
+from bot.steps import CHOICE, TEXT, Env, Option, Step, Updates
 from knowledge.codes import HOLDABLE_LICENSES, LICENSES, LICENSES_EN
 
 MAX_YEARS_AHEAD = 11  # basic telecom licences run 5 or 10 years; anything later is a typo

@@ -13,14 +13,15 @@ from datetime import date
 from typing import Any
 
 from bot.clock import SHANGHAI
+from bot.commands import command_args
 from bot.context import Context
 from bot.dates import parse_date
 from bot.license_numbers import parse_license_number
 from bot.messages import Button, Reply
 from bot.problems import Problem
 from bot.provinces import find_province
+from bot.steps import StepFlow, match_option
 from checklist.store import TOKEN_PREFIX, find_checklist
-from intents.commands import command_args
 from intents.mylicenses import license_card
 from intents.registry_steps import (
     SUBSCRIBE_STEPS,
@@ -30,7 +31,6 @@ from intents.registry_steps import (
     license_options,
     scope_of,
 )
-from intents.steps import StepFlow, match_option
 from knowledge.codes import HOLDABLE_LICENSES
 from registry import service as registry
 from scheduler.milestones import apply_by

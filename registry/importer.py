@@ -23,12 +23,12 @@ from bot.dates import parse_date
 from bot.license_numbers import check_license_number, parse_license_number
 from bot.problems import Problem
 from bot.provinces import find_province
+from bot.steps import Option, match_option
 from bot.storage.db import Database
 from cases.models import LAPSED
 from cases.service import current_case, open_case, set_case_status
 from checklist.rules import load_rules as load_checklist_rules
 from intents.registry_steps import MAX_YEARS_AHEAD, license_options, parse_company, scope_of
-from intents.steps import Option, match_option
 from knowledge.aliases import load_aliases
 from knowledge.codes import LICENSES
 from registry import service as registry

@@ -20,11 +20,11 @@ from typing import Any
 from bot.clock import SystemClock, business_today
 from bot.problems import Problem
 from bot.settings import Settings
+from bot.steps import CHOICE, MULTI, Env, read_answer
 from checklist.export import checklist_xlsx
 from checklist.plan import Answers, build_plan, plan_json, plan_text
 from checklist.rules import ChecklistRules, RulesError, load_rules_for
 from checklist.steps import RENEWAL_STEPS, basic_telecom
-from intents.steps import CHOICE, MULTI, Env, read_answer
 from licensebot.cli.confirm import add_force, may_write
 
 DEFAULTS = {"foreign": "none"}
