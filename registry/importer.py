@@ -28,10 +28,10 @@ from bot.storage.db import Database
 from cases.models import LAPSED
 from cases.service import current_case, open_case, set_case_status
 from checklist.rules import load_rules as load_checklist_rules
-from intents.registry_steps import MAX_YEARS_AHEAD, license_options, parse_company, scope_of
 from knowledge.aliases import load_aliases
 from knowledge.codes import LICENSES
 from registry import service as registry
+from registry.fields import MAX_YEARS_AHEAD, license_options, parse_company, scope_of
 from registry.models import License, Subscription
 from registry.table_io import Cell, read_rows, write_rows
 
