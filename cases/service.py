@@ -101,6 +101,18 @@ def open_case(session: Session, rules: ChecklistRules, lic: License, today: date
     return case, True
 
 
+def mark_lapsed(session: Session, rules: ChecklistRules, lic: License, today: date, now: datetime) -> None:
+    """An expired licence's case of its cycle is lapsed (opened so, by the import, if there was none)."""
+    case = current_case(session, lic)
+    if case is None:
+        try:
+            open_case(session, rules, lic, today, now, "import")
+        except ValueError:  # a licence type without checklist rules: no case
+            return
+    elif case.status != LAPSED:
+        set_case_status(session, case, LAPSED, now)
+
+
 def items_of(session: Session, case: RenewalCase) -> list[CaseItem]:
     return list(session.exec(select(CaseItem).where(CaseItem.case_id == case.id).order_by(col(CaseItem.position))))
 

@@ -2,7 +2,7 @@
 licence type and answers with a readiness score and red / amber / green items.
 
 The questions are data (knowledge/checkup.yaml → checklist/checkup_steps.py, diagram
-checklist/checkup_flow.mmd) run by the generic step engine (intents/steps.py), so /back, /cancel, a
+checklist/checkup_flow.mmd) run by the generic step engine (bot/steps.py), so /back, /cancel, a
 restart and a pause of days behave as in the renewal checklist. A finished check-up is saved with a
 token (checklist/checkup_store.py) that its buttons carry: /checkup show|xlsx <token>.
 
@@ -23,13 +23,13 @@ from bot.context import Context
 from bot.dates import parse_date
 from bot.messages import Attachment, Button, Reply
 from bot.problems import Problem
+from bot.steps import Option, StepFlow, match_option
 from checklist.checkup_result import RED, Checkup, evaluate, items_text, summary_text
 from checklist.checkup_rules import CheckupRules
 from checklist.checkup_steps import CheckupConfig, checkup_steps, plain_answer
 from checklist.checkup_store import CheckupRecord, find_checkup, latest_checkup, save_checkup
 from checklist.export import XLSX_MIME, checkup_filename, checkup_xlsx
 from checklist.rules import ChecklistRules
-from intents.steps import Option, StepFlow, match_option
 from registry import service as registry
 
 FLOW_NAME = "checkup"

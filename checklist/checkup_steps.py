@@ -1,4 +1,4 @@
-"""The compliance check-up's questions, as data for the generic step engine (intents/steps.py).
+"""The compliance check-up's questions, as data for the generic step engine (bot/steps.py).
 
 Diagram: checklist/checkup_flow.mmd. The licence type picks the items (knowledge/checkup.yaml); each
 item is a choice step answered 是 / 否 / 不确定 with its one-line "why it matters" shown under the
@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 
 from bot.problems import Problem
+from bot.steps import CHOICE, TEXT, Env, Option, Step, Updates, match_option
 from checklist.checkup_rules import CheckupRules, Item
 from checklist.rules import ChecklistRules
 from checklist.steps import parse_expiry
-from intents.steps import CHOICE, TEXT, Env, Option, Step, Updates, match_option
 
 ANSWER_LABELS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("yes", "是", "Yes", ("是的", "对", "有", "已", "已经", "已完成", "符合", "y", "yes", "true")),

@@ -1,7 +1,7 @@
 """The guided renewal checklist: /renew asks the questions, the answers become a personal plan.
 
 The questions are data (checklist/steps.py, diagram checklist/checklist_flow.mmd) run by the
-generic step engine (intents/steps.py); the rules are knowledge/checklist.yaml. A finished checklist
+generic step engine (bot/steps.py); the rules are knowledge/checklist.yaml. A finished checklist
 is saved with a token (checklist/store.py) that its buttons carry: /checklist <token> shows
 or exports it, /subscribe checklist:<token> registers the licence for reminders.
 """
@@ -12,13 +12,13 @@ from bot.clock import SHANGHAI
 from bot.commands import command_args
 from bot.context import Context
 from bot.messages import Attachment, Button, Reply
+from bot.steps import Env, Option, StepFlow, match_option
 from checklist.checkup import checkup_payload
 from checklist.export import XLSX_MIME, checklist_filename, checklist_xlsx
 from checklist.plan import Answers, Plan, build_plan, plan_items_text, plan_summary_text
 from checklist.rules import ChecklistRules
 from checklist.steps import RENEWAL_STEPS, basic_telecom, checklist_license_options
 from checklist.store import TOKEN_PREFIX, find_checklist, recent_checklists, save_checklist
-from intents.steps import Env, Option, StepFlow, match_option
 from knowledge.base import KnowledgeBase
 from registry import service as registry
 

@@ -15,6 +15,7 @@ from typing import Any
 from bot.license_numbers import CATEGORY_NAMES
 from bot.provinces import find_province
 from knowledge.codes import HOLDABLE_LICENSES
+from knowledge.text import Text
 from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "checklist.yaml"
@@ -33,15 +34,6 @@ PLACEHOLDERS = {"submit_by", "expires", "days"}
 
 class RulesError(ValueError):
     """The checklist rules file is unreadable or breaks the schema."""
-
-
-@dataclass(frozen=True)
-class Text:
-    zh: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True)

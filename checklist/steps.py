@@ -1,4 +1,4 @@
-"""The renewal checklist's questions, as data for the generic step engine (intents/steps.py).
+"""The renewal checklist's questions, as data for the generic step engine (bot/steps.py).
 
 Diagram: checklist/checklist_flow.mmd. The options come from knowledge/checklist.yaml, so adding a
 licence type or an answer choice is a YAML edit. The parse functions are shared with the CLI.
@@ -13,8 +13,8 @@ from bot.dates import parse_date
 from bot.license_numbers import EXAMPLES, check_license_number, parse_license_number
 from bot.problems import Problem
 from bot.provinces import find_province
+from bot.steps import CHOICE, MULTI, TEXT, Env, Option, Step, Updates
 from checklist.rules import ChecklistRules
-from intents.steps import CHOICE, MULTI, TEXT, Env, Option, Step, Updates
 from knowledge.codes import licence_rank
 
 COMMON_PROVINCES = ("北京", "上海", "广东", "浙江", "江苏")

@@ -17,10 +17,10 @@ from bot.context import Context
 from bot.license_numbers import check_license_number, parse_license_number
 from bot.messages import Button, Reply
 from bot.problems import Problem
+from bot.steps import Env, StepFlow
 from cases.service import close_for_renewal
 from intents.contacts import invite_contact
 from intents.registry_steps import COMPANY, EXPIRES, LICENSE, NEW_EXPIRES, NUMBER, PROVINCE, SCOPE
-from intents.steps import Env, StepFlow
 from registry import service as registry
 from registry.models import License, Subscription
 from scheduler.milestones import apply_by

@@ -20,19 +20,13 @@ from bot.license_numbers import parse_license_number
 from bot.messages import Button, Reply
 from bot.problems import Problem
 from bot.provinces import find_province
+from bot.steps import StepFlow, match_option
 from checklist.store import TOKEN_PREFIX, find_checklist
 from intents.mylicenses import license_card
-from intents.registry_steps import (
-    SUBSCRIBE_STEPS,
-    check_expiry,
-    check_number,
-    company_key,
-    license_options,
-    scope_of,
-)
-from intents.steps import StepFlow, match_option
+from intents.registry_steps import SUBSCRIBE_STEPS, check_expiry, check_number
 from knowledge.codes import HOLDABLE_LICENSES
 from registry import service as registry
+from registry.fields import company_key, license_options, scope_of
 from scheduler.milestones import apply_by
 from scheduler.rules import Rules as ReminderRules
 from scheduler.texts import show_date

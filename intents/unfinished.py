@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Reply
+from bot.steps import StepFlow
 from checklist import flow as checklist
 from intents import mylicenses, subscribe
-from intents.steps import StepFlow
 
 # flow name → (what it is, in Chinese and English; the step flow that can ask its question again)
 UNFINISHED: dict[str, tuple[str, str, StepFlow | None]] = {

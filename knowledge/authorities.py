@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.provinces import PROVINCES, find_province
-from checklist.rules import Text
 from knowledge.codes import TOPICS
 from knowledge.entries import Entry, KnowledgeError
+from knowledge.text import Text
 from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "provinces.yaml"

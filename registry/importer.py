@@ -3,16 +3,19 @@
 Every row is checked like a chat answer (shared parsers); good rows are imported, bad ones are
 reported with their row number and why. Importing the same file twice changes nothing.
 Licence types are read as people type them in spreadsheets: the code, the Chinese or English name,
-or any name of knowledge/aliases.yaml and knowledge/checklist.yaml (呼叫中心, EDI证, IDC证 …). A licence
-that has already expired is imported with a warning for its row, and its renewal case is lapsed.
+any name of knowledge/aliases.yaml, or one the caller's hooks add (the checklist's: 呼叫中心, EDI证,
+IDC证 …). A licence that has already expired is imported with a warning for its row, and handed to the
+hooks' `lapsed` (renewal cases mark its case lapsed).
+
+The registry knows no feature above it: what other features make of an import comes in as
+`ImportHooks` (cases/licence_import.py builds them for the CLI and the console).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +26,12 @@ from bot.dates import parse_date
 from bot.license_numbers import check_license_number, parse_license_number
 from bot.problems import Problem
 from bot.provinces import find_province
+from bot.steps import Option, match_option
 from bot.storage.db import Database
-from cases.models import LAPSED
-from cases.service import current_case, open_case, set_case_status
-from checklist.rules import load_rules as load_checklist_rules
-from intents.registry_steps import MAX_YEARS_AHEAD, license_options, parse_company, scope_of
-from intents.steps import Option, match_option
 from knowledge.aliases import load_aliases
 from knowledge.codes import LICENSES
 from registry import service as registry
+from registry.fields import MAX_YEARS_AHEAD, license_options, parse_company, scope_of
 from registry.models import License, Subscription
 from registry.table_io import Cell, read_rows, write_rows
 
@@ -39,6 +39,19 @@ CHANNELS = ("telegram", "wecom", "console")
 CHUNK = 500
 EXCEL_EPOCH = date(1899, 12, 30)
 Progress = Callable[[int, int], None]
+Lapsed = Callable[[Session, License, date, datetime], None]
+
+
+@dataclass(frozen=True)
+class ImportHooks:
+    """What the features above the registry add to an import; the caller hands them in.
+
+    type_names: more names a spreadsheet may use for a licence type, by its code.
+    lapsed: called in the batch's session for each licence imported already expired.
+    """
+
+    type_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    lapsed: Lapsed | None = None
 
 
 @dataclass(frozen=True)
@@ -70,12 +83,10 @@ class ImportReport:
     warnings: list[BadRow] = field(default_factory=list)  # imported, but worth a look (e.g. already expired)
 
 
-@lru_cache(maxsize=1)
-def type_options() -> tuple[Option, ...]:
-    """Licence types with every name a spreadsheet may use for them."""
+def type_options(more: Mapping[str, tuple[str, ...]]) -> tuple[Option, ...]:
+    """Licence types with every name a spreadsheet may use for them (`more`: the hooks' names)."""
     names = load_aliases().names
-    checklist = {lt.code: lt.aliases for lt in load_checklist_rules().licenses}
-    return tuple(Option(o.value, o.zh, o.en, (*o.aliases, *names.get(o.value, ()), *checklist.get(o.value, ())))
+    return tuple(Option(o.value, o.zh, o.en, (*o.aliases, *names.get(o.value, ()), *more.get(o.value, ())))
                  for o in license_options())
 
 
@@ -103,13 +114,13 @@ def read_date(cell: Cell, today: date) -> date | Problem | None:
     return parse_date(text, today) if text else None
 
 
-def check_row(row: int, values: dict[str, Cell], today: date) -> GoodRow | BadRow:
-    """One row, checked as carefully as a chat answer."""
+def check_row(row: int, values: dict[str, Cell], today: date, types: tuple[Option, ...]) -> GoodRow | BadRow:
+    """One row, checked as carefully as a chat answer (`types`: type_options())."""
     company = parse_company(_text(values.get("company")))
     if isinstance(company, Problem):
         return _bad(row, f"公司名称：{company.zh}", f"company: {company.en}")
     raw_type = _text(values.get("license_type"))
-    option = match_option(type_options(), raw_type) if raw_type else None
+    option = match_option(types, raw_type) if raw_type else None
     if option is None:
         return _bad(row, f"未知的许可证类型“{raw_type[:30]}”（可填代码 icp、edi、idc，或名称如 ICP证、呼叫中心、EDI证）",
                     f"unknown licence type {raw_type[:30]!r} (a code such as icp, edi, idc, or a name such as "
@@ -157,16 +168,18 @@ def check_row(row: int, values: dict[str, Cell], today: date) -> GoodRow | BadRo
     return GoodRow(row, data, channel, chat_id)
 
 
-def check_file(path: Path, today: date) -> tuple[list[GoodRow], list[BadRow], int]:
+def check_file(path: Path, today: date, type_names: Mapping[str, tuple[str, ...]]
+               ) -> tuple[list[GoodRow], list[BadRow], int]:
     """All rows of a file: the good ones and the bad ones (with duplicates within the file marked)."""
     columns, rows = read_rows(path)
+    types = type_options(type_names)
     good: list[GoodRow] = []
     bad: list[BadRow] = []
     seen: dict[str, GoodRow] = {}
     contacts: set[tuple[str, str, str]] = set()
     for row, cells in rows:
         values = {name: cells[i] if i < len(cells) else None for i, name in columns.items()}
-        checked = check_row(row, values, today)
+        checked = check_row(row, values, today, types)
         if isinstance(checked, GoodRow):
             first = seen.setdefault(checked.data.number, checked)
             key = (checked.data.number, checked.channel, checked.chat_id)
@@ -184,9 +197,9 @@ def check_file(path: Path, today: date) -> tuple[list[GoodRow], list[BadRow], in
 
 
 def import_file(db: Database, path: Path, today: date, now: datetime,
-                progress: Progress = lambda _done, _total: None) -> ImportReport:
+                progress: Progress = lambda _done, _total: None, *, hooks: ImportHooks) -> ImportReport:
     """Import the good rows of a file (in batches), report the bad ones. Re-importing changes nothing."""
-    good, bad, total = check_file(path, today)
+    good, bad, total = check_file(path, today, hooks.type_names)
     report = ImportReport(rows=total, bad=bad)
     report.warnings = [_bad(r.row, f"许可证 {r.data.number} 已于{r.data.expires_on}到期，按已失效导入（续期案件状态：已失效）",
                             f"licence {r.data.number} expired on {r.data.expires_on}; imported as lapsed")
@@ -195,12 +208,13 @@ def import_file(db: Database, path: Path, today: date, now: datetime,
     for start in range(0, len(good), CHUNK):
         batch = good[start:start + CHUNK]
         with db.session() as session:
-            _apply(session, batch, report, today, now)
+            _apply(session, batch, report, today, now, hooks.lapsed)
         progress(len(bad) + start + len(batch), total)
     return report
 
 
-def _apply(session: Session, batch: list[GoodRow], report: ImportReport, today: date, now: datetime) -> None:
+def _apply(session: Session, batch: list[GoodRow], report: ImportReport, today: date, now: datetime,
+           lapsed: Lapsed | None) -> None:
     numbers = list({r.data.number for r in batch})
     known = {lic.number: lic for lic in session.execute(select(License).where(License.number.in_(numbers))).scalars()}
     touched: set[str] = set()
@@ -217,23 +231,11 @@ def _apply(session: Session, batch: list[GoodRow], report: ImportReport, today: 
             report.updated += changed
             report.unchanged += not changed
         touched.add(r.data.number)
-        if r.data.expires_on < today:
-            _mark_lapsed(session, lic, today, now)
+        if r.data.expires_on < today and lapsed is not None:
+            lapsed(session, lic, today, now)
         if r.channel:
             _, new = registry.subscribe(session, lic, r.channel, r.chat_id, r.chat_id, "zh", now)
             report.subscriptions += new
-
-
-def _mark_lapsed(session: Session, lic: License, today: date, now: datetime) -> None:
-    """An expired licence's case of its cycle is lapsed (opened so, if there was none)."""
-    case = current_case(session, lic)
-    if case is None:
-        try:
-            open_case(session, load_checklist_rules(), lic, today, now, "import")
-        except ValueError:  # a licence type without checklist rules: no case
-            return
-    elif case.status != LAPSED:
-        set_case_status(session, case, LAPSED, now)
 
 
 ZH_SCOPES = {"provincial": "地网", "nationwide": "全网"}

@@ -18,6 +18,7 @@ from sqlmodel import Field, SQLModel
 from bot.storage.models import utc_column
 
 SCOPES: tuple[str, ...] = ("provincial", "nationwide")  # 地网 / 全网 (跨地区)
+RENEWAL, ANNUAL = "renewal", "annual"  # the kinds of reminder (Reminder.kind, the Outbox keys)
 
 
 class License(SQLModel, table=True):
@@ -78,7 +79,7 @@ class Reminder(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     license_id: int = Field(sa_column=Column(Integer, ForeignKey("licenses.id", ondelete="CASCADE"),
                                              nullable=False))
-    kind: str = Field(max_length=16)  # renewal | annual
+    kind: str = Field(max_length=16)  # RENEWAL | ANNUAL
     milestone: str = Field(max_length=16)  # "d90", "d0", "d-1"; annual: a name from rules.yaml
     cycle: int  # renewal: the licence's cycle; annual: the year the report is filed in
     due_on: date

@@ -13,8 +13,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from bot.storage.models import Outbox
-from registry.models import License, Reminder, Subscription
-from scheduler.milestones import ANNUAL, RENEWAL
+from registry.models import ANNUAL, RENEWAL, License, Reminder, Subscription
 
 O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
 

@@ -18,8 +18,8 @@ from bot.outbox import enqueue
 from bot.storage.db import Database
 from cases.models import RENEWED, SUBMITTED, RenewalCase
 from registry.contacts import contacts_of
-from registry.models import License, Reminder
-from scheduler.milestones import RENEWAL, apply_by
+from registry.models import RENEWAL, License, Reminder
+from scheduler.milestones import apply_by
 from scheduler.rules import Rules
 from scheduler.texts import license_name, show_date
 

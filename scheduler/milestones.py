@@ -17,9 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from registry.models import ANNUAL, RENEWAL
 from scheduler.rules import AnnualMilestone, RenewalMilestone, Rules
-
-RENEWAL, ANNUAL = "renewal", "annual"
 
 
 @dataclass(frozen=True)

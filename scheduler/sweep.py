@@ -32,8 +32,8 @@ from bot import metrics
 from bot.storage.db import Database
 from bot.storage.models import Outbox, User
 from cases.notes import case_notes, with_note
-from registry.models import License, Reminder, Subscription
-from scheduler.milestones import ANNUAL, RENEWAL, Due, as_date, current_annual, renewal_bands, renewal_due
+from registry.models import ANNUAL, RENEWAL, License, Reminder, Subscription
+from scheduler.milestones import Due, as_date, current_annual, renewal_bands, renewal_due
 from scheduler.rules import RenewalMilestone, Rules
 from scheduler.sqlutil import insert_ignoring_duplicates
 from scheduler.texts import ReminderRenderer, Stencil

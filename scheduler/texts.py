@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 from bot.messages import Reply
 from bot.outbox import body_to_reply
 from knowledge.codes import LICENSES, LICENSES_EN
-from scheduler.milestones import ANNUAL, Due, apply_by, as_date
+from registry.models import ANNUAL
+from scheduler.milestones import Due, apply_by, as_date
 from scheduler.rules import Rules
 
 _ESCAPE = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str

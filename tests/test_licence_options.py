@@ -7,8 +7,8 @@ import pytest
 
 from checklist.rules import load_rules
 from checklist.steps import checklist_license_options
-from intents.registry_steps import license_options
 from licensebot.cli.main import main
+from registry.fields import license_options
 from tests.chat import ChatDriver
 
 BASIC = ("data_transfer", "premises_network", "hosting")

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.clock import SystemClock, business_today
 from bot.storage.db import Database
+from cases.licence_import import import_hooks
 from licensebot.cli.main import main
 from registry.importer import export_file, import_file
 from registry.models import License, Subscription
@@ -20,6 +21,7 @@ from tests.test_cli import licensebot
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 27)
+HOOKS = import_hooks()  # what cases and the checklist add to an import, as the CLI hands them
 HEADER = "company,license_type,license_number,scope,province,issued_on,expires_on,channel,chat_id"
 ROWS = [
     "北京示例科技有限公司,icp,京B2-20200001,地网,北京,2022-03-15,2027-03-15,telegram,1001",
@@ -50,7 +52,8 @@ def write_csv(path: Path, rows: list[str] = ROWS, encoding: str = "utf-8") -> Pa
 
 def test_good_rows_are_imported_and_each_bad_row_is_reported_with_its_reason(db, tmp_path):
     progress: list[tuple[int, int]] = []
-    report = import_file(db, write_csv(tmp_path / "list.csv"), TODAY, NOW, lambda d, t: progress.append((d, t)))
+    report = import_file(db, write_csv(tmp_path / "list.csv"), TODAY, NOW, lambda d, t: progress.append((d, t)),
+                         hooks=HOOKS)
     assert (report.rows, report.added, report.subscriptions) == (10, 3, 3)
     reasons = {b.row: b.en for b in report.bad}
     assert sorted(reasons) == [6, 7, 8, 9, 10, 11]
@@ -72,10 +75,10 @@ def test_good_rows_are_imported_and_each_bad_row_is_reported_with_its_reason(db,
 
 def test_importing_the_same_file_again_changes_nothing(db, tmp_path):
     path = write_csv(tmp_path / "list.csv")
-    import_file(db, path, TODAY, NOW)
+    import_file(db, path, TODAY, NOW, hooks=HOOKS)
     with db.session() as s:
         before = [(lic.id, lic.cycle, lic.updated_at, lic.expires_on) for lic in s.exec(select(License))]
-    again = import_file(db, path, TODAY, datetime(2026, 12, 1, tzinfo=UTC))
+    again = import_file(db, path, TODAY, datetime(2026, 12, 1, tzinfo=UTC), hooks=HOOKS)
     assert (again.added, again.updated, again.unchanged, again.subscriptions) == (0, 0, 3, 0)
     with db.session() as s:
         after = [(lic.id, lic.cycle, lic.updated_at, lic.expires_on) for lic in s.exec(select(License))]
@@ -84,9 +87,9 @@ def test_importing_the_same_file_again_changes_nothing(db, tmp_path):
 
 
 def test_a_changed_expiry_in_a_later_file_updates_and_starts_a_new_cycle(db, tmp_path):
-    import_file(db, write_csv(tmp_path / "a.csv", ROWS[:1]), TODAY, NOW)
+    import_file(db, write_csv(tmp_path / "a.csv", ROWS[:1]), TODAY, NOW, hooks=HOOKS)
     later = ROWS[0].replace("2027-03-15,telegram", "2032-03-15,telegram")
-    report = import_file(db, write_csv(tmp_path / "b.csv", [later]), TODAY, NOW)
+    report = import_file(db, write_csv(tmp_path / "b.csv", [later]), TODAY, NOW, hooks=HOOKS)
     assert (report.updated, report.added) == (1, 0)
     with db.session() as s:
         lic = s.exec(select(License)).one()
@@ -104,7 +107,7 @@ def test_xlsx_with_chinese_headers_date_cells_and_numeric_chat_ids(db, tmp_path)
     sheet.append(["坏日期", "cdn", "B1-20200009", "全网", None, None, "下个月", "wecom", "x"])
     path = tmp_path / "客户.xlsx"
     book.save(path)
-    report = import_file(db, path, TODAY, NOW)
+    report = import_file(db, path, TODAY, NOW, hooks=HOOKS)
     assert (report.added, [b.row for b in report.bad]) == (2, [5])
     with db.session() as s:
         lics = {lic.number: lic for lic in s.exec(select(License))}
@@ -113,10 +116,10 @@ def test_xlsx_with_chinese_headers_date_cells_and_numeric_chat_ids(db, tmp_path)
 
 
 def test_export_writes_the_import_format_and_reads_back_unchanged(db, tmp_path):
-    import_file(db, write_csv(tmp_path / "list.csv"), TODAY, NOW)
+    import_file(db, write_csv(tmp_path / "list.csv"), TODAY, NOW, hooks=HOOKS)
     for name, chinese in (("out.csv", False), ("out.xlsx", True)):
         assert export_file(db, tmp_path / name, chinese) == 4  # 3 licences, one with two contact chats
-        again = import_file(db, tmp_path / name, TODAY, NOW)
+        again = import_file(db, tmp_path / name, TODAY, NOW, hooks=HOOKS)
         assert (again.added, again.updated, again.subscriptions, again.bad) == (0, 0, 0, [])
     header = next(load_workbook(tmp_path / "out.xlsx", read_only=True).worksheets[0].iter_rows(values_only=True))
     assert header[:3] == ("公司名称", "许可证类型", "许可证编号")
@@ -124,7 +127,7 @@ def test_export_writes_the_import_format_and_reads_back_unchanged(db, tmp_path):
 
 
 def test_gbk_csv_from_excel_is_read(db, tmp_path):
-    report = import_file(db, write_csv(tmp_path / "gbk.csv", ROWS[:1], encoding="gb18030"), TODAY, NOW)
+    report = import_file(db, write_csv(tmp_path / "gbk.csv", ROWS[:1], encoding="gb18030"), TODAY, NOW, hooks=HOOKS)
     assert report.added == 1
 
 
@@ -137,14 +140,14 @@ def test_a_file_that_cannot_be_read_imports_nothing(db, tmp_path, content, messa
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(TableError, match=message):
-        import_file(db, path, TODAY, NOW)
+        import_file(db, path, TODAY, NOW, hooks=HOOKS)
     (tmp_path / "x.pdf").write_text("x", encoding="utf-8")
     with pytest.raises(TableError, match=r"expected a \.csv or \.xlsx"):
-        import_file(db, tmp_path / "x.pdf", TODAY, NOW)
+        import_file(db, tmp_path / "x.pdf", TODAY, NOW, hooks=HOOKS)
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(TableError, match=r"not a readable \.xlsx"):
-        import_file(db, broken, TODAY, NOW)
+        import_file(db, broken, TODAY, NOW, hooks=HOOKS)
 
 
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_file: Path,

@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, Response
 
 from bot.clock import SHANGHAI
 from bot.storage.models import Outbox
+from cases.licence_import import import_hooks
 from cases.models import RenewalCase
 from cases.service import status_label, submit_by
 from knowledge.codes import LICENSES, LICENSES_EN
@@ -104,7 +105,7 @@ def upload(page: Page) -> Response:
         path.write_bytes(upload.file.read())
         today = page.now.astimezone(SHANGHAI).date()
         try:
-            report = import_file(page.services.db, path, today, page.now)
+            report = import_file(page.services.db, path, today, page.now, hooks=import_hooks())
         except TableError as exc:
             return _report(page, problem=(str(exc),))
     page.audit("licences-import", name[:200], f"{report.rows} rows, {len(report.bad)} bad")

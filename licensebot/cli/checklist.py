@@ -5,33 +5,23 @@
         [--today 2026-11-27] [--lang zh|en] [--json] [--xlsx FILE]
 
 Each value goes through the same step spec (checklist/steps.py) the chat asks, so the same
-answers give the same checklist. Bad values: a clear message and exit code 2, never a traceback.
+answers give the same checklist (the logic: checklist/command.py; this module is its arguments, exit
+codes and files). Bad values: a clear message and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from bot.clock import SystemClock, business_today
-from bot.problems import Problem
 from bot.settings import Settings
+from checklist.command import VALUES, UsageError, checklist_plan, plan_output
 from checklist.export import checklist_xlsx
-from checklist.plan import Answers, build_plan, plan_json, plan_text
-from checklist.rules import ChecklistRules, RulesError, load_rules_for
-from checklist.steps import RENEWAL_STEPS, basic_telecom
-from intents.steps import CHOICE, MULTI, Env, read_answer
+from checklist.rules import RulesError, load_rules_for
 from licensebot.cli.confirm import add_force, may_write
-
-DEFAULTS = {"foreign": "none"}
-
-
-class UsageError(Exception):
-    """A bad argument; the message is for the user."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -50,39 +40,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_force(p)
 
 
-def collect_answers(values: dict[str, str | None], rules: ChecklistRules, today: date, lang: str) -> dict[str, Any]:
-    """Feed each value to its step, in the chat's order; raise UsageError naming the bad option."""
-    answers: dict[str, Any] = {}
-    for step in RENEWAL_STEPS:
-        env = Env(dict(answers), today, lang, rules)
-        raw = values.get(step.id)
-        if not step.applies(env):
-            if raw is not None:
-                raise UsageError(f"--{step.id} does not apply to these answers (" + (
-                    "only with --scope provincial" if step.id == "province" else
-                    "this licence type has no prior-approval question") + ")")
-            continue
-        if raw is None:
-            raw = DEFAULTS.get(step.id)
-        if raw is None:
-            if step.kind == MULTI or step.optional or step.id in answers:
-                answers.setdefault(step.id, [] if step.kind == MULTI else None)
-                continue
-            raise UsageError(f"--{step.id} is required" + (" with --scope provincial" if step.id == "province" else ""))
-        outcome = read_answer(step, raw, env)
-        if isinstance(outcome, Problem) and step.kind in (CHOICE, MULTI):
-            codes = ", ".join(o.value for o in step.options(env))
-            raise UsageError(f"--{step.id} {raw!r}: expected " + ("a comma-separated list of " if step.kind == MULTI
-                                                                   else "one of ") + codes)
-        if isinstance(outcome, Problem):
-            raise UsageError(f"--{step.id} {raw!r}: {outcome.text(lang)}")
-        answers.update(outcome)
-        refused = basic_telecom(rules, answers.get("license"))
-        if refused is not None:
-            raise UsageError(refused.text(lang))
-    return answers
-
-
 def main(args: argparse.Namespace, settings: Settings) -> int:
     try:
         rules = load_rules_for(Path(settings.knowledge_dir) if settings.knowledge_dir else None)
@@ -94,10 +51,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         print(f"licensebot checklist: error: --today {args.today!r}: expected YYYY-MM-DD", file=sys.stderr)
         return 2
-    values = {name: getattr(args, name) for name in
-              ("license", "scope", "province", "number", "expires", "changes", "foreign", "special")}
+    values = {name: getattr(args, name) for name in VALUES}
     try:
-        plan = build_plan(rules, Answers.from_dict(collect_answers(values, rules, today, args.lang)), today)
+        plan = checklist_plan(rules, values, today, args.lang)
     except UsageError as exc:
         print(f"licensebot checklist: error: {exc}", file=sys.stderr)
         return 2
@@ -110,8 +66,5 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             print(f"licensebot checklist: cannot write {args.xlsx}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         print(f"wrote {args.xlsx}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(plan_json(rules, plan, args.lang), ensure_ascii=False, indent=2))
-    else:
-        print(plan_text(rules, plan, args.lang))
+    print(plan_output(rules, plan, args.lang, args.json))
     return 0

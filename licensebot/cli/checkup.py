@@ -23,12 +23,12 @@ import yaml
 from bot.clock import SystemClock, business_today
 from bot.dates import parse_date
 from bot.settings import Settings
+from bot.steps import Env, match_option
 from checklist.checkup_result import Checkup, evaluate, items_text, result_json, summary_text
 from checklist.checkup_rules import CheckupError, CheckupRules, load_checkup_for
 from checklist.checkup_steps import CheckupConfig, license_options, read_item_answer
 from checklist.export import checkup_xlsx
 from checklist.rules import ChecklistRules, RulesError, load_rules_for
-from intents.steps import Env, match_option
 
 PROG = "licensebot checkup"
 

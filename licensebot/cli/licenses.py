@@ -14,6 +14,7 @@ from typing import TextIO
 
 from bot.clock import business_today
 from bot.settings import Settings
+from cases.licence_import import import_hooks
 from licensebot.app import build_services
 from licensebot.cli.confirm import add_force, may_write
 from registry.importer import ImportReport, export_file, import_file
@@ -59,7 +60,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             print(f"wrote {count} rows to {args.file}")
             return 0
         report = import_file(services.db, args.file, business_today(services.clock), services.clock.now(),
-                             ProgressBar())
+                             ProgressBar(), hooks=import_hooks())
     except TableError as exc:
         print(f"licensebot: {exc}", file=sys.stderr)
         return 2
