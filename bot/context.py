@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage.db import Database
+from bot.storage.personal import PersonalData
 from checklist.checkup_rules import CheckupRules, load_checkup
 from checklist.rules import ChecklistRules, load_rules
 from knowledge.base import KnowledgeBase
@@ -28,6 +29,7 @@ class Services:
     db: Database
     kb: KnowledgeBase
     clock: Clock
+    personal: PersonalData  # every table with a person's rows (/mydata, /forget): licensebot/tables.py
     checklist: ChecklistRules = field(default_factory=load_rules)  # renewal checklist rules (YAML)
     reminders: ReminderRules = field(default_factory=load_reminder_rules)  # scheduler/rules.yaml
     checkup: CheckupRules = field(default_factory=load_checkup)  # compliance check-up items (YAML)

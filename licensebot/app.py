@@ -12,6 +12,7 @@ from bot.storage.db import Database
 from checklist.checkup_rules import load_checkup_for
 from checklist.rules import load_rules_for
 from knowledge.base import KnowledgeBase
+from licensebot.tables import PERSONAL_DATA
 from scheduler.rules import load_rules as load_reminder_rules
 
 
@@ -22,7 +23,7 @@ def build_services(settings: Settings, clock: Clock | None = None, migrate: bool
         db.upgrade()
     folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
     kb = KnowledgeBase(folder, approved_dir(settings))
-    return Services(settings=settings, db=db, kb=kb, clock=clock or SystemClock(),
+    return Services(settings=settings, db=db, kb=kb, clock=clock or SystemClock(), personal=PERSONAL_DATA,
                     checklist=load_rules_for(folder),
                     checkup=load_checkup_for(folder),
                     reminders=load_reminder_rules(Path(settings.reminder_rules) if settings.reminder_rules else None))
