@@ -10,8 +10,9 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from bot.clock import SHANGHAI
+from intents.unanswered import unanswered
 from knowledge.codes import LICENSES, TOPICS
-from knowledge.gaps import group, unanswered
+from knowledge.gaps import group
 from workspace import kb_edit
 from workspace.web import Page
 
