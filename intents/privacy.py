@@ -3,8 +3,8 @@
 /forget while a hand-off ticket is open closes the ticket first and tells the consultant (or the
 consultants, if nobody had claimed it) in plain words, without repeating anything the client wrote.
 The ticket itself stays as an anonymous row (times, status, rating) so hand-off statistics keep
-their history; everything that quotes the client is deleted (the personal-data registry: bot/storage/personal.py,
-assembled in licensebot/tables.py).
+their history; everything that quotes the client is deleted (the personal-data registry,
+bot/storage/personal.py, that licensebot/tables.py assembles).
 """
 
 from __future__ import annotations
