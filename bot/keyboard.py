@@ -25,6 +25,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from bot.messages import Button, Reply
 from bot.storage.models import utc_column
+from bot.storage.personal import PersonalTable
 
 MAX_TYPED = 200  # longer text is never a button label
 
@@ -41,6 +42,9 @@ class ChatKeyboard(SQLModel, table=True):
     owner: str = Field(default="bot", max_length=64)
     buttons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = utc_column()
+
+
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (PersonalTable(ChatKeyboard, "最近显示的按钮", "buttons last shown to you"),)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.settings import Settings
+from bot.storage.personal import PersonalTable
 from cases import files as store
 from cases.items import clean_facts, item_specs, label_of
 from cases.models import (
@@ -251,3 +252,10 @@ def delete_files_of_user(session: Session, channel: str, user_id: str) -> int:
     for row in session.exec(select(CaseFile).where(CaseFile.channel == channel, CaseFile.user_id == user_id)):
         n += store.remove(row.path)
     return n
+
+
+# The renewal cases' personal data (bot/storage/personal.py): the rows, and the files they point to.
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (
+    PersonalTable(CaseFile, "续期案件中您上传的文件", "files you uploaded to renewal cases",
+                  before_delete=delete_files_of_user),
+)

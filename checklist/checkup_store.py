@@ -16,11 +16,12 @@ from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.storage.models import utc_column
+from bot.storage.personal import PersonalTable
 from checklist.checkup_result import AMBER, RED, Checkup
 
 
 class CheckupRecord(SQLModel, table=True):
-    """One finished check-up: the client's answers (personal data: listed in bot/storage/personal.py)."""
+    """One finished check-up: the client's answers (personal data: PERSONAL_TABLES below)."""
 
     __tablename__ = "checkups"
     __table_args__ = (Index("ix_checkups_owner", "channel", "user_id", "created_at"),)
@@ -35,6 +36,9 @@ class CheckupRecord(SQLModel, table=True):
     score: int = 0
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = utc_column()
+
+
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (PersonalTable(CheckupRecord, "合规体检", "compliance check-ups"),)
 
 
 def snapshot(result: Checkup) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.labels import scope_label
 from bot.storage.models import utc_column
+from bot.storage.personal import PersonalTable
 from checklist.plan import Answers
 from checklist.rules import ChecklistRules, load_rules
 
@@ -25,7 +26,7 @@ TOKEN_PREFIX = "checklist:"  # the argument form /subscribe receives: "/subscrib
 
 
 class ChecklistRecord(SQLModel, table=True):
-    """One finished checklist: the client's answers (personal data: listed in bot/storage/personal.py)."""
+    """One finished checklist: the client's answers (personal data: PERSONAL_TABLES below)."""
 
     __tablename__ = "checklists"
     __table_args__ = (Index("ix_checklists_owner", "channel", "user_id", "created_at"),)
@@ -44,6 +45,9 @@ class ChecklistRecord(SQLModel, table=True):
 
     def to_answers(self) -> Answers:
         return Answers.from_dict(self.answers)
+
+
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (PersonalTable(ChecklistRecord, "续期清单", "renewal checklists"),)
 
 
 def save_checklist(session: Session, channel: str, chat_id: str, user_id: str, answers: Answers,

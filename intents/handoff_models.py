@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, update
+from sqlalchemy import JSON, Column, Index, String, and_, cast, exists, literal, or_, select, update
 from sqlmodel import Field, Session, SQLModel
 
-from bot.storage.models import utc_column
+from bot.storage.models import Outbox, utc_column
+from bot.storage.personal import PersonalTable
 
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 
@@ -84,3 +85,33 @@ def note_platform_id(session: Session, outbox_id: int, platform_id: str) -> None
     if platform_id:
         session.execute(update(TicketRelay).where(TicketRelay.outbox_id == outbox_id)  # type: ignore[arg-type]
                         .values(platform_id=platform_id[:128]))
+
+
+def _outbox_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
+    """Messages to the person's private chat (its id is theirs), and every row keyed to one of their
+    tickets ("handoff:<ticket id>:…"): announcements and relays to consultants quote what they wrote."""
+    about_their_ticket = exists().where(
+        Ticket.channel == channel, Ticket.user_id == user_id,
+        Outbox.dedupe_key.like(literal("handoff:") + cast(Ticket.id, String) + literal(":%")))
+    return or_(and_(Outbox.channel == channel, Outbox.chat_id == user_id), about_their_ticket)
+
+
+def _relay_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
+    """Which consultant message belonged to which of their tickets."""
+    return TicketRelay.ticket_id.in_(  # type: ignore[attr-defined]
+        select(Ticket.id).where(Ticket.channel == channel, Ticket.user_id == user_id))
+
+
+# A closed ticket keeps its times, status and rating (hand-off statistics keep their history);
+# who the client was and everything they wrote goes.
+ANONYMOUS_TICKET: dict[str, Any] = {"channel": "", "chat_id": "", "user_id": "", "client_name": "", "note": "",
+                                    "packet": {}, "open_key": None}
+
+# The hand-off's personal data (bot/storage/personal.py). The outbox has no user_id: a person's rows there
+# are the messages to their private chat and everything sent about their tickets.
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (
+    PersonalTable(Ticket, "人工顾问工单", "consultant tickets", anonymize=ANONYMOUS_TICKET),
+    # after Ticket: deleted before it (the list is deleted in reverse), while the tickets still say whose
+    PersonalTable(Outbox, "发给您或关于您工单的消息", "messages to you or about your tickets", _outbox_rows),
+    PersonalTable(TicketRelay, "转给顾问的消息索引", "index of messages relayed to consultants", _relay_rows),
+)

@@ -3,7 +3,8 @@
 /forget while a hand-off ticket is open closes the ticket first and tells the consultant (or the
 consultants, if nobody had claimed it) in plain words, without repeating anything the client wrote.
 The ticket itself stays as an anonymous row (times, status, rating) so hand-off statistics keep
-their history; everything that quotes the client is deleted (bot/storage/personal.py).
+their history; everything that quotes the client is deleted (the personal-data registry,
+bot/storage/personal.py, that licensebot/tables.py assembles).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from bot.context import Context
 from bot.labels import channel_label
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
-from bot.storage.personal import count_personal_data, delete_personal_data
+from bot.storage.personal import PersonalData
 from intents.handoff_models import CLAIMED, Ticket
 from intents.staff import staff
 from intents.tickets import close_ticket, consultant_chat, open_ticket
@@ -25,7 +26,7 @@ FLOW_NAME = "forget"
 def show_my_data(ctx: Context) -> list[Reply]:
     """Shows what is stored about the user, table by table, and how to delete it."""
     inc = ctx.incoming
-    rows = count_personal_data(ctx.session, inc.channel, inc.user_id)
+    rows = ctx.services.get(PersonalData).count(ctx.session, inc.channel, inc.user_id)
     lines = [ctx.say("我们保存的关于您的数据：", "What we store about you:")]
     for table, count in rows:
         lines.append(f"・{ctx.say(table.label_zh, table.label_en)}: {count}")
@@ -74,7 +75,7 @@ def confirm_forget(ctx: Context) -> list[Reply]:
     if ticket is not None:
         close_ticket(ctx.session, ticket, "forgotten", ctx.now)
         ctx.session.flush()
-    deleted = delete_personal_data(ctx.session, inc.channel, inc.user_id)
+    deleted = ctx.services.get(PersonalData).delete(ctx.session, inc.channel, inc.user_id)
     if ticket is not None:  # after the deletion, so the notice is not deleted with the rest
         tell_consultants(ctx, ticket, was_claimed)
     ctx.forgotten = True

@@ -1,4 +1,5 @@
-"""Unclaimed tickets, on the scheduler's clock (scheduler/runner.py runs `handoff_round` every minute):
+"""Unclaimed tickets, on the scheduler's clock (`round_job`, every `round_interval`: the composition root,
+licensebot/runtime.py, hands it to the scheduler):
 
     opened after hours ──office opens──▶ announced again ("上班了")
     waiting ──every HANDOFF_REANNOUNCE_MINUTES of business time──▶ re-announced, at most
@@ -18,6 +19,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.clock import as_utc
+from bot.context import Services
 from bot.hours import business_hours
 from bot.messages import ChatRef
 from bot.settings import Settings
@@ -35,6 +37,20 @@ class RoundReport:
     @property
     def touched(self) -> list[int]:
         return sorted({*self.opening, *self.reminded, *self.escalated})
+
+
+ROUND_SECONDS = 60  # re-announcements count whole business minutes (or the sweep's, if shorter)
+
+
+def round_job(services: Services) -> RoundReport:
+    """One round in its own transaction (see `handoff_round`)."""
+    with services.db.session() as session:
+        return handoff_round(session, services.settings, services.clock.now())
+
+
+def round_interval(settings: Settings) -> float:
+    """Seconds between rounds: a minute, or the sweep's interval if shorter."""
+    return max(1, min(ROUND_SECONDS, settings.sweep_interval_seconds))
 
 
 def escalation_targets(settings: Settings) -> list[ChatRef]:

@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Protocol
 
 import yaml
 from rapidfuzz import fuzz
-from sqlmodel import Session, or_, select
 
-from bot.storage.models import QueryLog
-
-LOW_CONFIDENCE = 0.6
 SIMILAR = 72.0
+
+
+class Asked(Protocol):
+    """A logged question (the query log's rows: intents/unanswered.py reads the unanswered ones)."""
+
+    query: str
+    top_id: str | None
+    chosen_id: str | None  # the entry the user picked among the candidates
+    feedback: int | None  # -1: marked 👎
 
 
 @dataclass
@@ -28,16 +33,7 @@ class Gap:
         return sum(self.questions.values())
 
 
-def unanswered(session: Session, since: datetime | None = None) -> list[QueryLog]:
-    """Fallbacks, low-confidence answers, clarify questions and answers marked 👎."""
-    stmt = select(QueryLog).where(or_(
-        QueryLog.decision != "answer", QueryLog.top_score < LOW_CONFIDENCE, QueryLog.feedback == -1))
-    if since is not None:
-        stmt = stmt.where(QueryLog.created_at >= since)
-    return list(session.exec(stmt.order_by(QueryLog.id)).all())
-
-
-def group(rows: Iterable[QueryLog]) -> list[Gap]:
+def group(rows: Iterable[Asked]) -> list[Gap]:
     """Greedy single pass: a question joins the first group whose representative it resembles."""
     gaps: list[Gap] = []
     for row in rows:

@@ -13,6 +13,7 @@ from checklist.checkup_rules import load_checkup_for
 from checklist.rules import load_rules_for
 from knowledge.base import KnowledgeBase, approved_dir
 from licensebot.routes import TABLE
+from licensebot.tables import PERSONAL_DATA
 from scheduler.rules import load_rules as load_reminder_rules
 
 
@@ -28,6 +29,7 @@ def build_services(settings: Settings, clock: Clock | None = None, migrate: bool
     services.put(load_rules_for(folder))  # ChecklistRules: the renewal checklist (YAML)
     services.put(load_checkup_for(folder))  # CheckupRules: the compliance check-up items (YAML)
     services.put(load_reminder_rules(Path(settings.reminder_rules) if settings.reminder_rules else None))
+    services.put(PERSONAL_DATA)  # every table with a person's rows (/mydata, /forget): licensebot/tables.py
     services.put(TABLE)  # the one ordered route table (licensebot/routes.py), a RouteTable for the engine
     return services
 

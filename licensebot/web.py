@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -20,9 +21,11 @@ log = logging.getLogger(__name__)
 
 def build_app(services: Services, channels: Sequence[Channel],
               background: Sequence[Callable[[], Awaitable[None]]] = (),
-              extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+              extra_routes: Sequence[BaseRoute] = (),
+              gauges: Sequence[Callable[[Session], None]] = ()) -> Starlette:
     """Mount every channel's routes (and the features' pages: the consultants' console, the calendar);
-    start channels (and background loops) with the app."""
+    start channels (and background loops) with the app. `gauges` bring figures read from the database
+    up to date before each /metrics scrape (the composition root's list: licensebot/runtime.py GAUGES)."""
 
     async def healthz(_request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
@@ -35,7 +38,7 @@ def build_app(services: Services, channels: Sequence[Channel],
     async def metrics_route(_request: Request) -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST
 
-        return Response(await asyncio.to_thread(scrape, services), media_type=CONTENT_TYPE_LATEST)
+        return Response(await asyncio.to_thread(scrape, services, gauges), media_type=CONTENT_TYPE_LATEST)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz),
                                Route("/metrics", metrics_route)]
@@ -59,14 +62,14 @@ def build_app(services: Services, channels: Sequence[Channel],
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def scrape(services: Services) -> bytes:
+def scrape(services: Services, gauges: Sequence[Callable[[Session], None]] = ()) -> bytes:
     """The metrics text, with the figures read from the database at scrape time brought up to date."""
     from bot import metrics
-    from intents.tickets import queue_lengths
 
     try:
         with services.db.session() as session:
-            metrics.set_handoff_queue(queue_lengths(session))
+            for gauge in gauges:
+                gauge(session)
     except Exception:  # the database is away: /readyz says so; the counters are still worth reading
-        log.warning("could not read the hand-off queue for /metrics", exc_info=True)
+        log.warning("could not read the database figures for /metrics", exc_info=True)
     return metrics.render()

@@ -15,6 +15,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from bot.messages import ChatRef
 from bot.storage.models import utc_column
+from bot.storage.personal import PersonalTable
 
 CODE_PREFIX = "c-"
 
@@ -31,6 +32,10 @@ class LicenseContact(SQLModel, table=True):
     user_id: str = Field(default="", max_length=128)
     created_at: datetime = utc_column()
     claimed_at: datetime | None = utc_column(nullable=True)
+
+
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (
+    PersonalTable(LicenseContact, "作为许可证第二联系人的登记", "second-contact registrations for licences"),)
 
 
 def invite(session: Session, license_id: int, name: str, invited_by: str, now: datetime) -> LicenseContact:

@@ -11,11 +11,13 @@ and fans it out to the Outbox with one dedupe key per subscription.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, and_, exists, or_
 from sqlmodel import Field, SQLModel
 
 from bot.storage.models import utc_column
+from bot.storage.personal import PersonalTable
 
 SCOPES: tuple[str, ...] = ("provincial", "nationwide")  # 地网 / 全网 (跨地区)
 RENEWAL, ANNUAL = "renewal", "annual"  # the kinds of reminder (Reminder.kind, the Outbox keys)
@@ -86,3 +88,21 @@ class Reminder(SQLModel, table=True):
     created_at: datetime = utc_column()
     acknowledged_at: datetime | None = utc_column(nullable=True)  # a subscriber pressed 已在处理
     acknowledged_by: str = Field(default="", max_length=170)  # channel:user_id
+
+
+def _licence_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
+    """Licences they registered that nobody else follows (colleagues' shared ones stay theirs)."""
+    theirs = exists().where(Subscription.license_id == License.id, Subscription.channel == channel,
+                            Subscription.user_id == user_id)
+    others = exists().where(Subscription.license_id == License.id,
+                            or_(Subscription.channel != channel, Subscription.user_id != user_id))
+    return and_(theirs, ~others)
+
+
+# The registry's personal data (bot/storage/personal.py).
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (
+    PersonalTable(Subscription, "许可证提醒订阅", "licence reminder subscriptions"),
+    # after Subscription: deleted before it, while the subscriptions still say whose
+    PersonalTable(License, "您登记的许可证（公司、编号、到期日）", "licences you registered (company, number, expiry)",
+                  _licence_rows),
+)

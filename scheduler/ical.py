@@ -15,6 +15,7 @@ from icalendar import Alarm, Calendar, Event
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.storage.models import utc_column
+from bot.storage.personal import PersonalTable
 from registry.models import License, Subscription
 from scheduler.milestones import apply_by
 from scheduler.preview import Planned, preview
@@ -27,7 +28,7 @@ PRODID = "-//licensebot//renewal reminders//ZH"
 
 
 class CalendarToken(SQLModel, table=True):
-    """A private calendar URL of one person (personal data: bot/storage/personal.py)."""
+    """A private calendar URL of one person (personal data: PERSONAL_TABLES below)."""
 
     __tablename__ = "calendar_tokens"
     id: int | None = Field(default=None, primary_key=True)
@@ -36,6 +37,9 @@ class CalendarToken(SQLModel, table=True):
     user_id: str = Field(max_length=128)
     created_at: datetime = utc_column()
     revoked_at: datetime | None = utc_column(nullable=True)
+
+
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (PersonalTable(CalendarToken, "日历订阅链接", "calendar subscription links"),)
 
 
 def issue_token(session: Session, channel: str, user_id: str, now: datetime) -> CalendarToken:

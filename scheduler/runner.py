@@ -2,6 +2,10 @@
 
 APScheduler only *triggers* the idempotent sweep and the dispatcher on an interval; it never holds one
 job per licence (a job store per licence would be lost or doubled across workers and restarts).
+
+The scheduler knows no channel and no chat feature: the composition root (licensebot/runtime.py) hands
+it the senders, and a `Schedule` of the jobs features contribute (e.g. the hand-off's ticket rounds)
+and the dispatcher's delivery hook.
 """
 
 from __future__ import annotations
@@ -19,12 +23,10 @@ from bot.outbox import Sender
 from bot.ratelimit import Window
 from bot.replies import prune_sent
 from bot.settings import Settings
-from intents.handoff_models import note_platform_id
 from intents.staff import staff
-from intents.ticket_rounds import RoundReport, handoff_round
 from registry.service import pause_chat
 from scheduler.digest import post_digest
-from scheduler.dispatcher import Dispatcher, DispatchPolicy, outbox_limiter
+from scheduler.dispatcher import Dispatcher, DispatchPolicy, SentHook, ignore_sent, outbox_limiter
 from scheduler.escalation import escalate
 from scheduler.rules import Rules, load_rules
 from scheduler.sweep import sweep
@@ -44,28 +46,28 @@ class RunOnceReport:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Job:
+    """A job a feature contributes: `run(services)` in a worker thread, at start-up and then every
+    `every(settings)` seconds (and once per `run_once`, after the reminder sweep)."""
+
+    name: str  # also in the log line when a run fails
+    run: Callable[[Services], object]
+    every: Callable[[Settings], float]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What the composition root adds to the scheduler's own jobs: features' jobs (run in this order)
+    and the dispatcher's hook for a sent row's platform message id."""
+
+    jobs: tuple[Job, ...] = ()
+    on_sent: SentHook = ignore_sent
+
+
 def rules_from(settings: Settings) -> Rules:
     """The rules file the settings name (REMINDER_RULES), or the shipped one."""
     return load_rules(Path(settings.reminder_rules) if settings.reminder_rules else None)
-
-
-def configured_senders(settings: Settings, services: Services | None = None) -> dict[str, Sender]:
-    """Senders of the channels configured for this process, by channel name.
-
-    The Telegram and WeCom adapters contribute theirs here (each live channel has a `sender`); the
-    console delivers its own rows. A channel without a sender keeps its messages pending.
-    WeCom's senders keep state in the database (reply windows, button keys), so they need `services`.
-    """
-    from channels import telegram
-
-    senders: dict[str, Sender] = {}
-    if telegram.is_configured(settings):
-        senders["telegram"] = telegram.build_sender(settings)
-    if services is not None:
-        from channels.wecom.factory import build_senders
-
-        senders.update(build_senders(services))
-    return senders
 
 
 def digest(services: Services) -> bool:
@@ -79,13 +81,6 @@ def escalations(services: Services, rules: Rules) -> int:
     return escalate(services.db, rules, staff(services.settings).announce_targets(), services.clock.now())
 
 
-def handoff(services: Services) -> RoundReport:
-    """Unclaimed hand-off tickets: announced at opening, re-announced, escalated (intents/ticket_rounds.py)."""
-    with services.db.session() as session:
-        return handoff_round(session, services.settings, services.clock.now())
-
-
-HANDOFF_INTERVAL_SECONDS = 60  # re-announcements count whole business minutes (or the sweep's, if shorter)
 SENT_REPLIES_KEPT = timedelta(days=1)
 
 
@@ -95,7 +90,8 @@ def prune_replies(services: Services) -> int:
         return prune_sent(session, services.clock.now() - SENT_REPLIES_KEPT)
 
 
-def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules) -> Dispatcher:
+def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Rules,
+                    on_sent: SentHook = ignore_sent) -> Dispatcher:
     s = services.settings
     # Only for senders that do not limit themselves (see scheduler/dispatcher.py); 0 = no limit.
     per_channel = Window(s.channel_rate_per_second, 1.0) if s.channel_rate_per_second > 0 else None
@@ -104,16 +100,18 @@ def make_dispatcher(services: Services, senders: Mapping[str, Sender], rules: Ru
                             max_attempts=max(s.dispatch_max_attempts, 1))
     return Dispatcher(services.db, senders, services.clock, policy=policy,
                       limiter=outbox_limiter(per_channel, per_chat), quiet=rules.quiet,
-                      on_permanent_failure=pause_chat, on_sent=note_platform_id)
+                      on_permanent_failure=pause_chat, on_sent=on_sent)
 
 
-async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sender]) -> RunOnceReport:
-    """Sweep, then dispatch until nothing claimable is left."""
+async def run_once(services: Services, rules: Rules, senders: Mapping[str, Sender],
+                   schedule: Schedule = Schedule()) -> RunOnceReport:
+    """Sweep (and run the features' jobs), then dispatch until nothing claimable is left."""
     swept = await asyncio.to_thread(sweep, services.db, rules, services.clock.now())
     await asyncio.to_thread(digest, services)
     await asyncio.to_thread(escalations, services, rules)
-    await asyncio.to_thread(handoff, services)
-    done = await make_dispatcher(services, senders, rules).drain()
+    for job in schedule.jobs:
+        await asyncio.to_thread(job.run, services)
+    done = await make_dispatcher(services, senders, rules, schedule.on_sent).drain()
     return RunOnceReport(created=swept.created, sent=done.sent, deferred=swept.deferred + done.deferred,
                          failed=done.failed, retrying=done.retrying)
 
@@ -122,13 +120,13 @@ STOP_GRACE_SECONDS = 5.0
 
 
 async def run_forever(services: Services, senders: Mapping[str, Sender], rules: Rules,
-                      stop: asyncio.Event | None = None) -> None:
-    """Sweep and dispatch on their intervals until `stop` is set (or the task is cancelled)."""
+                      stop: asyncio.Event | None = None, schedule: Schedule = Schedule()) -> None:
+    """Sweep, the features' jobs and dispatch on their intervals until `stop` is set (or the task is cancelled)."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
     settings = services.settings
-    dispatcher = make_dispatcher(services, senders, rules)
+    dispatcher = make_dispatcher(services, senders, rules, schedule.on_sent)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every run of every job at INFO
 
     async def sweep_job() -> None:
@@ -143,11 +141,13 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
         except Exception:
             log.exception("reminder sweep failed; the next run catches up")
 
-    async def handoff_job() -> None:
-        try:
-            await asyncio.to_thread(handoff, services)
-        except Exception:
-            log.exception("hand-off round failed; the next one catches up")
+    def feature_job(job: Job) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            try:
+                await asyncio.to_thread(job.run, services)
+            except Exception:
+                log.exception("%s failed; the next one catches up", job.name)
+        return run
 
     async def dispatch_job() -> None:
         try:
@@ -173,9 +173,9 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(tracked(sweep_job), IntervalTrigger(seconds=max(settings.sweep_interval_seconds, 1)),
                       id="sweep", **common)
-    every = max(1, min(HANDOFF_INTERVAL_SECONDS, settings.sweep_interval_seconds))
-    scheduler.add_job(tracked(handoff_job), IntervalTrigger(seconds=every), id="handoff",
-                      next_run_time=datetime.now(UTC), **common)
+    for job in schedule.jobs:
+        scheduler.add_job(tracked(feature_job(job)), IntervalTrigger(seconds=job.every(settings)), id=job.name,
+                          next_run_time=datetime.now(UTC), **common)
     scheduler.add_job(tracked(dispatch_job), IntervalTrigger(seconds=max(settings.dispatch_interval_seconds, 1)),
                       id="dispatch", next_run_time=datetime.now(UTC), **common)
     scheduler.start()
@@ -191,13 +191,15 @@ async def run_forever(services: Services, senders: Mapping[str, Sender], rules: 
         scheduler.shutdown(wait=False)
 
 
-def background_loop(services: Services, senders: Mapping[str, Sender]) -> Callable[[], Awaitable[None]]:
+def background_loop(services: Services, senders: Mapping[str, Sender],
+                    schedule: Schedule = Schedule()) -> Callable[[], Awaitable[None]]:
     """For `licensebot run` with an event loop (web app): a coroutine function to start as a task."""
     rules = rules_from(services.settings)  # load now: a broken rules file stops start-up, not a task
-    return lambda: run_forever(services, senders, rules)
+    return lambda: run_forever(services, senders, rules, schedule=schedule)
 
 
-def start_in_thread(services: Services, senders: Mapping[str, Sender]) -> Callable[[], None]:
+def start_in_thread(services: Services, senders: Mapping[str, Sender],
+                    schedule: Schedule = Schedule()) -> Callable[[], None]:
     """For `licensebot run` in the terminal: run the scheduler on a thread; returns a function to stop it."""
     rules = rules_from(services.settings)
     loop = asyncio.new_event_loop()
@@ -206,7 +208,7 @@ def start_in_thread(services: Services, senders: Mapping[str, Sender]) -> Callab
     def serve() -> None:
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(run_forever(services, senders, rules, stop))
+            loop.run_until_complete(run_forever(services, senders, rules, stop, schedule))
         finally:  # let jobs still running see their cancellation, then close the loop
             pending = asyncio.all_tasks(loop)
             for task in pending:

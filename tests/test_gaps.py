@@ -8,7 +8,8 @@ import yaml
 
 from bot.storage.db import Database
 from bot.storage.models import QueryLog
-from knowledge.gaps import draft, group, unanswered
+from intents.unanswered import unanswered
+from knowledge.gaps import draft, group
 from tests.test_cli import licensebot
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

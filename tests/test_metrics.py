@@ -15,9 +15,9 @@ from bot.context import Services
 from bot.engine import Engine
 from bot.outbox import SendResult
 from licensebot.app import build_services
+from licensebot.runtime import GAUGES, run_once
 from licensebot.web import build_app
 from scheduler.rules import load_rules
-from scheduler.runner import run_once
 from tests.chat import ChatDriver
 from tests.conftest import make_settings
 from tests.reminders_support import FakeSender, add_license
@@ -33,7 +33,7 @@ def staffed(sqlite_url: str, clock: FrozenClock) -> Iterator[Services]:
 
 
 async def scrape(services: Services) -> Samples:
-    app = build_app(services, [])
+    app = build_app(services, [], gauges=GAUGES)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot") as http:
         response = await http.get("/metrics")
     assert response.status_code == 200

@@ -12,8 +12,8 @@ import pytest
 from bot.clock import SystemClock, business_today
 from bot.messages import Reply
 from bot.outbox import SendResult
+from licensebot.runtime import run_forever, run_once
 from scheduler.rules import load_rules
-from scheduler.runner import run_forever, run_once
 from tests.reminders_support import FakeSender, add_license
 from tests.test_licenses_import import cli, write_csv
 

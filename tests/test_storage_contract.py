@@ -12,10 +12,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
-import bot.storage.tables  # noqa: F401
 from bot.clock import as_utc
 from bot.storage.models import Conversation, Outbox, User
-from bot.storage.personal import PERSONAL_TABLES
+from licensebot.tables import PERSONAL_DATA
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
@@ -90,7 +89,7 @@ def test_chat_lock_serialises_two_workers(db):
 
 
 def test_every_table_with_user_data_is_in_the_privacy_registry():
-    listed = {t.model.__tablename__ for t in PERSONAL_TABLES}
+    listed = {t.model.__tablename__ for t in PERSONAL_DATA.tables}
     personal = {name for name, table in SQLModel.metadata.tables.items()
                 if "user_id" in table.columns and "channel" in table.columns}
-    assert personal <= listed, f"tables missing from bot/storage/personal.py: {personal - listed}"
+    assert personal <= listed, f"tables missing from licensebot/tables.py PERSONAL_DATA: {personal - listed}"

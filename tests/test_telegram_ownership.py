@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 
 from bot.clock import SHANGHAI
-from scheduler.runner import rules_from, run_once
+from licensebot.runtime import run_once
+from scheduler.runner import rules_from
 from tests.ownership.transcripts import CLIENT, CONSULTANT, SCENARIOS, play
 from tests.telegram_kit import USER, Runtime, fake_fixture, start_runtime, telegram_settings  # noqa: F401
 

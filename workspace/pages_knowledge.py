@@ -10,9 +10,10 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from bot.clock import SHANGHAI
-from knowledge.base import KnowledgeBase, approved_dir
+from intents.unanswered import unanswered
+from knowledge.base import KnowledgeBase
 from knowledge.codes import LICENSES, TOPICS
-from knowledge.gaps import group, unanswered
+from knowledge.gaps import group
 from workspace import kb_edit
 from workspace.page import Page
 
@@ -21,9 +22,8 @@ SHOW_GAPS = 30
 
 
 def _folders(page: Page) -> tuple[Path | None, Path]:
-    settings = page.services.settings
-    return (Path(settings.knowledge_dir) if settings.knowledge_dir else None,
-            approved_dir(settings) or Path("data/kb-approved"))
+    kb = page.services.get(KnowledgeBase)  # built from KNOWLEDGE_DIR and KB_APPROVED_DIR (licensebot/app.py)
+    return kb.folder, kb.approved or Path("data/kb-approved")
 
 
 def knowledge(page: Page) -> Response:

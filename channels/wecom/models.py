@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.models import utc_column
+from bot.storage.personal import PersonalTable
 
 
 class WeComSeen(SQLModel, table=True):
@@ -94,3 +95,11 @@ class WeComInbox(SQLModel, table=True):
     received_at: datetime = utc_column(index=True)
     lease_until: datetime | None = utc_column(nullable=True)
     attempts: int = 0
+
+
+# WeCom's personal data (bot/storage/personal.py).
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (
+    PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
+    PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
+    PersonalTable(WeComInbox, "尚未处理的企业微信消息", "WeCom messages not yet handled"),
+)

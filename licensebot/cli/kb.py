@@ -107,7 +107,8 @@ def show_gaps(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from bot.storage.db import Database
-    from knowledge.gaps import draft, group, unanswered
+    from intents.unanswered import unanswered
+    from knowledge.gaps import draft, group
 
     try:
         since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=UTC) if args.since else None

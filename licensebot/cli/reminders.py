@@ -12,10 +12,11 @@ from bot.clock import SHANGHAI, Clock, FrozenClock, SystemClock
 from bot.context import Services
 from bot.settings import Settings
 from licensebot.app import build_services
+from licensebot.runtime import configured_senders, run_once
 from scheduler.notifications import license_log
 from scheduler.preview import preview
 from scheduler.rules import Rules, RulesError
-from scheduler.runner import configured_senders, rules_from, run_once
+from scheduler.runner import rules_from
 from scheduler.sweep import sweep
 
 

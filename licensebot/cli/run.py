@@ -20,15 +20,20 @@ from typing import TYPE_CHECKING
 
 from bot.engine import Engine
 from bot.settings import Settings
-from channels import telegram
 from channels.base import Channel
-from channels.wecom import factory as wecom
 from knowledge.base import KnowledgeBase
 from knowledge.reload import SUPERVISOR_ENV, reload_on_sighup
 from licensebot.app import build_engine, build_services
 from licensebot.cli import chat
+from licensebot.runtime import (
+    CHANNEL_FACTORIES,
+    GAUGES,
+    background_loop,
+    configured_channels,
+    configured_senders,
+    start_in_thread,
+)
 from scheduler.rules import RulesError
-from scheduler.runner import configured_senders, start_in_thread
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -36,22 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WORKER_HEALTHCHECK_SECONDS = 30
 
-# One line per channel: (name, is it configured?, factory). Channels add themselves here.
-CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = (
-    ("telegram", telegram.is_configured, telegram.build_channel),
-    ("wecom", wecom.members_configured, wecom.build_members),
-    ("wecom_kf", wecom.kf_configured, wecom.build_kf),
-    ("wecom_robot", wecom.robot_configured, wecom.build_robot),
-)
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     chat.add_arguments(p)
     p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL and webhooks only)")
-
-
-def configured_channels(settings: Settings, engine: Engine) -> list[Channel]:
-    return [factory(engine) for _name, is_on, factory in CHANNEL_FACTORIES if is_on(settings)]
 
 
 def build_runtime(engine: Engine, channels: list[Channel] | None = None) -> Starlette:
@@ -59,7 +51,6 @@ def build_runtime(engine: Engine, channels: list[Channel] | None = None) -> Star
     the outbox through those channels' senders (unless SCHEDULER_IN_PROCESS is off)."""
     from licensebot.web import build_app
     from scheduler.ical_web import calendar_routes
-    from scheduler.runner import background_loop
 
     services = engine.services
     if channels is None:
@@ -69,7 +60,8 @@ def build_runtime(engine: Engine, channels: list[Channel] | None = None) -> Star
         background.append(background_loop(services, {c.name: c.sender for c in channels}))
     from workspace.web import routes as console_pages
 
-    return build_app(services, channels, background, [*calendar_routes(services), *console_pages(services)])
+    return build_app(services, channels, background, [*calendar_routes(services), *console_pages(services)],
+                     GAUGES)
 
 
 def workers_problem(settings: Settings, workers: int) -> str | None:

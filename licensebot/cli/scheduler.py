@@ -8,8 +8,9 @@ import sys
 
 from bot.settings import Settings
 from licensebot.app import build_services
+from licensebot.runtime import configured_senders, run_forever
 from scheduler.rules import RulesError
-from scheduler.runner import configured_senders, rules_from, run_forever
+from scheduler.runner import rules_from
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -15,8 +15,8 @@ from bot.engine import Engine
 from bot.messages import Incoming
 from licensebot.app import build_services
 from licensebot.cli.main import main
+from licensebot.runtime import run_once
 from scheduler.rules import load_rules
-from scheduler.runner import run_once
 from tests.cases.kit import add_client_license
 from tests.conftest import make_settings
 from tests.reminders_support import FakeSender

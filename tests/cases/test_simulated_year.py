@@ -13,9 +13,9 @@ from bot.engine import Engine
 from bot.messages import Incoming
 from bot.settings import Settings
 from licensebot.app import build_services
+from licensebot.runtime import run_once
 from registry import contacts
 from scheduler.rules import load_rules
-from scheduler.runner import run_once
 from tests.reminders_support import FakeSender, add_license
 
 RULES = load_rules()

@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import select
 
 from cases.models import CaseFile
-from scheduler.runner import rules_from, run_once
+from licensebot.runtime import run_once
+from scheduler.runner import rules_from
 from tests.cases.kit import JPG, PDF, PNG, add_client_license
 from tests.wecom.conftest import open_rig
 

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from scheduler.runner import rules_from, run_once
+from licensebot.runtime import run_once
+from scheduler.runner import rules_from
 from tests.ownership.transcripts import CLIENT, CONSULTANT, SCENARIOS, number_beside, play
 from tests.wecom.conftest import open_rig
 from tests.wecom.rig import CONSULTANT as MEMBER

@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from bot.clock import business_today
 from bot.storage.models import Outbox
-from scheduler.runner import rules_from, run_once
+from licensebot.runtime import run_once
+from scheduler.runner import rules_from
 from tests.reminders_support import add_license
 from tests.wecom.conftest import open_rig
 from tests.wecom.rig import CONSULTANT

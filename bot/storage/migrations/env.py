@@ -1,10 +1,13 @@
-"""Alembic environment: runs migrations against the URL the application passes in."""
+"""Alembic environment: runs migrations against the URL the application passes in.
+
+The migrations are the whole application's: they compare against every table, as the composition root
+lists them (licensebot/tables.py). This folder is not a package: the core's modules do not import it."""
 
 from alembic import context
 from sqlalchemy import pool
 from sqlmodel import SQLModel
 
-import bot.storage.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+import licensebot.tables  # noqa: F401  (the composition root's list: every table on SQLModel.metadata)
 from bot.storage.db import make_engine
 
 config = context.config
