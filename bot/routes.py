@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import ownership
+from bot import ownership, staff
 from bot.context import Context, Handler
 from bot.messages import Reply
 from checklist import checkup
@@ -38,7 +38,6 @@ from intents import (
     operator,
     privacy,
     smalltalk,
-    staff,
     subscribe,
 )
 from intents.commands import Command, split_command

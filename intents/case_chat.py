@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot import staff
 from bot.clock import SHANGHAI
 from bot.context import Context
 from bot.messages import Button, ChatRef, Reply
@@ -34,7 +35,6 @@ from cases.service import (
     submit_by,
 )
 from checklist.store import recent_checklists
-from intents import staff
 from intents.commands import command_args
 from registry import service as registry
 from registry.models import License

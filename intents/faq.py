@@ -9,12 +9,12 @@ from sqlalchemy import Table, insert
 from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
+from bot.staff import staff
 from bot.storage.models import QueryLog
 from checklist.checkup import checkup_payload
 from intents import feedback
 from intents.client_province import client_province
 from intents.commands import command_args
-from intents.staff import staff
 from intents.tickets import has_open_ticket
 from knowledge.authorities import BASIC_TELECOM, authority_line, depends_on_province
 from knowledge.codes import HOLDABLE_LICENSES

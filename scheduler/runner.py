@@ -19,8 +19,8 @@ from bot.outbox import Sender
 from bot.ratelimit import Window
 from bot.replies import prune_sent
 from bot.settings import Settings
+from bot.staff import staff
 from intents.handoff_models import note_platform_id
-from intents.staff import staff
 from intents.ticket_rounds import RoundReport, handoff_round
 from registry.service import pause_chat
 from scheduler.digest import post_digest

@@ -60,7 +60,7 @@ def default_consultant(s: Settings) -> str:
     first WeCom member among CONSULTANTS (the hand-off's list)."""
     if s.wecom_kf_consultant:
         return s.wecom_kf_consultant
-    from intents.staff import staff
+    from bot.staff import staff
 
     return next((user for channel, user in sorted(staff(s).consultants) if channel == "wecom"), "")
 
