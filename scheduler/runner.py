@@ -20,6 +20,7 @@ from bot.ratelimit import Window
 from bot.replies import prune_sent
 from bot.settings import Settings
 from bot.staff import staff
+from bot.undeliverable import StandIn
 from intents.handoff_models import note_platform_id
 from intents.ticket_rounds import RoundReport, handoff_round
 from registry.service import pause_chat
@@ -49,12 +50,14 @@ def rules_from(settings: Settings) -> Rules:
     return load_rules(Path(settings.reminder_rules) if settings.reminder_rules else None)
 
 
-def configured_senders(settings: Settings, services: Services | None = None) -> dict[str, Sender]:
+def configured_senders(settings: Settings, services: Services | None = None,
+                       stand_in: StandIn | None = None) -> dict[str, Sender]:
     """Senders of the channels configured for this process, by channel name.
 
     The Telegram and WeCom adapters contribute theirs here (each live channel has a `sender`); the
     console delivers its own rows. A channel without a sender keeps its messages pending.
-    WeCom's senders keep state in the database (reply windows, button keys), so they need `services`.
+    WeCom's senders keep state in the database (reply windows, button keys), so they need `services`,
+    and Customer Service the stand-in for clients it cannot reach (given by the composition root).
     """
     from channels import telegram
 
@@ -64,7 +67,9 @@ def configured_senders(settings: Settings, services: Services | None = None) -> 
     if services is not None:
         from channels.wecom.factory import build_senders
 
-        senders.update(build_senders(services))
+        if stand_in is None:
+            raise TypeError("WeCom senders need the stand-in the composition root gives (licensebot/standins.py)")
+        senders.update(build_senders(services, stand_in))
     return senders
 
 

@@ -26,6 +26,7 @@ from channels.base import Channel
 from channels.wecom import factory as wecom
 from licensebot.app import build_engine, build_services
 from licensebot.cli import chat
+from licensebot.standins import wecom_kf_stand_in
 from scheduler.rules import RulesError
 from scheduler.runner import configured_senders, start_in_thread
 
@@ -35,11 +36,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WORKER_HEALTHCHECK_SECONDS = 30
 
+def build_wecom_kf(engine: Engine) -> Channel:
+    """Customer Service, handed the stand-in for clients its window does not let us message."""
+    return wecom.build_kf(engine, wecom_kf_stand_in(engine.services.settings))
+
+
 # One line per channel: (name, is it configured?, factory). Channels add themselves here.
 CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = (
     ("telegram", telegram.is_configured, telegram.build_channel),
     ("wecom", wecom.members_configured, wecom.build_members),
-    ("wecom_kf", wecom.kf_configured, wecom.build_kf),
+    ("wecom_kf", wecom.kf_configured, build_wecom_kf),
     ("wecom_robot", wecom.robot_configured, wecom.build_robot),
 )
 
@@ -179,7 +185,7 @@ def shared_metrics_folder() -> Iterator[Path]:
 def start_scheduler(settings: Settings) -> Callable[[], None]:
     """The sweep and the dispatcher on a background thread of this process; returns the stop function."""
     services = build_services(settings)
-    stop_thread = start_in_thread(services, configured_senders(settings, services))
+    stop_thread = start_in_thread(services, configured_senders(settings, services, wecom_kf_stand_in(settings)))
 
     def stop() -> None:
         stop_thread()
