@@ -7,8 +7,8 @@ from sqlmodel import select
 from bot.context import Context
 from bot.messages import Button, Reply
 from bot.routes import RouteTable
+from bot.staff import staff
 from bot.storage.models import User
-from intents.staff import staff
 
 
 def main_menu(ctx: Context) -> tuple[Button, ...]:
@@ -49,7 +49,7 @@ def greet(ctx: Context) -> list[Reply]:
 
 def show_help(ctx: Context) -> list[Reply]:
     """Lists the commands the user can send."""
-    from intents.staff import is_consultant
+    from bot.staff import is_consultant
 
     consultant = is_consultant(ctx)
     lines = [ctx.say("可用命令：", "Commands:")]

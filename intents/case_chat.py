@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot import staff
 from bot.clock import SHANGHAI
 from bot.commands import command_args
 from bot.context import Context
@@ -36,7 +37,6 @@ from cases.service import (
 )
 from checklist.rules import ChecklistRules
 from checklist.store import recent_checklists
-from intents import staff
 from registry import service as registry
 from registry.models import License
 from scheduler.texts import license_name

@@ -17,10 +17,10 @@ from bot.hours import business_hours
 from bot.messages import Button, Reply
 from bot.outbox import enqueue
 from bot.ownership import BOT, owner_of
+from bot.staff import is_consultant, staff
 from bot.storage.chatstate import ABOUT_SOMEONE_ELSE as ABOUT_CLIENT
 from intents.case_packet import headline, local_time, reason_text, render_packet, short
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket
-from intents.staff import is_consultant, staff
 from intents.tickets import (
     claimed_by,
     close_ticket,

@@ -11,11 +11,11 @@ from bot.context import Context
 from bot.hours import business_hours
 from bot.messages import Button, Reply
 from bot.routes import RouteTable
+from bot.staff import staff
 from bot.storage.models import QueryLog
 from checklist.checkup import checkup_payload
 from intents import feedback
 from intents.client_province import client_province
-from intents.staff import staff
 from intents.tickets import has_open_ticket
 from knowledge.authorities import BASIC_TELECOM, authority_line, depends_on_province
 from knowledge.base import KnowledgeBase

@@ -15,9 +15,9 @@ from bot.commands import command_args
 from bot.context import Context
 from bot.hours import business_hours, format_opening
 from bot.messages import Reply
+from bot.staff import staff
 from intents.handoff_models import CLAIMED, CLOSED, Ticket
 from intents.human_words import beyond_request, wants_human
-from intents.staff import staff
 from intents.tickets import (
     close_ticket,
     consultant_title,

@@ -14,9 +14,9 @@ from bot.context import Context
 from bot.labels import channel_label
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
+from bot.staff import staff
 from bot.storage.personal import PersonalData
 from intents.handoff_models import CLAIMED, Ticket
-from intents.staff import staff
 from intents.tickets import close_ticket, consultant_chat, open_ticket
 
 CONFIRM_WORDS = {"确认删除", "确认", "是", "yes", "confirm", "delete"}

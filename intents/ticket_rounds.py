@@ -23,8 +23,8 @@ from bot.context import Services
 from bot.hours import business_hours
 from bot.messages import ChatRef
 from bot.settings import Settings
+from bot.staff import parse_staff, staff
 from intents.handoff_models import WAITING, Ticket
-from intents.staff import parse_staff, staff
 from intents.tickets import announce
 
 

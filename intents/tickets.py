@@ -21,10 +21,10 @@ from bot.messages import Button, ChatRef, Incoming, Reply
 from bot.outbox import enqueue
 from bot.ownership import BOT, CONSULTANT, Owner
 from bot.settings import Settings
+from bot.staff import private_chat, staff, user_lang
 from bot.storage.models import Conversation, Outbox
 from intents.case_packet import build_packet, headline, last_question, reason_text, short
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket, TicketRelay
-from intents.staff import private_chat, staff, user_lang
 
 MAX_TICKET_ID = 2**31 - 1
 

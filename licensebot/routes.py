@@ -20,7 +20,7 @@ the types in bot/routes.py) instead of importing this module.
 
 from __future__ import annotations
 
-from bot import ownership
+from bot import ownership, staff
 from bot.commands import Command, split_command
 from bot.context import Context
 from bot.messages import Reply
@@ -41,7 +41,6 @@ from intents import (
     operator,
     privacy,
     smalltalk,
-    staff,
     subscribe,
 )
 from workspace import console_link

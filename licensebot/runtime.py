@@ -22,6 +22,7 @@ from channels.wecom import factory as wecom
 from intents import ticket_rounds
 from intents.handoff_models import note_platform_id
 from intents.tickets import queue_lengths
+from licensebot.standins import wecom_kf_stand_in
 from scheduler import runner
 from scheduler.rules import Rules
 from scheduler.runner import Job, RunOnceReport, Schedule
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 CHANNEL_FACTORIES: tuple[tuple[str, Callable[[Settings], bool], Callable[[Engine], Channel]], ...] = (
     ("telegram", telegram.is_configured, telegram.build_channel),
     ("wecom", wecom.members_configured, wecom.build_members),
-    ("wecom_kf", wecom.kf_configured, wecom.build_kf),
+    ("wecom_kf", wecom.kf_configured, lambda engine: wecom.build_kf(engine, wecom_kf_stand_in(engine.services.settings))),
     ("wecom_robot", wecom.robot_configured, wecom.build_robot),
 )
 
@@ -48,13 +49,14 @@ def configured_senders(settings: Settings, services: Services | None = None) -> 
 
     The Telegram and WeCom adapters contribute theirs here (each live channel has a `sender`); the
     console delivers its own rows. A channel without a sender keeps its messages pending.
-    WeCom's senders keep state in the database (reply windows, button keys), so they need `services`.
+    WeCom's senders keep state in the database (reply windows, button keys), so they need `services`,
+    and Customer Service the stand-in for the clients its window does not let us message.
     """
     senders: dict[str, Sender] = {}
     if telegram.is_configured(settings):
         senders["telegram"] = telegram.build_sender(settings)
     if services is not None:
-        senders.update(wecom.build_senders(services))
+        senders.update(wecom.build_senders(services, wecom_kf_stand_in(settings)))
     return senders
 
 

@@ -45,7 +45,7 @@ def enqueue_digest(session: Session, group: ChatRef, today: date, now: datetime,
 
 def post_digest(settings: Settings, session: Session, now: datetime) -> bool:
     """The sweep's hook: today's digest once the hour has come, if there is a consultants' group."""
-    from intents.staff import staff
+    from bot.staff import staff
 
     group = staff(settings).group
     local = now.astimezone(SHANGHAI)

@@ -233,7 +233,7 @@ class Dispatcher:
         """Write the outcome of one attempt; returns the report field it counts under."""
         p = self.policy
         values = {"row_id": row.id, "attempt": row.attempts, "new_not_before": now, "done_at": None}
-        if result.ok:  # a note on a success is kept: "routed: …" (delivered to a stand-in, see wecom/sender.py)
+        if result.ok:  # a note on a success is kept: "routed: …" (delivered to a stand-in, see bot/undeliverable.py)
             outcome, status, error = "sent", "sent", result.error
             values["done_at"] = now
         elif result.permanent or row.attempts >= p.max_attempts:

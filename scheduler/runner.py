@@ -23,7 +23,7 @@ from bot.outbox import Sender
 from bot.ratelimit import Window
 from bot.replies import prune_sent
 from bot.settings import Settings
-from intents.staff import staff
+from bot.staff import staff
 from registry.service import pause_chat
 from scheduler.digest import post_digest
 from scheduler.dispatcher import Dispatcher, DispatchPolicy, SentHook, ignore_sent, outbox_limiter

@@ -233,8 +233,9 @@ async def test_a_sender_that_limits_itself_is_not_paced_again(db, clock):
 
 def test_the_telegram_and_wecom_senders_limit_themselves_and_customer_service_does_not():
     from channels.telegram.sender import TelegramSender
+    from channels.wecom.members import MemberSender
     from channels.wecom.robot import RobotSender
-    from channels.wecom.sender import KfSender, MemberSender
+    from channels.wecom.sender import KfSender
 
     assert TelegramSender.self_limited and MemberSender.self_limited and RobotSender.self_limited
     assert not getattr(KfSender, "self_limited", False)  # a 5-message allowance, not a rate: paced here

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, delete, select
 
 from bot.clock import as_utc
 from bot.settings import Settings
-from intents.staff import parse_staff
+from bot.staff import parse_staff
 from workspace.models import AuditEntry, ConsoleLink, ConsoleSession
 
 LINK_MINUTES = 10

@@ -5,6 +5,8 @@
     wecom_robot  consultants' group robot   WECOM_ROBOT_KEY
 
 The channel modules are imported when a channel is built, so other commands start fast.
+Customer Service is handed its StandIn (bot/undeliverable.py: who gets what a client cannot be sent)
+by the composition root, which knows the features.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from bot.context import Services
     from bot.engine import Engine
     from bot.outbox import Sender
+    from bot.undeliverable import StandIn
     from channels.wecom.crypto import WeComCrypto
     from channels.wecom.kf import KfChannel
     from channels.wecom.members import MemberChannel, MemberMessenger
@@ -55,16 +58,6 @@ def http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), verify=tls())
 
 
-def default_consultant(s: Settings) -> str:
-    """Who forwards for a WeChat client with no consultant of their own: WECOM_KF_CONSULTANT, else the
-    first WeCom member among CONSULTANTS (the hand-off's list)."""
-    if s.wecom_kf_consultant:
-        return s.wecom_kf_consultant
-    from intents.staff import staff
-
-    return next((user for channel, user in sorted(staff(s).consultants) if channel == "wecom"), "")
-
-
 def crypto_of(s: Settings) -> WeComCrypto:
     from channels.wecom.crypto import WeComCrypto
 
@@ -96,7 +89,7 @@ def build_members(engine: Engine) -> MemberChannel:
                          s.wecom_callback_max_age)
 
 
-def kf_sender(services: Services, http: httpx.AsyncClient) -> KfSender:
+def kf_sender(services: Services, http: httpx.AsyncClient, stand_in: StandIn) -> KfSender:
     """The Customer Service sender, with its relay to consultants (member app) or the robot group."""
     from channels.wecom.api import WeComApi
     from channels.wecom.kf import KfMessenger
@@ -105,15 +98,15 @@ def kf_sender(services: Services, http: httpx.AsyncClient) -> KfSender:
     s, clock = services.settings, services.clock
     api = WeComApi(http, clock, s.wecom_corp_id, s.wecom_kf_secret, s.wecom_api_base, label="kf")
     relay = ConsultantRelay(member_messenger(services, http) if members_configured(s) else None,
-                            robot_messenger(services, http) if robot_configured(s) else None, default_consultant(s))
-    return KfSender(KfMessenger(services, api), relay)
+                            robot_messenger(services, http) if robot_configured(s) else None)
+    return KfSender(KfMessenger(services, api), relay, stand_in)
 
 
-def build_kf(engine: Engine) -> KfChannel:
+def build_kf(engine: Engine, stand_in: StandIn) -> KfChannel:
     from channels.wecom.kf import KfChannel
 
     s = engine.services.settings
-    sender = kf_sender(engine.services, http_client())  # one HTTP client for the KF API and the relay
+    sender = kf_sender(engine.services, http_client(), stand_in)  # one HTTP client for the KF API and the relay
     return KfChannel(engine, sender.messenger, crypto_of(s), s.wecom_callback_max_age, sender)
 
 
@@ -123,17 +116,17 @@ def build_robot(engine: Engine) -> RobotChannel:
     return RobotChannel(robot_messenger(engine.services, http_client()))
 
 
-def build_senders(services: Services) -> dict[str, Sender]:
+def build_senders(services: Services, stand_in: StandIn) -> dict[str, Sender]:
     """Senders of the configured WeCom channels, for a scheduler process that serves no callbacks."""
+    from channels.wecom.members import MemberSender
     from channels.wecom.robot import RobotSender
-    from channels.wecom.sender import MemberSender
 
     s = services.settings
     senders: dict[str, Sender] = {}
     if members_configured(s):
         senders["wecom"] = MemberSender(member_messenger(services, http_client()))
     if kf_configured(s):
-        senders["wecom_kf"] = kf_sender(services, http_client())
+        senders["wecom_kf"] = kf_sender(services, http_client(), stand_in)
     if robot_configured(s):
         senders["wecom_robot"] = RobotSender(robot_messenger(services, http_client()))
     return senders

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from bot.context import Services
 from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Incoming, Reply
-from bot.outbox import SendResult
+from bot.outbox import Sender, SendResult
 from bot.replies import FastPath, ReplyKeep
 from channels.wecom import buttons as keys
 from channels.wecom import dedupe, inbox, render, store
@@ -34,9 +34,6 @@ from channels.wecom.crypto import WeComCrypto
 from channels.wecom.media import with_media
 from channels.wecom.members import Outgoing
 from channels.wecom.models import WeComKfClient
-
-if TYPE_CHECKING:
-    from channels.wecom.sender import KfSender
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +71,14 @@ def kf_messages(reply: Reply, key_of: dict[str, str]) -> list[Outgoing]:
     return out
 
 
+def client_name(external_userid: str, client: WeComKfClient | None) -> str:
+    """How a consultant recognises a WeChat client: "王总（外部联系人 wm…）"."""
+    return (client.nickname if client and client.nickname else "微信客户") + f"（外部联系人 {external_userid}）"
+
+
 def late_text(external_userid: str, client: WeComKfClient | None, written: datetime, text: str) -> str:
     """The member message about a client message fetched too late to be answered through the platform."""
-    who = (client.nickname if client and client.nickname else "微信客户") + f"（外部联系人 {external_userid}）"
+    who = client_name(external_userid, client)
     at = written.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     return "\n".join([f"【客户留言未能回复】{who}", f"这条消息写于 {at}，超过48小时后才收到，微信客服已不能回复，"
                       "请通过其他方式联系客户：", "————————", text.strip() or "（非文字消息）"])
@@ -92,6 +94,12 @@ def record_latest(session: Session, open_kfid: str, messages: list[dict[str, Any
             latest[external] = max(latest.get(external, 0), int(msg.get("send_time") or 0))
     for external, at in latest.items():
         store.record_client_message(session, external, open_kfid, datetime.fromtimestamp(at, UTC), now)
+
+
+class ClientSender(Sender, Protocol):
+    """The Customer Service Sender (sender.py), which can also get a note to the client's consultant."""
+
+    async def tell_consultant(self, chat_id: str, note: Reply, why_en: str) -> SendResult: ...
 
 
 class KfMessenger:
@@ -163,7 +171,7 @@ class KfChannel:
     name = CHANNEL
 
     def __init__(self, engine: Engine, messenger: KfMessenger, crypto: WeComCrypto, max_age: float,
-                 sender: KfSender) -> None:
+                 sender: ClientSender) -> None:
         self.engine = engine
         self.services = engine.services
         self.api: WeComApi = messenger.api
@@ -296,10 +304,10 @@ class KfChannel:
         """A message more than 48 hours old when fetched cannot be answered here: its consultant is told,
         with the text. True once someone has it."""
         client = await store.in_db(self.services, store.load_client, external)
-        consultant = await store.in_db(self.services, store.consultant_of, external)
         text = str((msg.get("text") or {}).get("content", "")) if msg.get("msgtype") == "text" else ""
         note = Reply(late_text(external, client, written, text))
-        result = await self.sender.relay.tell(note, "message fetched more than 48 h after it was written", consultant)
+        why = "message fetched more than 48 h after it was written"
+        result = await self.sender.tell_consultant(external, note, why)
         log.warning("wecom_kf: a message older than 48 h went to the consultant: %s", result.error or "ok",
                     extra={"chat_id": external})
         return result.ok or result.permanent

@@ -192,14 +192,25 @@ class MemberMessenger:
             await store.in_db(self.services, keyboard.shown_later, CHANNEL, userid, shown, self._now())
 
 
+class MemberSender:
+    """Outbox rows of the "wecom" channel: members can always be messaged."""
+
+    channel = CHANNEL
+    self_limited = True  # the messenger keeps to 30 a minute per member: the dispatcher does not pace it
+
+    def __init__(self, messenger: MemberMessenger) -> None:
+        self.messenger = messenger
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        return await self.messenger.deliver(chat_id, [reply], proactive=True)
+
+
 class MemberChannel:
     """The self-built app as a channel: its callback route, its Sender, its background work."""
 
     name = CHANNEL
 
     def __init__(self, engine: Engine, messenger: MemberMessenger, crypto: WeComCrypto, max_age: float) -> None:
-        from channels.wecom.sender import MemberSender
-
         self.engine = engine
         self.services = engine.services
         self.messenger = messenger

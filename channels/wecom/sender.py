@@ -1,15 +1,15 @@
-"""Senders for proactive messages (outbox rows), within what each WeCom chat may receive unprompted.
+"""Senders for proactive messages (outbox rows) to WeChat clients, within what they may receive unprompted.
 
-    wecom     (members)        → message/send, always allowed (30 a minute per member)
     wecom_kf  (WeChat clients) → kf/send_msg while their 48-hour window is open and the 5-message
-                                 allowance lasts; otherwise ROUTED: their consultant gets a member
-                                 message with the text ready to forward (the robot group if no
-                                 consultant is known). Never silently dropped.
+                                 allowance lasts; otherwise the channel reports the reply as
+                                 undeliverable to its StandIn (bot/undeliverable.py, wired by the
+                                 composition root), which says who gets what instead: the relay sends
+                                 that note to the consultant as a member message (the robot group if
+                                 no consultant is known). Never silently dropped.
 
-The ROUTED convention for the dispatcher: SendResult(ok=True, error="routed: <to whom> (<why>)").
-ok=True because it was delivered — to a stand-in; the error text starts with ROUTED so the
-dispatcher stores it (last_error) and can count the row as routed rather than sent.
+A routed send returns SendResult(ok=True, error="routed: <to whom> (<why>)") (bot/undeliverable.py).
 If nobody can be reached the result is a retry in an hour whose error names the missing settings.
+The members' Sender is in members.py.
 """
 
 from __future__ import annotations
@@ -17,17 +17,15 @@ from __future__ import annotations
 import logging
 
 from bot import keyboard
-from bot.messages import Reply
+from bot.messages import ChatRef, Reply
 from bot.outbox import SendResult
+from bot.undeliverable import ROUTED, StandIn, Undeliverable
 from channels.wecom import store
-from channels.wecom.kf import KfMessenger
+from channels.wecom.kf import KfMessenger, client_name
 from channels.wecom.members import MemberMessenger
-from channels.wecom.models import WeComKfClient
 from channels.wecom.robot import RobotMessenger
 
 log = logging.getLogger(__name__)
-
-ROUTED = "routed:"
 
 WHY = {
     "closed": ("客户最后一次发消息已超过48小时，微信客服会话窗口已关闭", "48-hour window closed"),
@@ -36,51 +34,15 @@ WHY = {
 }
 
 
-def is_routed(result: SendResult) -> bool:
-    return result.ok and result.error.startswith(ROUTED)
-
-
-def forward_text(external_userid: str, client: WeComKfClient | None, reply: Reply, why_zh: str) -> str:
-    """The member message a consultant forwards to the client by hand."""
-    who = (client.nickname if client and client.nickname else "微信客户") + f"（外部联系人 {external_userid}）"
-    lines = [f"【请转发给客户】{who}", f"原因：{why_zh}，机器人无法直接发送。请把下面的内容通过微信发给客户：",
-             "————————", reply.text.strip()]
-    if reply.buttons:
-        lines.append("（原消息附带的选项：" + " / ".join(b.label for b in reply.buttons) + "）")
-    return "\n".join(lines)
-
-
-class MemberSender:
-    """Outbox rows of the "wecom" channel: members can always be messaged."""
-
-    channel = "wecom"
-    self_limited = True  # the messenger keeps to 30 a minute per member: the dispatcher does not pace it
-
-    def __init__(self, messenger: MemberMessenger) -> None:
-        self.messenger = messenger
-
-    async def send(self, chat_id: str, reply: Reply) -> SendResult:
-        return await self.messenger.deliver(chat_id, [reply], proactive=True)
-
-
 class ConsultantRelay:
-    """Gets a message for a client the bot may not message to a person who can."""
+    """Gets a note about a client the bot may not message to the consultant it is told (a person who can)."""
 
-    def __init__(self, members: MemberMessenger | None, robot: RobotMessenger | None,
-                 fallback_consultant: str) -> None:
+    def __init__(self, members: MemberMessenger | None, robot: RobotMessenger | None) -> None:
         self.members = members
         self.robot = robot
-        self.fallback_consultant = fallback_consultant
-
-    async def relay(self, external_userid: str, client: WeComKfClient | None, reply: Reply,
-                    why: tuple[str, str], consultant: str = "") -> SendResult:
-        why_zh, why_en = why
-        note = Reply(forward_text(external_userid, client, reply, why_zh), attachment=reply.attachment)
-        return await self.tell(note, why_en, consultant)
 
     async def tell(self, note: Reply, why_en: str, consultant: str = "") -> SendResult:
         """Deliver a note to the client's consultant (a member message), else to the consultants' group."""
-        consultant = consultant or self.fallback_consultant
         if self.members is not None and consultant:
             result = await self.members.deliver(consultant, [note], proactive=True)
             if result.ok:
@@ -100,13 +62,14 @@ class ConsultantRelay:
 
 
 class KfSender:
-    """Outbox rows of the "wecom_kf" channel: direct while the window allows, else via the consultant."""
+    """Outbox rows of the "wecom_kf" channel: direct while the window allows, else what the stand-in says."""
 
     channel = "wecom_kf"
 
-    def __init__(self, messenger: KfMessenger, relay: ConsultantRelay) -> None:
+    def __init__(self, messenger: KfMessenger, relay: ConsultantRelay, stand_in: StandIn) -> None:
         self.messenger = messenger
         self.relay = relay
+        self.stand_in = stand_in
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         services = self.messenger.services
@@ -127,5 +90,15 @@ class KfSender:
         else:
             why = WHY[state]
         log.info("wecom_kf: message routed to a consultant (%s)", why[1], extra={"chat_id": chat_id})
-        consultant = await store.in_db(services, store.consultant_of, chat_id)
-        return await self.relay.relay(chat_id, client, reply, why, consultant)
+        servicer = await store.in_db(services, store.servicer_of, chat_id)
+        item = Undeliverable(ChatRef(self.channel, chat_id), reply, why, client_name(chat_id, client), servicer)
+        redirect = await store.in_db(services, self.stand_in.redirect, item)
+        return await self.relay.tell(redirect.note, redirect.why, redirect.to)
+
+    async def tell_consultant(self, chat_id: str, note: Reply, why_en: str) -> SendResult:
+        """A note about a client (e.g. a message that can no longer be answered) to their consultant."""
+        services = self.messenger.services
+        servicer = await store.in_db(services, store.servicer_of, chat_id)
+        consultant = await store.in_db(services, self.stand_in.consultant_for, ChatRef(self.channel, chat_id),
+                                       servicer)
+        return await self.relay.tell(note, why_en, consultant)

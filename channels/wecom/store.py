@@ -93,19 +93,11 @@ def assign_consultant(session: Session, external_userid: str, consultant_userid:
         session.add(row)
 
 
-def consultant_of(session: Session, external_userid: str) -> str:
-    """The member who handles this client: the servicer seen in Customer Service, else the WeCom
-    consultant of their latest hand-off ticket; "" when none is known."""
-    from intents.handoff_models import Ticket
-
+def servicer_of(session: Session, external_userid: str) -> str:
+    """The member seen handling this client in Customer Service (a servicer); "" when none was seen.
+    Who their consultant is otherwise is the stand-in's decision (bot/undeliverable.py)."""
     row = load_client(session, external_userid)
-    if row is not None and row.consultant:
-        return row.consultant
-    ticket = session.execute(
-        select(Ticket.consultant_id).where(Ticket.channel == KF_CHANNEL, Ticket.user_id == external_userid,
-                                           Ticket.consultant_channel == "wecom")
-        .order_by(Ticket.created_at.desc()).limit(1)).scalar_one_or_none()  # type: ignore[attr-defined]
-    return ticket or ""
+    return row.consultant if row is not None and row.consultant else ""
 
 
 def window_state(row: WeComKfClient | None, now: datetime, needed: int = 1) -> str:

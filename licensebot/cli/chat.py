@@ -11,10 +11,10 @@ from pathlib import Path
 from bot.engine import Engine
 from bot.messages import Reply
 from bot.settings import Settings
+from bot.staff import staff
 from channels import console
 from channels.console_replies import DurableReplies
 from intents.handoff_models import note_platform_id
-from intents.staff import staff
 from licensebot.app import build_services
 
 

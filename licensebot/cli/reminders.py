@@ -13,6 +13,7 @@ from bot.context import Services
 from bot.settings import Settings
 from licensebot.app import build_services
 from licensebot.runtime import configured_senders, run_once
+from licensebot.standins import wecom_kf_stand_in
 from scheduler.notifications import license_log
 from scheduler.preview import preview
 from scheduler.rules import Rules, RulesError
@@ -136,7 +137,7 @@ def show_preview(services: Services, rules: Rules, days: int, as_json: bool) -> 
 
 
 def show_run_once(services: Services, rules: Rules, as_json: bool) -> int:
-    senders = configured_senders(services.settings, services)
+    senders = configured_senders(services.settings, services, wecom_kf_stand_in(services.settings))
     report = asyncio.run(run_once(services, rules, senders))
     if as_json:
         print(json.dumps(report.as_dict()))

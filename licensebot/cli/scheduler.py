@@ -9,6 +9,7 @@ import sys
 from bot.settings import Settings
 from licensebot.app import build_services
 from licensebot.runtime import configured_senders, run_forever
+from licensebot.standins import wecom_kf_stand_in
 from scheduler.rules import RulesError
 from scheduler.runner import rules_from
 
@@ -24,7 +25,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print(f"licensebot: {exc}", file=sys.stderr)
         return 2
     services = build_services(settings)
-    senders = configured_senders(settings, services)
+    senders = configured_senders(settings, services, wecom_kf_stand_in(settings))
     print(f"reminder scheduler: sweep every {settings.sweep_interval_seconds} s, dispatch every "
           f"{settings.dispatch_interval_seconds} s, channels with a sender: {', '.join(senders) or 'none'}; "
           "Ctrl-C stops", file=sys.stderr)

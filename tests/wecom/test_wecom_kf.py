@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from bot.messages import Button, Reply
 from bot.storage.models import MessageLog, Outbox
+from bot.undeliverable import ROUTED, is_routed
 from channels.wecom import store
 from channels.wecom.models import WeComKfClient, WeComKfCursor
-from channels.wecom.sender import ROUTED, is_routed
 from tests.wecom.conftest import open_rig
 from tests.wecom.rig import CONSULTANT, KF_PATH, OPEN_KFID
 

@@ -108,9 +108,11 @@ def test_a_scheduler_process_gets_a_sender_per_configured_wecom_channel(services
     from dataclasses import replace
 
     from channels.wecom.factory import build_senders
+    from licensebot.standins import wecom_kf_stand_in
 
     services.settings = replace(services.settings, **wecom_overrides("http://127.0.0.1:1"))
-    assert {name: s.channel for name, s in build_senders(services).items()} == {
+    stand_in = wecom_kf_stand_in(services.settings)
+    assert {name: s.channel for name, s in build_senders(services, stand_in).items()} == {
         "wecom": "wecom", "wecom_kf": "wecom_kf", "wecom_robot": "wecom_robot"}
     services.settings = replace(services.settings, wecom_kf_secret="", wecom_secret="")
-    assert list(build_senders(services)) == ["wecom_robot"]
+    assert list(build_senders(services, stand_in)) == ["wecom_robot"]
