@@ -78,6 +78,9 @@ def install() -> None:
 if __name__ == "__main__":
     inbox.STALE = timedelta(0)
     inbox.RECOVER_EVERY = 0.5
+    # With STALE at 0 the dying worker's own recovery may lease the very row it is handling; a lease of
+    # minutes would then keep the restarted worker off it for longer than the test waits.
+    inbox.LEASE = timedelta(seconds=1)
     if POINT:
         install()
     sys.exit(main(sys.argv[1:]))
