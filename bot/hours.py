@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from bot.clock import SHANGHAI
+from bot.language import pick
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,19 +100,19 @@ class BusinessHours:
     def describe(self, lang: str) -> str:
         """The weekly hours in a line, e.g. 周一至周五 09:00–18:00 (法定节假日除外)."""
         if not self.weekly:
-            return "暂无固定工作时间" if lang == "zh" else "no fixed hours"
+            return pick(lang, "暂无固定工作时间", "no fixed hours")
         groups: list[tuple[int, int, Span]] = []
         for d in sorted(self.weekly):
             if groups and groups[-1][1] == d - 1 and groups[-1][2] == self.weekly[d]:
                 groups[-1] = (groups[-1][0], d, groups[-1][2])
             else:
                 groups.append((d, d, self.weekly[d]))
-        names = DAYS_EN if lang == "en" else DAYS_ZH
-        joiner = "–" if lang == "en" else "至"
+        names = pick(lang, DAYS_ZH, DAYS_EN)
+        joiner = pick(lang, "至", "–")
         parts = [(names[a] if a == b else f"{names[a]}{joiner}{names[b]}") + f" {_hm(s[0])}–{_hm(s[1])}"
                  for a, b, s in groups]
-        tail = " (China time, except public holidays)" if lang == "en" else "（北京时间，法定节假日除外）"
-        return ("; " if lang == "en" else "，").join(parts) + tail
+        tail = pick(lang, "（北京时间，法定节假日除外）", " (China time, except public holidays)")
+        return pick(lang, "，", "; ").join(parts) + tail
 
 
 ALWAYS_OPEN = BusinessHours(weekly={d: (0, 24 * 60) for d in range(7)}, makeup=(0, 24 * 60))

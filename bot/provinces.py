@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.language import pick
+
 
 @dataclass(frozen=True)
 class Province:
@@ -15,7 +17,7 @@ class Province:
     aliases: tuple[str, ...] = ()  # other abbreviations or spellings seen in use
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.name
+        return pick(lang, self.name, self.en)
 
 
 PROVINCES: tuple[Province, ...] = (

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.language import pick
 from checklist.checkup_rules import ANSWERS, CheckupRules, Family, Item
 
 RED, AMBER, GREEN = "red", "amber", "green"
@@ -35,7 +36,7 @@ class ItemResult:
             return ""
         text = self.item.action.get(lang)
         if self.answer == "unsure":
-            return ("Check this first. If it is not in order: " if lang == "en" else "先核实。如不符合：") + text
+            return pick(lang, "先核实。如不符合：", "Check this first. If it is not in order: ") + text
         return text
 
 

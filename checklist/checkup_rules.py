@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checklist.rules import RulesError, Text, _entries, _str, _text
+from bot.language import Text, pick
+from checklist.rules import RulesError, _entries, _str, _text
 from knowledge.codes import HOLDABLE_LICENSES
 from knowledge.yamlfile import read_yaml
 
@@ -67,8 +68,7 @@ class Item:
     fix_by: int | None  # days before the submission deadline; None = now
 
     def basis_text(self, lang: str) -> str:
-        return "；".join(b.label(lang) for b in self.basis) if lang != "en" else "; ".join(
-            b.label(lang) for b in self.basis)
+        return pick(lang, "；", "; ").join(b.label(lang) for b in self.basis)
 
 
 @dataclass(frozen=True)

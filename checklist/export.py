@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.language import pick
 from checklist.checkup_result import MARKS, STATUS_NAMES, Checkup, summary_text
 from checklist.plan import Plan, describe_answers
 from checklist.rules import ChecklistRules
@@ -70,7 +71,7 @@ def checklist_xlsx(rules: ChecklistRules, plan: Plan, lang: str = "zh") -> bytes
         if m.confirm:
             notes.append("非法定，部分省份可能要求" if zh else "not a rule; some provinces may ask")
         values = (n, groups[m.group], m.title.get(lang), m.what.get(lang), "；".join(notes) if zh else "; ".join(notes),
-                  m.source, STATUSES[lang if lang == "en" else "zh"][0], "", None)
+                  m.source, STATUSES[pick(lang, "zh", "en")][0], "", None)
         for col, value in enumerate(values, 1):
             ws.cell(row=row, column=col, value=value).alignment = _WRAP
     statuses = STATUSES["en" if not zh else "zh"]

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.clock import SHANGHAI, as_utc
+from bot.language import pick
 from bot.provinces import find_province
 from checklist.plan import Answers, build_plan
 from checklist.rules import ChecklistRules
@@ -21,7 +22,7 @@ URGENCY = {"expired": ("已过期", "expired"), "deadline_passed": ("已过最�
 
 def _labels(rules: ChecklistRules, kind: str, values: list[str] | tuple[str, ...], lang: str) -> str:
     names = [c.label.get(lang) if (c := rules.choice(kind, v)) else v for v in values]
-    return ("、" if lang == "zh" else ", ").join(names) or ("无" if lang == "zh" else "none")
+    return pick(lang, "、", ", ").join(names) or pick(lang, "无", "none")
 
 
 def _lines(rules: ChecklistRules, answers: Answers, made: datetime, now: datetime, lang: str) -> list[str]:

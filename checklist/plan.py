@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.language import pick
 from bot.provinces import find_province
 from checklist.rules import ChecklistRules, LicenseType, Material, Milestone, UrgencyLevel
 
@@ -150,7 +151,7 @@ def describe_answers(rules: ChecklistRules, answers: Answers, lang: str) -> str:
     parts = [lt.name.get(lang) if lt else answers.license]
     province = find_province(answers.province) if answers.province else None
     if answers.scope == "provincial" and province is not None:
-        parts.append(f"地网（{province.name}）" if lang != "en" else f"Provincial ({province.en})")
+        parts.append(pick(lang, f"地网（{province.name}）", f"Provincial ({province.en})"))
     else:
         scope = rules.choice("scope", answers.scope)
         parts.append(scope.label.get(lang) if scope else answers.scope)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.language import Text
 from bot.license_numbers import CATEGORY_NAMES
 from bot.provinces import find_province
 from knowledge.codes import HOLDABLE_LICENSES
@@ -33,15 +34,6 @@ PLACEHOLDERS = {"submit_by", "expires", "days"}
 
 class RulesError(ValueError):
     """The checklist rules file is unreadable or breaks the schema."""
-
-
-@dataclass(frozen=True)
-class Text:
-    zh: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from bot.clock import SHANGHAI, as_utc
 from bot.context import Context
 from bot.labels import channel_label, language_label
+from bot.language import pick
 from bot.storage.models import MessageLog, QueryLog
 from checklist.checkup_store import case_packet_checkup
 from checklist.findings import checklist_findings
@@ -130,8 +131,7 @@ def messages_since(session: Session, ticket: Ticket) -> list[MessageLog]:
 
 
 def reason_text(ticket: Ticket, lang: str) -> str:
-    zh, en = REASONS.get(ticket.reason, (ticket.reason, ticket.reason))
-    return en if lang == "en" else zh
+    return pick(lang, *REASONS.get(ticket.reason, (ticket.reason, ticket.reason)))
 
 
 def headline(ticket: Ticket, lang: str) -> str:

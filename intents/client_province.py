@@ -8,8 +8,8 @@ over others; a cross-region licence of that family means MIIT, so no province is
 from __future__ import annotations
 
 from bot.context import Context
+from bot.language import Text
 from bot.provinces import province_named_in
-from checklist.rules import Text
 from checklist.store import recent_checklists
 from registry.service import my_licenses
 

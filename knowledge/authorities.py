@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.language import Text, pick
 from bot.provinces import PROVINCES, find_province
-from checklist.rules import Text
 from knowledge.codes import TOPICS
 from knowledge.entries import Entry, KnowledgeError
 from knowledge.yamlfile import read_yaml
@@ -65,7 +65,7 @@ def depends_on_province(entry: Entry) -> bool:
 
 def authority_line(authority: Authority, entry: Entry, lang: str, why: Text) -> str:
     """'您的省份（北京，…）：北京市通信管理局（https://bjca.miit.gov.cn）' plus the notes for the topic."""
-    site = f"（{authority.website}）" if lang != "en" else f" ({authority.website})"
+    site = pick(lang, f"（{authority.website}）", f" ({authority.website})")
     site = site if authority.website else ""
     label = find_province(authority.province)
     place = label.label(lang) if label else authority.province

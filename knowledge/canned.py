@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from bot.language import pick
+
 SHIPPED = Path(__file__).resolve().parent / "canned.yaml"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MAX_CHARS = 1500
@@ -28,7 +30,7 @@ class Canned:
     en: str | None = None
 
     def text(self, lang: str) -> str:
-        return self.en if lang == "en" and self.en else self.zh
+        return pick(lang, self.zh, self.en or self.zh)
 
 
 def _text(raw: Any, where: str, required: bool) -> str | None:

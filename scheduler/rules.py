@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.language import Text
+
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules.yaml"
 RENEWAL_FIELDS = frozenset({"company", "license", "number", "expires_on", "days_left", "apply_by", "days_to_submit"})
 ANNUAL_FIELDS = frozenset({"company", "license", "number", "year", "report_year", "closes", "days_to_close"})
@@ -21,15 +23,6 @@ _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 
 class RulesError(ValueError):
     """A problem in the rules file; the message starts with the file and the key."""
-
-
-@dataclass(frozen=True)
-class Text:
-    zh: str
-    en: str
-
-    def pick(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import language
 from bot.engine import Engine, FirstTime
+from bot.language import pick
 from bot.messages import Attachment, Incoming, Reply
 from bot.ratelimit import RateLimiter, SendLimiter
 from bot.replies import FastPath, ReplyKeep
@@ -123,7 +124,7 @@ def menu_commands(lang: str) -> list[BotCommand]:
 
     out = []
     for name, command in COMMANDS.items():
-        text = command.menu_zh if lang == "zh" else command.menu_en
+        text = pick(lang, command.menu_zh, command.menu_en)
         bare = name.lstrip("/")
         if text and not command.consultant_only and re.fullmatch(r"[a-z0-9_]{1,32}", bare):
             out.append(BotCommand(bare, text[:256]))
