@@ -15,11 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.clock import SHANGHAI
 from bot.language import pick
 from bot.settings import Settings
+from bot.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -206,11 +205,7 @@ def parse_hours(data: Any, source: str) -> BusinessHours:
 
 
 def load_hours(path: Path) -> BusinessHours:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise HoursError(f"{path.name}: cannot read: {exc}") from None
-    return parse_hours(data, path.name)
+    return parse_hours(read_yaml(path, HoursError), path.name)
 
 
 def hours_file(settings: Settings) -> Path:

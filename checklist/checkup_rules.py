@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.language import Text, pick
+from bot.yamlfile import read_yaml
 from checklist.rules import RulesError, _entries, _str, _text
 from knowledge.codes import HOLDABLE_LICENSES
-from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "checkup.yaml"
 FILE_NAME = "checkup.yaml"

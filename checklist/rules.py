@@ -15,8 +15,8 @@ from typing import Any
 from bot.language import Text
 from bot.license_numbers import CATEGORY_NAMES
 from bot.provinces import find_province
+from bot.yamlfile import read_yaml
 from knowledge.codes import HOLDABLE_LICENSES
-from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "checklist.yaml"
 FILE_NAME = "checklist.yaml"

@@ -13,9 +13,9 @@ from typing import Any
 
 from bot.language import Text, pick
 from bot.provinces import PROVINCES, find_province
+from bot.yamlfile import read_yaml
 from knowledge.codes import TOPICS
 from knowledge.entries import Entry, KnowledgeError
-from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "provinces.yaml"
 CHECKS = {"D", "S1", "S2", "S3", ""}  # what a website was checked against (see the file's header)

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.language import pick
+from bot.yamlfile import read_yaml
 
 SHIPPED = Path(__file__).resolve().parent / "canned.yaml"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -64,11 +63,7 @@ def parse_canned(data: Any, source: str) -> dict[str, Canned]:
 
 
 def load_canned(path: Path) -> dict[str, Canned]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CannedError(f"{path.name}: cannot read: {exc}") from None
-    return parse_canned(data, path.name)
+    return parse_canned(read_yaml(path, CannedError), path.name)
 
 
 def canned_file(knowledge_dir: str) -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.language import pick
+from bot.yamlfile import read_yaml
 from knowledge.codes import LICENSES, TOPICS
-from knowledge.yamlfile import read_yaml
 
 SHIPPED_DIR = Path(__file__).resolve().parent
 

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from bot.language import Text
+from bot.yamlfile import read_yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules.yaml"
 RENEWAL_FIELDS = frozenset({"company", "license", "number", "expires_on", "days_left", "apply_by", "days_to_submit"})
@@ -99,13 +98,7 @@ class Rules:
 def load_rules(path: Path | None = None) -> Rules:
     """Read and validate the rules file (the shipped one by default)."""
     path = path or DEFAULT_PATH
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from None
-    return parse_rules(raw, str(path))
+    return parse_rules(read_yaml(path, RulesError, str(path)), str(path))
 
 
 def parse_rules(raw: Any, where: str) -> Rules:

@@ -18,11 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.clock import SystemClock, business_today
 from bot.dates import parse_date
 from bot.settings import Settings
+from bot.yamlfile import read_yaml
 from checklist.checkup_result import Checkup, evaluate, items_text, result_json, summary_text
 from checklist.checkup_rules import CheckupError, CheckupRules, load_checkup_for
 from checklist.checkup_steps import CheckupConfig, license_options, read_item_answer
@@ -49,14 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def read_answers_file(path: Path) -> dict[str, Any]:
     """The answers mapping from a YAML or JSON file (JSON is YAML); UsageError when it is not one."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--answers {path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--answers {path}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"--answers {path}: not valid YAML or JSON: {exc}") from None
+    data = read_yaml(path, UsageError, f"--answers {path}", "YAML or JSON")
     if not isinstance(data, dict):
         raise UsageError(f"--answers {path}: expected a mapping of item id to answer, e.g. {{log_retention: yes}}")
     return {str(k): v for k, v in data.items()}
