@@ -18,7 +18,7 @@ from typing import Any
 from bot.clock import SHANGHAI
 from bot.language import pick
 from bot.settings import Settings
-from bot.yamlfile import read_yaml
+from bot.yamlfile import own_or_shipped, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -209,11 +209,7 @@ def load_hours(path: Path) -> BusinessHours:
 
 
 def hours_file(settings: Settings) -> Path:
-    if settings.knowledge_dir:
-        local = Path(settings.knowledge_dir) / "hours.yaml"
-        if local.is_file():
-            return local
-    return SHIPPED
+    return own_or_shipped(settings.knowledge_dir, "hours.yaml", SHIPPED)
 
 
 def business_hours(settings: Settings) -> BusinessHours:

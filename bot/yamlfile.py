@@ -23,3 +23,12 @@ def read_yaml(path: Path, error: type[Exception], name: str | None = None, kind:
         raise error(f"{name}: not valid {kind}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def own_or_shipped(folder: Path | str | None, file_name: str, shipped: Path) -> Path:
+    """A knowledge folder's own `file_name` when it has one, else the shipped file ("" or None: no folder)."""
+    if folder is not None and folder != "":
+        own = Path(folder) / file_name
+        if own.is_file():
+            return own
+    return shipped

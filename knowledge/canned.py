@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.language import pick
-from bot.yamlfile import read_yaml
+from bot.yamlfile import own_or_shipped, read_yaml
 
 SHIPPED = Path(__file__).resolve().parent / "canned.yaml"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -68,8 +68,4 @@ def load_canned(path: Path) -> dict[str, Canned]:
 
 def canned_file(knowledge_dir: str) -> Path:
     """canned.yaml of the configured knowledge folder, else the shipped one."""
-    if knowledge_dir:
-        local = Path(knowledge_dir) / "canned.yaml"
-        if local.is_file():
-            return local
-    return SHIPPED
+    return own_or_shipped(knowledge_dir, "canned.yaml", SHIPPED)

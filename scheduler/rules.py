@@ -11,17 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.language import Text
-from bot.yamlfile import read_yaml
+from bot.rules import RulesError, load_rules_file
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules.yaml"
 RENEWAL_FIELDS = frozenset({"company", "license", "number", "expires_on", "days_left", "apply_by", "days_to_submit"})
 ANNUAL_FIELDS = frozenset({"company", "license", "number", "year", "report_year", "closes", "days_to_close"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
-
-
-class RulesError(ValueError):
-    """A problem in the rules file; the message starts with the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,7 @@ class Rules:
 def load_rules(path: Path | None = None) -> Rules:
     """Read and validate the rules file (the shipped one by default)."""
     path = path or DEFAULT_PATH
-    return parse_rules(read_yaml(path, RulesError, str(path)), str(path))
+    return load_rules_file(path, parse_rules, name=str(path))
 
 
 def parse_rules(raw: Any, where: str) -> Rules:
