@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from bot.dates import parse_date
 from bot.license_numbers import EXAMPLES, LicenseNumber, check_license_number, parse_license_number
 from bot.problems import Problem
-from bot.provinces import find_province
+from bot.provinces import parse_province
 from intents.steps import CHOICE, TEXT, Env, Option, Step, Updates
 from knowledge.codes import HOLDABLE_LICENSES, LICENSES, LICENSES_EN
 
@@ -61,14 +61,6 @@ def parse_company(text: str, _env: Env | None = None) -> Updates | Problem:
         return Problem("long_company", f"公司名称太长（{len(name)}个字符），请填写营业执照上的全称（100字以内）。",
                        f"That name is too long ({len(name)} characters); please give the registered name.")
     return {"company": name}
-
-
-def parse_province(text: str, _env: Env | None = None) -> Updates | Problem:
-    province = find_province(text)
-    if province is None:
-        return Problem("not_a_province", f"没有识别出“{text.strip()[:20]}”这个省份。请输入内地省级行政区的名称或简称，例如 北京 或 京。",
-                       f"“{text.strip()[:20]}” is not a mainland province I know. Type its name, e.g. Beijing.")
-    return {"province": province.name}
 
 
 def number_facts(number: LicenseNumber) -> Updates:
