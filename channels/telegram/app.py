@@ -23,7 +23,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -37,6 +37,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import language
 from bot.engine import Engine, FirstTime
+from bot.keylock import KeyedLocks
 from bot.language import pick
 from bot.messages import Attachment, Incoming, Reply
 from bot.ratelimit import RateLimiter, SendLimiter
@@ -156,8 +157,7 @@ class TelegramChannel:
         self.me = translate.BotIdentity(0, "")
         self.ready = asyncio.Event()
         self._boot_task: asyncio.Task[None] | None = None
-        self._chat_locks: dict[str, asyncio.Lock] = {}
-        self._chat_users: dict[str, int] = {}
+        self._chat_locks: KeyedLocks[str] = KeyedLocks()  # one chat's updates in arrival order in this process
         self.application.add_handler(TypeHandler(Update, self.handle_update))
         self.application.add_error_handler(self.on_error)
 
@@ -307,7 +307,7 @@ class TelegramChannel:
         query = update.callback_query
         self.busy += 1
         try:
-            async with self._chat_lock(key):
+            async with self._chat_locks.hold(key):
                 if query is not None:
                     await self._on_button(query, update.update_id)
                 elif update.message is not None:
@@ -403,19 +403,6 @@ class TelegramChannel:
             while True:
                 await self.sender.typing(chat_id)
                 await asyncio.sleep(TYPING_EVERY)
-
-    @contextlib.asynccontextmanager
-    async def _chat_lock(self, key: str) -> AsyncIterator[None]:
-        """Handle one chat's updates in arrival order within this process (different chats run in parallel)."""
-        lock = self._chat_locks.setdefault(key, asyncio.Lock())
-        self._chat_users[key] = self._chat_users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._chat_users[key] -= 1
-            if not self._chat_users[key]:
-                del self._chat_users[key], self._chat_locks[key]
 
 
 def build_channel(engine: Engine) -> TelegramChannel:
