@@ -403,8 +403,3 @@ class TelegramChannel:
             while True:
                 await self.sender.typing(chat_id)
                 await asyncio.sleep(TYPING_EVERY)
-
-
-def build_channel(engine: Engine) -> TelegramChannel:
-    """The factory `licensebot run` calls when TELEGRAM_BOT_TOKEN is set."""
-    return TelegramChannel(engine)
