@@ -20,7 +20,7 @@ from bot.keyboard import ChatKeyboard
 from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
 from cases.models import CaseFile
 from cases.service import delete_files_of_user
-from channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
+from channels.wecom.models import WeComInbox, WeComKfClient
 from checklist.checkup_store import CheckupRecord
 from checklist.store import ChecklistRecord
 from intents.handoff_models import Ticket, TicketRelay
@@ -89,7 +89,6 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(License, "您登记的许可证（公司、编号、到期日）", "licences you registered (company, number, expiry)",
                   _licence_rows),
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
-    PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
     PersonalTable(WeComInbox, "尚未处理的企业微信消息", "WeCom messages not yet handled"),
     PersonalTable(CaseFile, "续期案件中您上传的文件", "files you uploaded to renewal cases",
                   before_delete=delete_files_of_user),

@@ -1,5 +1,5 @@
-"""WeCom's own tables: callbacks already handled, KF sync cursors, KF clients' reply windows,
-the last buttons shown per chat, and button keys too long for the platform.
+"""WeCom's own tables: callbacks already handled, KF sync cursors, KF clients' reply windows and
+button keys too long for the platform (the buttons last shown per chat are bot/keyboard.py's).
 
 Datetimes are UTC (read back through `bot.clock.as_utc`).
 """
@@ -54,19 +54,6 @@ class WeComKfClient(SQLModel, table=True):
     consultant: str = Field(default="", max_length=128)
     last_client_at: datetime = utc_column()
     sent: int = 0
-
-
-class WeComButtons(SQLModel, table=True):
-    """The buttons of the last message with buttons in a chat, so "2" presses the second one."""
-
-    __tablename__ = "wecom_buttons"
-    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
-    user_id: str = Field(max_length=128)
-    buttons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [[label, payload]]
-    updated_at: datetime = utc_column()
 
 
 class WeComButtonKey(SQLModel, table=True):
