@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.labels import scope_label
 from bot.storage.models import utc_column
 from checklist.plan import Answers
-from checklist.rules import ChecklistRules, load_rules
 
 TOKEN_PREFIX = "checklist:"  # the argument form /subscribe receives: "/subscribe checklist:<token>"
 
@@ -74,31 +71,3 @@ def recent_checklists(session: Session, channel: str, user_id: str, limit: int =
     return list(session.exec(select(ChecklistRecord).where(
         ChecklistRecord.channel == channel, ChecklistRecord.user_id == user_id)
         .order_by(col(ChecklistRecord.created_at).desc(), col(ChecklistRecord.id).desc()).limit(limit)))
-
-
-def case_packet_answers(session: Session, channel: str, user_id: str) -> list[str]:
-    """Lines for a consultant's case packet: the client's latest renewal checklist answers, labelled."""
-    latest = recent_checklists(session, channel, user_id, limit=1)
-    if not latest:
-        return []
-    r = latest[0]
-    a = r.answers
-    rules = _shipped_rules()
-
-    def names(kind: str, values: Any) -> str:
-        """The choices' labels (a value the rules no longer have is shown as stored)."""
-        listed = values if isinstance(values, list) else [values] if values else []
-        return "、".join((c.label.zh if (c := rules.choice(kind, str(v))) else str(v)) for v in listed)
-
-    lt = rules.license(r.license)
-    return [f"续期清单（{r.created_at:%Y-%m-%d}）：{lt.name.zh if lt else r.license} · "
-            f"{scope_label(r.scope, r.province, 'zh')} · 编号 {r.number or '未填'} · "
-            f"到期 {r.expires:%Y-%m-%d} · 变更 {names('changes', a.get('changes')) or '无'} · "
-            f"外资 {names('foreign', a.get('foreign')) or '未填'} · "
-            f"前置审批 {names('special', a.get('special')) or '无'}"]
-
-
-@lru_cache(maxsize=1)
-def _shipped_rules() -> ChecklistRules:
-    """The checklist rules whose labels name the answers (a case packet section gets no services)."""
-    return load_rules()
