@@ -17,8 +17,6 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from bot.language import pick
-from bot.messages import Reply
-from bot.outbox import body_to_reply
 from knowledge.codes import LICENSES, LICENSES_EN
 from scheduler.milestones import ANNUAL, Due, apply_by, as_date
 from scheduler.rules import Rules
@@ -201,8 +199,3 @@ class ReminderRenderer:
         """The Outbox body of one reminder in the subscriber's language, as of the delivery day."""
         parsed: dict[str, Any] = json.loads(self.body_json(due, lic, lang))
         return parsed
-
-
-def render_reminder(rules: Rules, due: Due, lic: LicenseFacts, lang: str, deliver_on: date) -> Reply:
-    """One reminder as a Reply (what the subscriber will see)."""
-    return body_to_reply(ReminderRenderer(rules, deliver_on).body(due, lic, lang))
