@@ -172,6 +172,6 @@ def load_checkup(path: Path | None = None) -> CheckupRules:
     return load_rules_file(path or SHIPPED_FILE, parse_checkup, CheckupError)
 
 
-def load_checkup_for(folder: Path | None) -> CheckupRules:
+def load_checkup_for(folder: Path | str | None) -> CheckupRules:
     """The items of a knowledge folder: its own checkup.yaml if it has one, else the shipped file."""
     return load_checkup(own_or_shipped(folder, FILE_NAME, SHIPPED_FILE))

@@ -254,6 +254,6 @@ def load_rules(path: Path | None = None) -> ChecklistRules:
     return load_rules_file(path or SHIPPED_FILE, parse_rules)
 
 
-def load_rules_for(folder: Path | None) -> ChecklistRules:
+def load_rules_for(folder: Path | str | None) -> ChecklistRules:
     """The rules of a knowledge folder: its own checklist.yaml if it has one, else the shipped file."""
     return load_rules(own_or_shipped(folder, FILE_NAME, SHIPPED_FILE))

@@ -17,21 +17,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.clock import SystemClock, business_today
 from bot.problems import Problem
 from bot.settings import Settings
 from checklist.export import checklist_xlsx
 from checklist.plan import Answers, build_plan, plan_json, plan_text
-from checklist.rules import ChecklistRules, RulesError, load_rules_for
+from checklist.rules import ChecklistRules, load_rules_for
 from checklist.steps import RENEWAL_STEPS, basic_telecom
 from intents.steps import CHOICE, MULTI, Env, read_answer
+from licensebot.cli.common import UsageError, load_or_report, today_from
 from licensebot.cli.confirm import add_force, may_write
 
 DEFAULTS = {"foreign": "none"}
-
-
-class UsageError(Exception):
-    """A bad argument; the message is for the user."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -84,19 +80,13 @@ def collect_answers(values: dict[str, str | None], rules: ChecklistRules, today:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        rules = load_rules_for(Path(settings.knowledge_dir) if settings.knowledge_dir else None)
-    except RulesError as exc:
-        print(f"licensebot checklist: rules: {exc}", file=sys.stderr)
+    rules = load_or_report(lambda: load_rules_for(settings.knowledge_dir), "licensebot checklist", "rules: ")
+    if rules is None:
         return 1
-    try:
-        today = date.fromisoformat(args.today) if args.today else business_today(SystemClock())
-    except ValueError:
-        print(f"licensebot checklist: error: --today {args.today!r}: expected YYYY-MM-DD", file=sys.stderr)
-        return 2
     values = {name: getattr(args, name) for name in
               ("license", "scope", "province", "number", "expires", "changes", "foreign", "special")}
     try:
+        today = today_from(args.today)
         plan = build_plan(rules, Answers.from_dict(collect_answers(values, rules, today, args.lang)), today)
     except UsageError as exc:
         print(f"licensebot checklist: error: {exc}", file=sys.stderr)

@@ -18,22 +18,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.clock import SystemClock, business_today
 from bot.dates import parse_date
 from bot.settings import Settings
 from bot.yamlfile import read_yaml
 from checklist.checkup_result import Checkup, evaluate, items_text, result_json, summary_text
-from checklist.checkup_rules import CheckupError, CheckupRules, load_checkup_for
+from checklist.checkup_rules import CheckupRules, load_checkup_for
 from checklist.checkup_steps import CheckupConfig, license_options, read_item_answer
 from checklist.export import checkup_xlsx
-from checklist.rules import ChecklistRules, RulesError, load_rules_for
+from checklist.rules import ChecklistRules, load_rules_for
 from intents.steps import Env, match_option
+from licensebot.cli.common import UsageError, load_or_report, today_from
 
 PROG = "licensebot checkup"
-
-
-class UsageError(Exception):
-    """A bad argument or answer; the message is for the user."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -103,19 +99,13 @@ def run_checkup(rules: CheckupRules, licenses: ChecklistRules, args: argparse.Na
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
-    try:
-        rules, licenses = load_checkup_for(folder), load_rules_for(folder)
-    except (CheckupError, RulesError) as exc:
-        print(f"{PROG}: rules: {exc}", file=sys.stderr)
+    folder = settings.knowledge_dir
+    loaded = load_or_report(lambda: (load_checkup_for(folder), load_rules_for(folder)), PROG, "rules: ")
+    if loaded is None:
         return 1
+    rules, licenses = loaded
     try:
-        today = date.fromisoformat(args.today) if args.today else business_today(SystemClock())
-    except ValueError:
-        print(f"{PROG}: error: --today {args.today!r}: expected YYYY-MM-DD", file=sys.stderr)
-        return 2
-    try:
-        result = run_checkup(rules, licenses, args, today)
+        result = run_checkup(rules, licenses, args, today_from(args.today))
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -12,9 +12,10 @@ from bot.clock import SHANGHAI, Clock, FrozenClock, SystemClock
 from bot.context import Services
 from bot.settings import Settings
 from licensebot.app import build_services
+from licensebot.cli.common import load_or_report
 from scheduler.notifications import license_log
 from scheduler.preview import preview
-from scheduler.rules import Rules, RulesError
+from scheduler.rules import Rules
 from scheduler.runner import configured_senders, rules_from, run_once
 from scheduler.sweep import sweep
 
@@ -50,10 +51,8 @@ def parse_now(text: str) -> datetime:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        rules = rules_from(settings)
-    except RulesError as exc:
-        print(f"licensebot: {exc}", file=sys.stderr)
+    rules = load_or_report(lambda: rules_from(settings), "licensebot")
+    if rules is None:
         return 2
     if args.reminders_action == "log":
         return show_log(settings, args.number, args.json)

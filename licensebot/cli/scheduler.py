@@ -8,7 +8,7 @@ import sys
 
 from bot.settings import Settings
 from licensebot.app import build_services
-from scheduler.rules import RulesError
+from licensebot.cli.common import load_or_report
 from scheduler.runner import configured_senders, rules_from, run_forever
 
 
@@ -17,10 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        rules = rules_from(settings)
-    except RulesError as exc:
-        print(f"licensebot: {exc}", file=sys.stderr)
+    rules = load_or_report(lambda: rules_from(settings), "licensebot")
+    if rules is None:
         return 2
     services = build_services(settings)
     senders = configured_senders(settings, services)

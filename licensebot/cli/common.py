@@ -1,0 +1,36 @@
+"""What several commands share: the usage error, the --today business date, a rules file loaded or reported."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+from bot.clock import SystemClock, business_today
+from bot.rules import RulesError
+
+T = TypeVar("T")
+
+
+class UsageError(Exception):
+    """A bad argument or input file; the message is for the user (the command exits 2)."""
+
+
+def today_from(text: str | None) -> date:
+    """--today as given (YYYY-MM-DD), else today's business date in Shanghai; UsageError when not a date."""
+    if not text:
+        return business_today(SystemClock())
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--today {text!r}: expected YYYY-MM-DD") from None
+
+
+def load_or_report(load: Callable[[], T], prog: str, what: str = "") -> T | None:
+    """`load()`, or None after printing `prog: what<the RulesError>` (the caller picks the exit code)."""
+    try:
+        return load()
+    except RulesError as exc:
+        print(f"{prog}: {what}{exc}", file=sys.stderr)
+        return None
