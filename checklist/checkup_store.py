@@ -8,28 +8,22 @@ amber items, so the consultant's case packet (and a renewal case) can show them 
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
 from bot.storage.models import utc_column
 from checklist.checkup_result import AMBER, RED, Checkup
+from checklist.store import ClientRecord, find_own, new_token
 
 
-class CheckupRecord(SQLModel, table=True):
+class CheckupRecord(ClientRecord, table=True):
     """One finished check-up: the client's answers (personal data: listed in bot/storage/personal.py)."""
 
     __tablename__ = "checkups"
     __table_args__ = (Index("ix_checkups_owner", "channel", "user_id", "created_at"),)
-    id: int | None = Field(default=None, primary_key=True)
-    token: str = Field(max_length=16, unique=True)
-    channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
-    user_id: str = Field(max_length=128)
-    license: str = Field(max_length=32)
     expires: date | None = None
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # item id → answer
     score: int = 0
@@ -46,10 +40,7 @@ def snapshot(result: Checkup) -> dict[str, Any]:
 def save_checkup(session: Session, channel: str, chat_id: str, user_id: str, answers: dict[str, str],
                  result: Checkup, now: datetime) -> CheckupRecord:
     """Store the answers and the result's snapshot under a new token."""
-    token = secrets.token_urlsafe(6)
-    while session.exec(select(CheckupRecord).where(CheckupRecord.token == token)).first() is not None:
-        token = secrets.token_urlsafe(6)
-    record = CheckupRecord(token=token, channel=channel, chat_id=chat_id, user_id=user_id, license=result.license,
+    record = CheckupRecord(token=new_token(session, CheckupRecord), channel=channel, chat_id=chat_id, user_id=user_id, license=result.license,
                            expires=result.expires, answers=dict(answers), score=result.score,
                            summary=snapshot(result), created_at=now)
     session.add(record)
@@ -58,11 +49,7 @@ def save_checkup(session: Session, channel: str, chat_id: str, user_id: str, ans
 
 def find_checkup(session: Session, channel: str, user_id: str, token: str) -> CheckupRecord | None:
     """The user's own check-up with this token; None for anyone else's."""
-    token = token.strip()
-    if not token or len(token) > 16:
-        return None
-    return session.exec(select(CheckupRecord).where(
-        CheckupRecord.token == token, CheckupRecord.channel == channel, CheckupRecord.user_id == user_id)).first()
+    return find_own(session, CheckupRecord, channel, user_id, token)
 
 
 def latest_checkup(session: Session, channel: str, user_id: str) -> CheckupRecord | None:

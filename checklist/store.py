@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -21,17 +21,42 @@ from checklist.plan import Answers
 TOKEN_PREFIX = "checklist:"  # the argument form /subscribe receives: "/subscribe checklist:<token>"
 
 
-class ChecklistRecord(SQLModel, table=True):
-    """One finished checklist: the client's answers (personal data: listed in bot/storage/personal.py)."""
+class ClientRecord(SQLModel):
+    """The columns a finished checklist and a finished check-up share: a short token, whose it is, the licence type."""
 
-    __tablename__ = "checklists"
-    __table_args__ = (Index("ix_checklists_owner", "channel", "user_id", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(max_length=16, unique=True)
     channel: str = Field(max_length=32)
     chat_id: str = Field(max_length=128)
     user_id: str = Field(max_length=128)
     license: str = Field(max_length=32)
+
+
+R = TypeVar("R", bound=ClientRecord)
+
+
+def new_token(session: Session, model: type[ClientRecord]) -> str:
+    """A short random token no row of `model` has yet."""
+    token = secrets.token_urlsafe(6)
+    while session.exec(select(model).where(model.token == token)).first() is not None:
+        token = secrets.token_urlsafe(6)
+    return token
+
+
+def find_own(session: Session, model: type[R], channel: str, user_id: str, token: str) -> R | None:
+    """The user's own row with this token; None for anyone else's (or a token that cannot be one)."""
+    token = token.strip()
+    if not token or len(token) > 16:
+        return None
+    return session.exec(select(model).where(
+        model.token == token, model.channel == channel, model.user_id == user_id)).first()
+
+
+class ChecklistRecord(ClientRecord, table=True):
+    """One finished checklist: the client's answers (personal data: listed in bot/storage/personal.py)."""
+
+    __tablename__ = "checklists"
+    __table_args__ = (Index("ix_checklists_owner", "channel", "user_id", "created_at"),)
     scope: str = Field(max_length=16)
     province: str | None = Field(default=None, max_length=16)
     number: str | None = Field(default=None, max_length=64)
@@ -46,10 +71,7 @@ class ChecklistRecord(SQLModel, table=True):
 def save_checklist(session: Session, channel: str, chat_id: str, user_id: str, answers: Answers,
                    now: datetime) -> ChecklistRecord:
     """Store the answers under a new token."""
-    token = secrets.token_urlsafe(6)
-    while session.exec(select(ChecklistRecord).where(ChecklistRecord.token == token)).first() is not None:
-        token = secrets.token_urlsafe(6)
-    record = ChecklistRecord(token=token, channel=channel, chat_id=chat_id, user_id=user_id,
+    record = ChecklistRecord(token=new_token(session, ChecklistRecord), channel=channel, chat_id=chat_id, user_id=user_id,
                              license=answers.license, scope=answers.scope, province=answers.province,
                              number=answers.number, expires=answers.expires, answers=answers.to_dict(),
                              created_at=now)
@@ -59,12 +81,7 @@ def save_checklist(session: Session, channel: str, chat_id: str, user_id: str, a
 
 def find_checklist(session: Session, channel: str, user_id: str, token: str) -> ChecklistRecord | None:
     """The user's own checklist with this token ('checklist:' prefix allowed); None for anyone else's."""
-    token = token.strip().removeprefix(TOKEN_PREFIX)
-    if not token or len(token) > 16:
-        return None
-    return session.exec(select(ChecklistRecord).where(
-        ChecklistRecord.token == token, ChecklistRecord.channel == channel,
-        ChecklistRecord.user_id == user_id)).first()
+    return find_own(session, ChecklistRecord, channel, user_id, token.strip().removeprefix(TOKEN_PREFIX))
 
 
 def recent_checklists(session: Session, channel: str, user_id: str, limit: int = 5) -> list[ChecklistRecord]:
