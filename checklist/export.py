@@ -32,16 +32,36 @@ def _header(ws: Worksheet, row: int, labels: tuple[str, ...]) -> None:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
 
 
-def checklist_xlsx(rules: ChecklistRules, plan: Plan, lang: str = "zh") -> bytes:
-    """One sheet: the summary and banner, the timeline, then the items with a status drop-down."""
-    zh = lang != "en"
+def _sheet(name: str, title: str) -> tuple[Workbook, Worksheet]:
+    """A workbook of one sheet called `name`, with `title` in large bold at A1."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "续期清单" if zh else "Checklist"
-    title = ("续期清单" if plan.application == "renewal" else "重新申请清单") if zh else (
-        "Renewal checklist" if plan.application == "renewal" else "New application checklist")
+    ws.title = name
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    return wb, ws
+
+
+def _finish(wb: Workbook, ws: Worksheet, lang: str, status_cells: str | None, widths: tuple[int, ...]) -> bytes:
+    """The status drop-down on `status_cells` (e.g. "G5:G20"; None: no rows), column widths, the file's bytes."""
+    validation = DataValidation(type="list", formula1='"' + ",".join(STATUSES[pick(lang, "zh", "en")]) + '"',
+                                allow_blank=True)
+    ws.add_data_validation(validation)
+    if status_cells is not None:
+        validation.add(status_cells)
+    for col, width in zip("ABCDEFGHIJK", widths, strict=False):
+        ws.column_dimensions[col].width = width
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def checklist_xlsx(rules: ChecklistRules, plan: Plan, lang: str = "zh") -> bytes:
+    """One sheet: the summary and banner, the timeline, then the items with a status drop-down."""
+    zh = lang != "en"
+    renewal = plan.application == "renewal"
+    wb, ws = _sheet(pick(lang, "续期清单", "Checklist"), pick(lang, "续期清单" if renewal else "重新申请清单",
+                                                              "Renewal checklist" if renewal else "New application checklist"))
     ws.cell(row=2, column=1, value=describe_answers(rules, plan.answers, lang))
     ws.cell(row=3, column=1, value=plan.banner(lang)).font = Font(bold=True, color="C00000")
     ws.cell(row=4, column=1, value=("生成日期：" if zh else "Made on: ") + plan.today.isoformat())
@@ -74,16 +94,8 @@ def checklist_xlsx(rules: ChecklistRules, plan: Plan, lang: str = "zh") -> bytes
                   m.source, STATUSES[pick(lang, "zh", "en")][0], "", None)
         for col, value in enumerate(values, 1):
             ws.cell(row=row, column=col, value=value).alignment = _WRAP
-    statuses = STATUSES["en" if not zh else "zh"]
-    validation = DataValidation(type="list", formula1='"' + ",".join(statuses) + '"', allow_blank=True)
-    ws.add_data_validation(validation)
-    if plan.items:
-        validation.add(f"G{first_item_row}:G{row}")
-    for col, width in zip("ABCDEFGHI", (12, 18, 36, 60, 22, 28, 10, 12, 12), strict=True):
-        ws.column_dimensions[col].width = width
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return _finish(wb, ws, lang, f"G{first_item_row}:G{row}" if plan.items else None,
+                   (12, 18, 36, 60, 22, 28, 10, 12, 12))
 
 
 _STATUS_FILLS = {"red": "F8CBAD", "amber": "FFE699", "green": "C6EFCE"}
@@ -96,11 +108,7 @@ def checkup_filename(result: Checkup) -> str:
 def checkup_xlsx(result: Checkup, license_name: str, lang: str = "zh") -> bytes:
     """One sheet: the score and deadline, then every item with its status, action, date and basis."""
     zh = lang != "en"
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "合规体检" if zh else "Check-up"
-    ws.cell(row=1, column=1, value="合规体检" if zh else "Compliance check-up").font = Font(bold=True, size=14)
+    wb, ws = _sheet(pick(lang, "合规体检", "Check-up"), pick(lang, "合规体检", "Compliance check-up"))
     for n, line in enumerate(summary_text(result, license_name, lang).splitlines(), 2):
         ws.cell(row=n, column=1, value=line.replace(MARKS["red"], "").replace(MARKS["amber"], "")
                 .replace(MARKS["green"], "").strip())
@@ -117,17 +125,9 @@ def checkup_xlsx(result: Checkup, license_name: str, lang: str = "zh") -> bytes:
         varies = r.item.varies.get(lang) if r.item.varies is not None else ""
         values = (n, STATUS_NAMES[r.status][0 if zh else 1], r.item.title.get(lang), r.item.question.get(lang),
                   answers[r.answer][0 if zh else 1], r.action(lang), result.due_text(r, lang),
-                  r.item.basis_text(lang), varies, "" if r.status == "green" else STATUSES[lang if not zh else "zh"][0],
+                  r.item.basis_text(lang), varies, "" if r.status == "green" else STATUSES[pick(lang, "zh", "en")][0],
                   "")
         for col, value in enumerate(values, 1):
             ws.cell(row=row, column=col, value=value).alignment = _WRAP
         ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor=_STATUS_FILLS[r.status])
-    validation = DataValidation(type="list", formula1='"' + ",".join(STATUSES["zh" if zh else "en"]) + '"',
-                                allow_blank=True)
-    ws.add_data_validation(validation)
-    validation.add(f"J{first}:J{row}")
-    for col, width in zip("ABCDEFGHIJK", (6, 16, 22, 44, 8, 44, 16, 50, 30, 10, 12), strict=True):
-        ws.column_dimensions[col].width = width
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return _finish(wb, ws, lang, f"J{first}:J{row}", (6, 16, 22, 44, 8, 44, 16, 50, 30, 10, 12))

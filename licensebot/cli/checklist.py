@@ -14,7 +14,6 @@ import argparse
 import json
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from bot.problems import Problem
@@ -24,7 +23,7 @@ from checklist.plan import Answers, build_plan, plan_json, plan_text
 from checklist.rules import ChecklistRules, load_rules_for
 from checklist.steps import RENEWAL_STEPS, basic_telecom
 from intents.steps import CHOICE, MULTI, Env, read_answer
-from licensebot.cli.common import UsageError, load_or_report, today_from
+from licensebot.cli.common import UsageError, load_or_report, today_from, write_output
 from licensebot.cli.confirm import add_force, may_write
 
 DEFAULTS = {"foreign": "none"}
@@ -94,12 +93,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.xlsx:
         if not may_write(args.xlsx, args.force):
             return 1
-        try:
-            Path(args.xlsx).write_bytes(checklist_xlsx(rules, plan, args.lang))
-        except OSError as exc:
-            print(f"licensebot checklist: cannot write {args.xlsx}: {exc.strerror or exc}", file=sys.stderr)
+        if not write_output(args.xlsx, lambda: checklist_xlsx(rules, plan, args.lang), "licensebot checklist"):
             return 1
-        print(f"wrote {args.xlsx}", file=sys.stderr)
     if args.json:
         print(json.dumps(plan_json(rules, plan, args.lang), ensure_ascii=False, indent=2))
     else:

@@ -27,7 +27,7 @@ from checklist.checkup_steps import CheckupConfig, license_options, read_item_an
 from checklist.export import checkup_xlsx
 from checklist.rules import ChecklistRules, load_rules_for
 from intents.steps import Env, match_option
-from licensebot.cli.common import UsageError, load_or_report, today_from
+from licensebot.cli.common import UsageError, load_or_report, today_from, write_output
 
 PROG = "licensebot checkup"
 
@@ -112,12 +112,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     lt = licenses.license(result.license)
     name = lt.name.get(args.lang) if lt else result.license
     if args.xlsx:
-        try:
-            Path(args.xlsx).write_bytes(checkup_xlsx(result, name, args.lang))
-        except OSError as exc:
-            print(f"{PROG}: cannot write {args.xlsx}: {exc.strerror or exc}", file=sys.stderr)
+        if not write_output(args.xlsx, lambda: checkup_xlsx(result, name, args.lang), PROG):
             return 1
-        print(f"wrote {args.xlsx}", file=sys.stderr)
     if args.json:
         print(json.dumps(result_json(result, args.lang), ensure_ascii=False, indent=2))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TypeVar
 
 from bot.clock import SystemClock, business_today
@@ -34,3 +35,14 @@ def load_or_report(load: Callable[[], T], prog: str, what: str = "") -> T | None
     except RulesError as exc:
         print(f"{prog}: {what}{exc}", file=sys.stderr)
         return None
+
+
+def write_output(path: str, make: Callable[[], bytes], prog: str) -> bool:
+    """Write `make()` to `path` and say so on stderr; False (after saying why) when it cannot be written."""
+    try:
+        Path(path).write_bytes(make())
+    except OSError as exc:
+        print(f"{prog}: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    print(f"wrote {path}", file=sys.stderr)
+    return True
