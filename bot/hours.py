@@ -128,9 +128,8 @@ def _hm(minute: int) -> str:
 def format_opening(at: datetime, lang: str) -> str:
     """A moment as clients read it: 11月30日（周一）09:00 / Mon 30 Nov, 09:00 (China time)."""
     local = at.astimezone(SHANGHAI)
-    if lang == "en":
-        return f"{DAYS_EN[local.weekday()]} {local.day} {local:%b}, {local:%H:%M} (China time)"
-    return f"{local.month}月{local.day}日（{DAYS_ZH[local.weekday()]}）{local:%H:%M}"
+    return pick(lang, f"{local.month}月{local.day}日（{DAYS_ZH[local.weekday()]}）{local:%H:%M}",
+                f"{DAYS_EN[local.weekday()]} {local.day} {local:%b}, {local:%H:%M} (China time)")
 
 
 # --- loading -------------------------------------------------------------------------------------

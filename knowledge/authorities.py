@@ -69,10 +69,8 @@ def authority_line(authority: Authority, entry: Entry, lang: str, why: Text) -> 
     site = site if authority.website else ""
     label = find_province(authority.province)
     place = label.label(lang) if label else authority.province
-    if lang == "en":
-        lines = [f"Your province ({place}, {why.en}): {authority.name.en}{site} decides the local details."]
-    else:
-        lines = [f"您所在省份（{place}，{why.zh}）的主管机关：{authority.name.zh}{site}，具体以其通知为准。"]
+    lines = [pick(lang, f"您所在省份（{place}，{why.zh}）的主管机关：{authority.name.zh}{site}，具体以其通知为准。",
+                  f"Your province ({place}, {why.en}): {authority.name.en}{site} decides the local details.")]
     for note in authority.notes:
         if not note.topics or entry.topic in note.topics:
             lines.append(note.text.get(lang))

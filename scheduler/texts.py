@@ -39,7 +39,7 @@ def license_name(code: str, lang: str) -> str:
 
 
 def show_date(d: date, lang: str) -> str:
-    return d.isoformat() if lang == "en" else f"{d.year}年{d.month}月{d.day}日"
+    return pick(lang, f"{d.year}年{d.month}月{d.day}日", d.isoformat())
 
 
 # (zh label, en label, payload with {id} = licence id and {type} = licence type code)
