@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, Session, col, select
 
+from bot.language import pick
 from bot.storage.models import utc_column
 from checklist.checkup_result import AMBER, RED, Checkup
 from checklist.store import ClientRecord, find_own, new_token
@@ -60,17 +61,15 @@ def latest_checkup(session: Session, channel: str, user_id: str) -> CheckupRecor
 
 def checkup_lines(record: CheckupRecord, lang: str = "zh") -> list[str]:
     """A check-up in a few lines for a consultant: score, red and amber items (a renewal case can use it)."""
-    en = lang == "en"
-    pick = 2 if en else 1
-    red = [row[pick] for row in record.summary.get(RED, [])]
-    amber = [row[pick] for row in record.summary.get(AMBER, [])]
-    expiry = record.expires.isoformat() if record.expires else ("no expiry given" if en else "未填到期日")
-    if en:
-        return [f"Compliance check-up ({record.created_at:%Y-%m-%d}): {record.license} · readiness "
-                f"{record.score}/100 · expires {expiry}",
-                "  red: " + ("; ".join(red) or "none"), "  amber: " + ("; ".join(amber) or "none")]
-    return [f"合规体检（{record.created_at:%Y-%m-%d}）：{record.license} · 准备度 {record.score}/100 · 到期 {expiry}",
-            "  红色：" + ("、".join(red) or "无"), "  黄色：" + ("、".join(amber) or "无")]
+    title = pick(lang, 1, 2)  # a summary row is [id, zh title, en title]
+    red = [row[title] for row in record.summary.get(RED, [])]
+    amber = [row[title] for row in record.summary.get(AMBER, [])]
+    expiry = record.expires.isoformat() if record.expires else pick(lang, "未填到期日", "no expiry given")
+    return pick(lang, [f"合规体检（{record.created_at:%Y-%m-%d}）：{record.license} · 准备度 {record.score}/100 · "
+                       f"到期 {expiry}", "  红色：" + ("、".join(red) or "无"), "  黄色：" + ("、".join(amber) or "无")],
+                [f"Compliance check-up ({record.created_at:%Y-%m-%d}): {record.license} · readiness "
+                 f"{record.score}/100 · expires {expiry}",
+                 "  red: " + ("; ".join(red) or "none"), "  amber: " + ("; ".join(amber) or "none")])
 
 
 def case_packet_checkup(session: Session, channel: str, user_id: str) -> list[str]:

@@ -165,7 +165,7 @@ def render_packet(session: Session, ticket: Ticket, lang: str) -> str:
             continue
         tried = ", ".join(f"{cid} {score:.2f}" for cid, score in q.get("candidates", [])) or "—"
         lines.append(f"「{q['query']}」→ {q['decision']}: {tried}")
-    lines += (packet.get("checklist") or {}).get("en" if en else "zh", [])
+    lines += (packet.get("checklist") or {}).get(pick(lang, "zh", "en"), [])
     lines += packet.get("sections", [])
     since = messages_since(session, ticket)
     if since:
