@@ -350,8 +350,8 @@ class TelegramChannel:
             return
         if message is not None and not fresh[-1]:
             log.info("keyboard of message %s pressed again; ignored", message.message_id)
-            en = language.from_platform(query.from_user.language_code) == "en"
-            await self.sender.answer_button(query.id, "Already chosen." if en else "已经选过了。")
+            lang = language.from_platform(query.from_user.language_code) or "zh"
+            await self.sender.answer_button(query.id, pick(lang, "已经选过了。", "Already chosen."))
             return
         chores = asyncio.create_task(self._acknowledge_press(query, message, data))
         try:
