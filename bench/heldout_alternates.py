@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.language import pick  # noqa: E402
 from knowledge.aliases import Aliases, load_aliases  # noqa: E402
 from knowledge.entries import Entry, load_entries  # noqa: E402
 from knowledge.search import Searcher  # noqa: E402
@@ -35,7 +36,7 @@ def held_out(entries: list[Entry], aliases: Aliases | None, lang: str) -> tuple[
         questions: list[tuple[str, Entry]] = []
         kept: list[Entry] = []
         for entry in entries:
-            loc = entry.en if lang == "en" else entry.zh
+            loc = pick(lang, entry.zh, entry.en)
             if loc is None:
                 kept.append(entry)
                 continue

@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.language import pick
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -91,12 +92,12 @@ class Context:
 
     def say(self, zh: str, en: str) -> str:
         """Pick the user's language."""
-        return en if self.lang == "en" else zh
+        return pick(self.lang, zh, en)
 
     @property
     def consultancy(self) -> str:
         s = self.services.settings
-        return s.consultancy_name_en if self.lang == "en" else s.consultancy_name
+        return pick(self.lang, s.consultancy_name, s.consultancy_name_en)
 
 
 Handler = Callable[[Context], list[Reply]]

@@ -108,10 +108,11 @@ class Engine:
             return flood.notice_once(session, incoming, lang, now - timedelta(minutes=1), now), "flood"
         state = State(row.flow, row.step, dict(row.data), row.fallbacks)
         replies: list[Reply] = []
-        if state.flow and row.updated_at and row.updated_at < now - timedelta(days=s.settings.flow_ttl_days):
+        ttl = s.settings.flow_ttl_days
+        if state.flow and row.updated_at and row.updated_at < now - timedelta(days=ttl):
             state.clear_flow()
-            replies.append(Reply("您之前未完成的流程已超过7天，已自动结束。" if lang == "zh"
-                                 else "Your unfinished flow was more than 7 days old and has expired."))
+            replies.append(Reply(language.pick(lang, f"您之前未完成的流程已超过{ttl}天，已自动结束。",
+                                               f"Your unfinished flow was more than {ttl} days old and has expired.")))
         ctx = Context(incoming, state, lang, session, s, now)
         turn = ownership.begin(ctx, self.owners)  # the chat's owner, decided once before any route
         replies += self.route(ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.language import pick
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 
@@ -11,7 +12,7 @@ _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
 def _say(lang: str, zh: str, en: str) -> Reply:
-    return Reply(en if lang == "en" else zh, tags=("guard",))
+    return Reply(pick(lang, zh, en), tags=("guard",))
 
 
 def check_message(incoming: Incoming, settings: Settings, lang: str) -> Reply | None:

@@ -15,10 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.clock import SHANGHAI
+from bot.language import pick
 from bot.settings import Settings
+from bot.yamlfile import own_or_shipped, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -99,19 +99,19 @@ class BusinessHours:
     def describe(self, lang: str) -> str:
         """The weekly hours in a line, e.g. 周一至周五 09:00–18:00 (法定节假日除外)."""
         if not self.weekly:
-            return "暂无固定工作时间" if lang == "zh" else "no fixed hours"
+            return pick(lang, "暂无固定工作时间", "no fixed hours")
         groups: list[tuple[int, int, Span]] = []
         for d in sorted(self.weekly):
             if groups and groups[-1][1] == d - 1 and groups[-1][2] == self.weekly[d]:
                 groups[-1] = (groups[-1][0], d, groups[-1][2])
             else:
                 groups.append((d, d, self.weekly[d]))
-        names = DAYS_EN if lang == "en" else DAYS_ZH
-        joiner = "–" if lang == "en" else "至"
+        names = pick(lang, DAYS_ZH, DAYS_EN)
+        joiner = pick(lang, "至", "–")
         parts = [(names[a] if a == b else f"{names[a]}{joiner}{names[b]}") + f" {_hm(s[0])}–{_hm(s[1])}"
                  for a, b, s in groups]
-        tail = " (China time, except public holidays)" if lang == "en" else "（北京时间，法定节假日除外）"
-        return ("; " if lang == "en" else "，").join(parts) + tail
+        tail = pick(lang, "（北京时间，法定节假日除外）", " (China time, except public holidays)")
+        return pick(lang, "，", "; ").join(parts) + tail
 
 
 ALWAYS_OPEN = BusinessHours(weekly={d: (0, 24 * 60) for d in range(7)}, makeup=(0, 24 * 60))
@@ -128,9 +128,8 @@ def _hm(minute: int) -> str:
 def format_opening(at: datetime, lang: str) -> str:
     """A moment as clients read it: 11月30日（周一）09:00 / Mon 30 Nov, 09:00 (China time)."""
     local = at.astimezone(SHANGHAI)
-    if lang == "en":
-        return f"{DAYS_EN[local.weekday()]} {local.day} {local:%b}, {local:%H:%M} (China time)"
-    return f"{local.month}月{local.day}日（{DAYS_ZH[local.weekday()]}）{local:%H:%M}"
+    return pick(lang, f"{local.month}月{local.day}日（{DAYS_ZH[local.weekday()]}）{local:%H:%M}",
+                f"{DAYS_EN[local.weekday()]} {local.day} {local:%b}, {local:%H:%M} (China time)")
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -205,19 +204,11 @@ def parse_hours(data: Any, source: str) -> BusinessHours:
 
 
 def load_hours(path: Path) -> BusinessHours:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise HoursError(f"{path.name}: cannot read: {exc}") from None
-    return parse_hours(data, path.name)
+    return parse_hours(read_yaml(path, HoursError), path.name)
 
 
 def hours_file(settings: Settings) -> Path:
-    if settings.knowledge_dir:
-        local = Path(settings.knowledge_dir) / "hours.yaml"
-        if local.is_file():
-            return local
-    return SHIPPED
+    return own_or_shipped(settings.knowledge_dir, "hours.yaml", SHIPPED)
 
 
 def business_hours(settings: Settings) -> BusinessHours:

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bot.language import pick
 from bot.provinces import find_province
-
-
-def _pick(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def province_label(province: str | None, lang: str) -> str:
@@ -26,11 +23,11 @@ def province_label(province: str | None, lang: str) -> str:
 def scope_label(scope: str | None, province: str | None, lang: str) -> str:
     """"provincial", 北京 → 地网 · 北京 / Provincial · Beijing; "nationwide" → 全网（跨地区）."""
     if scope == "nationwide":
-        return _pick(lang, "全网（跨地区）", "Nationwide (cross-region)")
+        return pick(lang, "全网（跨地区）", "Nationwide (cross-region)")
     if scope == "provincial":
         where = province_label(province, lang)
-        return _pick(lang, "地网", "Provincial") + (f" · {where}" if where else "")
-    return _pick(lang, "未填", "not given")
+        return pick(lang, "地网", "Provincial") + (f" · {where}" if where else "")
+    return pick(lang, "未填", "not given")
 
 
 CHANNELS: dict[str, tuple[str, str]] = {
@@ -46,12 +43,12 @@ LANGUAGES: dict[str, tuple[str, str]] = {"zh": ("中文", "Chinese"), "en": ("�
 def channel_label(channel: str, lang: str) -> str:
     """console → 终端 / terminal; a channel not listed is shown as stored."""
     zh, en = CHANNELS.get(channel, (channel, channel))
-    return _pick(lang, zh, en)
+    return pick(lang, zh, en)
 
 
 def language_label(code: str | None, lang: str) -> str:
     zh, en = LANGUAGES.get(code or "", (code or "", code or ""))
-    return _pick(lang, zh, en)
+    return pick(lang, zh, en)
 
 
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\b")
@@ -65,8 +62,8 @@ def paused_reason_label(reason: str, lang: str) -> str:
     m = _DATED.match(reason)
     day = m.group(1) if m else ""
     if "delivery failed" in reason:
-        return _pick(lang, f"{day} 起消息无法送达，已自动暂停", f"messages could not be delivered from {day}; paused automatically")
+        return pick(lang, f"{day} 起消息无法送达，已自动暂停", f"messages could not be delivered from {day}; paused automatically")
     if "手动暂停" in reason or reason.startswith("paused on"):
         day = day or reason.removeprefix("paused on").strip()
-        return _pick(lang, f"{day} 手动暂停", f"paused by you on {day}")
-    return _pick(lang, f"{day} 暂停", f"paused on {day}") if day else ""
+        return pick(lang, f"{day} 手动暂停", f"paused by you on {day}")
+    return pick(lang, f"{day} 暂停", f"paused on {day}") if day else ""

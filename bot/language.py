@@ -1,11 +1,32 @@
-"""Which language to answer in: a chosen one, else what the text is written in, else the platform's."""
+"""Which language to answer in (a chosen one, else what the text is written in, else the platform's),
+and the one way to pick the Chinese or the English of a pair: `pick` and `Text`."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def pick(lang: str, zh: T, en: T) -> T:
+    """The English of a pair when `lang` is "en", else the Chinese: the one zh/en choice of the bot."""
+    return en if lang == "en" else zh
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in Chinese and English (rules files, fixed labels)."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return pick(lang, self.zh, self.en)
 
 
 def from_platform(hint: str | None) -> str | None:

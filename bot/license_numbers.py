@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from bot.language import pick
 from bot.problems import Problem
 from bot.provinces import BY_ABBR, NOT_MAINLAND, Province, find_province
 
@@ -277,9 +278,8 @@ def describe(number: LicenseNumber, lang: str = "zh") -> str:
         assert p is not None
         who_zh, who_en = f"{p.name}通信管理局颁发的许可证（地网）", f"a provincial licence issued in {p.en}"
     foreign_zh, foreign_en = ("，外商投资企业（合字）", ", foreign-invested (合字)") if number.foreign else ("", "")
-    if lang == "en":
-        return f"{number.text}: {who_en}, {cats_en}, {number.year} no. {number.serial}{foreign_en}."
-    return f"{number.text}：{who_zh}，{cats_zh}，{number.year}年第{number.serial}号{foreign_zh}。"
+    return pick(lang, f"{number.text}：{who_zh}，{cats_zh}，{number.year}年第{number.serial}号{foreign_zh}。",
+                f"{number.text}: {who_en}, {cats_en}, {number.year} no. {number.serial}{foreign_en}.")
 
 
 def _problem(code: str, zh: str, en: str) -> Problem:

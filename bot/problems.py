@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.language import pick
+
+
+class UsageError(ValueError):
+    """A bad command-line argument or input file; the message is for the user (the command exits 2)."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -16,4 +22,4 @@ class Problem:
     ok = False  # so `result.ok` works on a parsed value or a Problem alike
 
     def text(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+        return pick(lang, self.zh, self.en)

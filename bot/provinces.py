@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
+
+from bot.language import pick
+from bot.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -15,7 +19,7 @@ class Province:
     aliases: tuple[str, ...] = ()  # other abbreviations or spellings seen in use
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.name
+        return pick(lang, self.name, self.en)
 
 
 PROVINCES: tuple[Province, ...] = (
@@ -103,3 +107,12 @@ def province_named_in(text: str) -> Province | None:
     plain = unicodedata.normalize("NFKC", text).lower()
     found = {_INDEX.get(_key(m.group(0)), _INDEX["内蒙古"]) for m in _NAMES.finditer(plain)}
     return found.pop() if len(found) == 1 else None
+
+
+def parse_province(text: str, _env: object = None) -> dict[str, Any] | Problem:
+    """A typed province as a step's answer ({"province": 北京}), or why it is not one (the step parser of both flows)."""
+    province = find_province(text)
+    if province is None:
+        return Problem("not_a_province", f"没有识别出“{text.strip()[:20]}”这个省份。请输入内地省级行政区的名称或简称。",
+                       f"“{text.strip()[:20]}” is not a mainland province I know. Type its name or abbreviation.")
+    return {"province": province.name}

@@ -28,10 +28,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Protocol
+
+from bot.keylock import KeyedLocks
 
 Scope = tuple[str, str]  # (window name, key)
 
@@ -109,8 +111,7 @@ class RateLimiter:
         self._kept = 0  # scopes still busy at the last pruning
         self._logs: dict[Scope, SlidingLog] = {}
         self._held: dict[Scope, float] = {}  # scope -> clock time it may send again
-        self._locks: dict[Scope, asyncio.Lock] = {}
-        self._queued: dict[Scope, int] = {}  # senders holding or waiting for the scope's lock
+        self._queued: KeyedLocks[Scope] = KeyedLocks()  # senders to one scope go in turn
 
     def wait(self, *scopes: Scope, n: int = 1) -> float:
         """Seconds until n sends may go to every scope (0 = now); records nothing."""
@@ -144,7 +145,7 @@ class RateLimiter:
         async with AsyncExitStack() as queues:
             due = self.clock()
             for i, scope in enumerate(scopes):
-                await queues.enter_async_context(self._queue(scope))
+                await queues.enter_async_context(self._queued.hold(scope))
                 due = await self._wait_for(scopes[: i + 1])
             sent = self.clock()
             # Waking a little late (timer granularity) does not cost an even window its rate; a real
@@ -211,19 +212,6 @@ class RateLimiter:
             await self.sleep(due - self.clock())
             due = self._earliest(scopes, due)  # unchanged unless a reserve/book/hold came meanwhile
         return due
-
-    @asynccontextmanager
-    async def _queue(self, scope: Scope) -> AsyncIterator[None]:
-        """Hold the scope's lock (senders to one scope go in turn); the lock goes when nobody waits."""
-        lock = self._locks.setdefault(scope, asyncio.Lock())
-        self._queued[scope] = self._queued.get(scope, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._queued[scope] -= 1
-            if not self._queued[scope]:
-                del self._queued[scope], self._locks[scope]
 
 
 class FakeTime:

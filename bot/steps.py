@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.clock import SHANGHAI
 from bot.context import Context
+from bot.language import pick
 from bot.messages import Button, Reply
 from bot.problems import Problem
 
@@ -44,7 +45,7 @@ class Option:
     aliases: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+        return pick(lang, self.zh, self.en)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlmodel import Session
 
+from bot.language import pick
 from cases.files import clean_name
 from cases.items import label_of
 from cases.models import RenewalCase
@@ -27,17 +28,15 @@ def archive_name(lic: License, case: RenewalCase) -> str:
 
 def index_sheet(session: Session, rules: ChecklistRules, case: RenewalCase, lic: License, lang: str = "zh") -> bytes:
     """One row per item (and per file of it): item, status, reason, the file's name in the archive."""
-    zh = lang != "en"
     wb = Workbook()
     ws = wb.active
-    ws.title = "材料清单" if zh else "Items"
-    ws.append([("许可证" if zh else "Licence"), lic.number, ("公司" if zh else "Company"), lic.company])
-    ws.append([("案件状态" if zh else "Status"), status_label(case.status, lang),
-               ("最晚提交日" if zh else "Submit by"), submit_by(lic).isoformat()])
+    ws.title = pick(lang, "材料清单", "Items")
+    ws.append([pick(lang, "许可证", "Licence"), lic.number, pick(lang, "公司", "Company"), lic.company])
+    ws.append([pick(lang, "案件状态", "Status"), status_label(case.status, lang),
+               pick(lang, "最晚提交日", "Submit by"), submit_by(lic).isoformat()])
     ws.append([])
-    header = (["序号", "材料", "状态", "退回原因", "文件", "文件状态"] if zh else
-              ["#", "Item", "Status", "Reason", "File", "File status"])
-    ws.append(header)
+    ws.append(pick(lang, ["序号", "材料", "状态", "退回原因", "文件", "文件状态"],
+                   ["#", "Item", "Status", "Reason", "File", "File status"]))
     for cell in ws[4]:
         cell.font = Font(bold=True)
     by_item: dict[str, list[str]] = {}

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.language import pick
 from bot.settings import ROOT, Settings
 
 # extension → (mime, magic prefixes; empty = not checked)
@@ -38,7 +39,7 @@ class FileProblem:
     en: str
 
     def text(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+        return pick(lang, self.zh, self.en)
 
 
 def allowed_types(settings: Settings) -> tuple[str, ...]:

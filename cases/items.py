@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.language import pick
 from checklist.plan import Answers, Plan, build_plan
 from checklist.rules import ChecklistRules, Material
 from registry.models import License
@@ -26,7 +27,7 @@ class ItemSpec:
     first: bool  # a step to take before the renewal (e.g. a change filing), not only a document
 
     def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_zh
+        return pick(lang, self.label_zh, self.label_en)
 
 
 def clean_facts(facts: dict[str, Any] | None) -> dict[str, Any]:

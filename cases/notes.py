@@ -13,6 +13,7 @@ from functools import lru_cache
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from bot.language import pick
 from cases.items import label_of
 from cases.models import CLOSED_STATUSES, OPEN_ITEM_STATUSES, CaseItem, RenewalCase
 from checklist.rules import ChecklistRules, load_rules
@@ -48,16 +49,14 @@ def case_notes(session: Session, license_ids: Iterable[int], rules: ChecklistRul
 
 
 def note_text(rules: ChecklistRules, keys: list[str], lang: str) -> str:
-    zh = lang != "en"
     if not keys:
-        return "【续期案件】材料已齐，顾问正在审核。" if zh else "Renewal case: every item is in; the consultant is reviewing."
+        return pick(lang, "【续期案件】材料已齐，顾问正在审核。", "Renewal case: every item is in; the consultant is reviewing.")
     named = [label_of(rules, k, lang) for k in keys[:MAX_NAMED]]
     more = len(keys) - len(named)
-    if zh:
-        rest = f"等{len(keys)}项" if more else ""
-        return f"【续期案件】还缺{len(keys)}项：{'、'.join(named)}{rest}。点“上传材料”即可在聊天中发送。"
-    rest = f" and {more} more" if more else ""
-    return f"Renewal case: {len(keys)} still missing: {'; '.join(named)}{rest}. Press “Upload documents” to send them here."
+    rest = pick(lang, f"等{len(keys)}项", f" and {more} more") if more else ""
+    return pick(lang, f"【续期案件】还缺{len(keys)}项：{'、'.join(named)}{rest}。点“上传材料”即可在聊天中发送。",
+                f"Renewal case: {len(keys)} still missing: {'; '.join(named)}{rest}. "
+                "Press “Upload documents” to send them here.")
 
 
 def with_note(body_json: str, note: str) -> str:

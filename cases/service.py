@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.language import pick
 from bot.settings import Settings
 from bot.storage.personal import PersonalTable
 from cases import files as store
@@ -56,7 +57,7 @@ ITEM_LABELS: dict[str, tuple[str, str]] = {
 
 def status_label(status: str, lang: str) -> str:
     zh, en = STATUS_LABELS.get(status, ITEM_LABELS.get(status, (status, status)))
-    return en if lang == "en" else zh
+    return pick(lang, zh, en)
 
 
 def submit_by(lic: License, apply_days: int = APPLY_DAYS_BEFORE) -> date:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.language import pick
 from checklist.checkup_rules import ANSWERS, CheckupRules, Family, Item
 
 RED, AMBER, GREEN = "red", "amber", "green"
@@ -35,7 +36,7 @@ class ItemResult:
             return ""
         text = self.item.action.get(lang)
         if self.answer == "unsure":
-            return ("Check this first. If it is not in order: " if lang == "en" else "先核实。如不符合：") + text
+            return pick(lang, "先核实。如不符合：", "Check this first. If it is not in order: ") + text
         return text
 
 
@@ -55,17 +56,16 @@ class Checkup:
 
     def due_text(self, r: ItemResult, lang: str) -> str:
         """When to fix it: a date, "now", or days before the submission deadline when no expiry is known."""
-        en = lang == "en"
         if r.status == GREEN:
             return ""
         if r.due is not None:
-            return r.due.isoformat() + (" at the latest" if en else "前")
+            return r.due.isoformat() + pick(lang, "前", " at the latest")
         if r.item.fix_by is None or self.expires is not None:
-            return "now" if en else "立即"
+            return pick(lang, "立即", "now")
         if r.item.fix_by == 0:
-            return "before the submission deadline" if en else "提交截止日前"
-        return (f"{r.item.fix_by} days before the submission deadline (expiry − {self.submit_days} days)" if en
-                else f"提交截止日（到期前{self.submit_days}天）前{r.item.fix_by}天")
+            return pick(lang, "提交截止日前", "before the submission deadline")
+        return pick(lang, f"提交截止日（到期前{self.submit_days}天）前{r.item.fix_by}天",
+                    f"{r.item.fix_by} days before the submission deadline (expiry − {self.submit_days} days)")
 
     def due_code(self, r: ItemResult) -> str | None:
         """The same for scripts: an ISO date, "now", "submit_by-30d", or None for green."""
@@ -116,49 +116,48 @@ def evaluate(rules: CheckupRules, license_code: str, answers: dict[str, str], to
 
 def summary_text(c: Checkup, license_name: str, lang: str) -> str:
     """The headline: score, counts and the deadline the dates count back from."""
-    en = lang == "en"
     counts = (len(c.with_status(RED)), len(c.with_status(AMBER)), len(c.with_status(GREEN)))
-    lines = [(f"Compliance check-up: {license_name} · readiness {c.score}/100" if en
-              else f"合规体检结果：{license_name} · 准备度 {c.score}/100"),
-             (f"🔴 red {counts[0]} · 🟡 amber {counts[1]} · 🟢 green {counts[2]}" if en
-              else f"🔴 红色 {counts[0]} 项 · 🟡 黄色 {counts[1]} 项 · 🟢 绿色 {counts[2]} 项")]
+    lines = [pick(lang, f"合规体检结果：{license_name} · 准备度 {c.score}/100",
+                  f"Compliance check-up: {license_name} · readiness {c.score}/100"),
+             pick(lang, f"🔴 红色 {counts[0]} 项 · 🟡 黄色 {counts[1]} 项 · 🟢 绿色 {counts[2]} 项",
+                  f"🔴 red {counts[0]} · 🟡 amber {counts[1]} · 🟢 green {counts[2]}")]
     if c.expires is not None and c.submit_by is not None:
         if c.submit_by < c.today:
-            lines.append(f"⚠️ The renewal deadline ({c.submit_by}, {c.submit_days} days before expiry on {c.expires}) "
-                         "has passed: a late application is not renewed. Talk to a consultant now." if en else
-                         f"⚠️ 续期申请截止日（到期前{c.submit_days}天，{c.submit_by}）已过，逾期提出的不予续期，请立即联系顾问。")
+            lines.append(pick(lang, f"⚠️ 续期申请截止日（到期前{c.submit_days}天，{c.submit_by}）已过，逾期提出的不予续期，请立即联系顾问。",
+                              f"⚠️ The renewal deadline ({c.submit_by}, {c.submit_days} days before expiry on "
+                              f"{c.expires}) has passed: a late application is not renewed. Talk to a consultant now."))
         else:
-            lines.append(f"Submit the renewal by {c.submit_by} (expiry {c.expires}); the dates below count back from it."
-                         if en else f"续期申请最晚提交日：{c.submit_by}（到期 {c.expires}），以下日期由此倒推。")
+            lines.append(pick(lang, f"续期申请最晚提交日：{c.submit_by}（到期 {c.expires}），以下日期由此倒推。",
+                              f"Submit the renewal by {c.submit_by} (expiry {c.expires}); the dates below count back "
+                              "from it."))
     else:
-        lines.append("No expiry date given: “by when” counts back from the submission deadline (expiry − "
-                     f"{c.submit_days} days)." if en else
-                     f"未提供到期日：“何时完成”按续期提交截止日（到期前{c.submit_days}天）倒推。")
+        lines.append(pick(lang, f"未提供到期日：“何时完成”按续期提交截止日（到期前{c.submit_days}天）倒推。",
+                          "No expiry date given: “by when” counts back from the submission deadline (expiry − "
+                          f"{c.submit_days} days)."))
     return "\n".join(lines)
 
 
 def items_text(c: Checkup, lang: str) -> str:
     """Red and amber items with what to do, by when and why; green ones by title."""
-    en = lang == "en"
     lines: list[str] = []
     for status in (RED, AMBER):
         rows = c.with_status(status)
         if not rows:
             continue
-        lines.append(f"{MARKS[status]} {STATUS_NAMES[status][1 if en else 0]}")
+        lines.append(f"{MARKS[status]} {pick(lang, *STATUS_NAMES[status])}")
         for n, r in enumerate(rows, 1):
-            lines.append(f"{n}. {r.item.title.get(lang)}" + (" (unsure)" if en and r.answer == "unsure" else
-                                                            "（不确定）" if r.answer == "unsure" else ""))
-            lines.append(("   To do: " if en else "   做什么：") + r.action(lang))
-            lines.append(("   By: " if en else "   何时：") + c.due_text(r, lang))
-            lines.append(("   Basis: " if en else "   依据：") + r.item.basis_text(lang))
+            lines.append(f"{n}. {r.item.title.get(lang)}" + (pick(lang, "（不确定）", " (unsure)") if r.answer == "unsure"
+                                                            else ""))
+            lines.append(pick(lang, "   做什么：", "   To do: ") + r.action(lang))
+            lines.append(pick(lang, "   何时：", "   By: ") + c.due_text(r, lang))
+            lines.append(pick(lang, "   依据：", "   Basis: ") + r.item.basis_text(lang))
             if r.item.varies is not None:
-                lines.append(("   Note: " if en else "   说明：") + r.item.varies.get(lang))
+                lines.append(pick(lang, "   说明：", "   Note: ") + r.item.varies.get(lang))
         lines.append("")
     greens = c.with_status(GREEN)
     if greens:
-        lines.append(f"{MARKS[GREEN]} {STATUS_NAMES[GREEN][1 if en else 0]}" + (":" if en else "："))
-        lines.append(("; " if en else "、").join(r.item.title.get(lang) for r in greens))
+        lines.append(f"{MARKS[GREEN]} {pick(lang, *STATUS_NAMES[GREEN])}" + pick(lang, "：", ":"))
+        lines.append(pick(lang, "、", "; ").join(r.item.title.get(lang) for r in greens))
     return "\n".join(lines).strip()
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checklist.rules import RulesError, Text, _entries, _str, _text
+from bot.language import Text, pick
+from bot.rules import RulesError, entries, get_str, get_text, load_rules_file
+from bot.yamlfile import own_or_shipped
 from knowledge.codes import HOLDABLE_LICENSES
-from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "checkup.yaml"
 FILE_NAME = "checkup.yaml"
@@ -30,7 +31,7 @@ ITEM_KEYS = {"id", "title_zh", "title_en", "applies_to", "zh", "en", "why_zh", "
              "varies_en", "if_no", "action_zh", "action_en", "fix_by"}
 
 
-class CheckupError(ValueError):
+class CheckupError(RulesError):
     """The check-up file is unreadable or breaks the schema."""
 
 
@@ -67,8 +68,7 @@ class Item:
     fix_by: int | None  # days before the submission deadline; None = now
 
     def basis_text(self, lang: str) -> str:
-        return "；".join(b.label(lang) for b in self.basis) if lang != "en" else "; ".join(
-            b.label(lang) for b in self.basis)
+        return pick(lang, "；", "; ").join(b.label(lang) for b in self.basis)
 
 
 @dataclass(frozen=True)
@@ -102,15 +102,15 @@ def _basis(raw: Any, where: str) -> tuple[Basis, ...]:
         unknown = set(b) - {"zh", "en", "tag", "source"}
         if unknown:
             raise CheckupError(f"{at}: unknown keys {sorted(unknown)}")
-        tag = _str(b, "tag", at, required=False)
+        tag = get_str(b, "tag", at, required=False)
         if tag and tag not in TAGS:
             raise CheckupError(f"{at}: tag '{tag}' must be one of {', '.join(TAGS)}")
-        out.append(Basis(_text(b, at), tag, _str(b, "source", at, required=False)))
+        out.append(Basis(get_text(b, at), tag, get_str(b, "source", at, required=False)))
     return tuple(out)
 
 
 def _item(where: str, e: Mapping[str, Any], known_targets: set[str]) -> Item:
-    item_id = _str(e, "id", where)
+    item_id = get_str(e, "id", where)
     if not ITEM_ID.match(item_id):
         raise CheckupError(f"{where}: id must be lower-case letters, digits and _ (2–40 characters)")
     targets = e.get("applies_to")
@@ -119,23 +119,25 @@ def _item(where: str, e: Mapping[str, Any], known_targets: set[str]) -> Item:
     unknown = [t for t in targets if t not in known_targets]
     if unknown:
         raise CheckupError(f"{where}: applies_to: unknown {unknown} (use all, a family id or a licence code)")
-    if_no = _str(e, "if_no", where)
+    if_no = get_str(e, "if_no", where)
     if if_no not in IF_NO:
         raise CheckupError(f"{where}: 'if_no' must be red or amber")
     fix_by = e.get("fix_by")
     if fix_by != "now" and (not isinstance(fix_by, int) or isinstance(fix_by, bool) or fix_by < 0):
         raise CheckupError(f"{where}: 'fix_by' must be 'now' or days ≥ 0 before the submission deadline")
-    varies = _text(e, where, "varies_zh", "varies_en", required=False)
-    return Item(item_id, _text(e, where, "title_zh", "title_en"), tuple(targets), _text(e, where), _text(e, where, "why_zh", "why_en"),
+    varies = get_text(e, where, "varies_zh", "varies_en", required=False)
+    return Item(item_id, get_text(e, where, "title_zh", "title_en"), tuple(targets), get_text(e, where), get_text(e, where, "why_zh", "why_en"),
                 _basis(e.get("basis"), where), varies if varies.zh or varies.en else None, if_no,
-                _text(e, where, "action_zh", "action_en"), None if fix_by == "now" else int(fix_by))
+                get_text(e, where, "action_zh", "action_en"), None if fix_by == "now" else int(fix_by))
 
 
 def parse_checkup(data: Any, file: str = FILE_NAME) -> CheckupRules:
     """Validate the loaded YAML and build the rules; CheckupError names the file and the item."""
     try:
         return _parse(data, file)
-    except RulesError as exc:  # raised by the helpers shared with the checklist rules
+    except CheckupError:
+        raise
+    except RulesError as exc:  # raised by the shared readers of bot.rules
         raise CheckupError(str(exc)) from None
 
 
@@ -149,7 +151,7 @@ def _parse(data: Any, file: str) -> CheckupRules:
         raise CheckupError(f"{file}: 'submit_days_before_expiry' must be a whole number > 0")
     families = []
     claimed: dict[str, str] = {}
-    for where, e in _entries(data, "families", file, {"id", "zh", "en", "licenses"}):
+    for where, e in entries(data, "families", file, {"id", "zh", "en", "licenses"}):
         codes = e.get("licenses")
         if not isinstance(codes, list) or not codes:
             raise CheckupError(f"{where}: 'licenses' must be a non-empty list of licence codes")
@@ -159,19 +161,17 @@ def _parse(data: Any, file: str) -> CheckupRules:
             if code in claimed:
                 raise CheckupError(f"{where}: licence '{code}' is already in family {claimed[code]}")
             claimed[code] = str(e.get("id"))
-        families.append(Family(_str(e, "id", where), _text(e, where), tuple(map(str, codes))))
+        families.append(Family(get_str(e, "id", where), get_text(e, where), tuple(map(str, codes))))
     targets = {ALL} | {f.id for f in families} | set(HOLDABLE_LICENSES)
-    items = tuple(_item(where, e, targets) for where, e in _entries(data, "items", file, ITEM_KEYS))
+    items = tuple(_item(where, e, targets) for where, e in entries(data, "items", file, ITEM_KEYS))
     return CheckupRules(file, days, tuple(families), items)
 
 
 def load_checkup(path: Path | None = None) -> CheckupRules:
     """Load and validate a check-up file (the shipped one by default)."""
-    path = path or SHIPPED_FILE
-    return parse_checkup(read_yaml(path, CheckupError), path.name)
+    return load_rules_file(path or SHIPPED_FILE, parse_checkup, CheckupError)
 
 
-def load_checkup_for(folder: Path | None) -> CheckupRules:
+def load_checkup_for(folder: Path | str | None) -> CheckupRules:
     """The items of a knowledge folder: its own checkup.yaml if it has one, else the shipped file."""
-    own = folder / FILE_NAME if folder is not None else None
-    return load_checkup(own if own is not None and own.is_file() else None)
+    return load_checkup(own_or_shipped(folder, FILE_NAME, SHIPPED_FILE))

@@ -8,29 +8,24 @@ amber items, so the consultant's case packet (and a renewal case) can show them 
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
+from bot.language import pick
 from bot.storage.models import utc_column
 from bot.storage.personal import PersonalTable
 from checklist.checkup_result import AMBER, RED, Checkup
+from checklist.store import ClientRecord, find_own, new_token
 
 
-class CheckupRecord(SQLModel, table=True):
+class CheckupRecord(ClientRecord, table=True):
     """One finished check-up: the client's answers (personal data: PERSONAL_TABLES below)."""
 
     __tablename__ = "checkups"
     __table_args__ = (Index("ix_checkups_owner", "channel", "user_id", "created_at"),)
-    id: int | None = Field(default=None, primary_key=True)
-    token: str = Field(max_length=16, unique=True)
-    channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
-    user_id: str = Field(max_length=128)
-    license: str = Field(max_length=32)
     expires: date | None = None
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # item id → answer
     score: int = 0
@@ -50,10 +45,7 @@ def snapshot(result: Checkup) -> dict[str, Any]:
 def save_checkup(session: Session, channel: str, chat_id: str, user_id: str, answers: dict[str, str],
                  result: Checkup, now: datetime) -> CheckupRecord:
     """Store the answers and the result's snapshot under a new token."""
-    token = secrets.token_urlsafe(6)
-    while session.exec(select(CheckupRecord).where(CheckupRecord.token == token)).first() is not None:
-        token = secrets.token_urlsafe(6)
-    record = CheckupRecord(token=token, channel=channel, chat_id=chat_id, user_id=user_id, license=result.license,
+    record = CheckupRecord(token=new_token(session, CheckupRecord), channel=channel, chat_id=chat_id, user_id=user_id, license=result.license,
                            expires=result.expires, answers=dict(answers), score=result.score,
                            summary=snapshot(result), created_at=now)
     session.add(record)
@@ -62,11 +54,7 @@ def save_checkup(session: Session, channel: str, chat_id: str, user_id: str, ans
 
 def find_checkup(session: Session, channel: str, user_id: str, token: str) -> CheckupRecord | None:
     """The user's own check-up with this token; None for anyone else's."""
-    token = token.strip()
-    if not token or len(token) > 16:
-        return None
-    return session.exec(select(CheckupRecord).where(
-        CheckupRecord.token == token, CheckupRecord.channel == channel, CheckupRecord.user_id == user_id)).first()
+    return find_own(session, CheckupRecord, channel, user_id, token)
 
 
 def latest_checkup(session: Session, channel: str, user_id: str) -> CheckupRecord | None:
@@ -77,17 +65,15 @@ def latest_checkup(session: Session, channel: str, user_id: str) -> CheckupRecor
 
 def checkup_lines(record: CheckupRecord, lang: str = "zh") -> list[str]:
     """A check-up in a few lines for a consultant: score, red and amber items (a renewal case can use it)."""
-    en = lang == "en"
-    pick = 2 if en else 1
-    red = [row[pick] for row in record.summary.get(RED, [])]
-    amber = [row[pick] for row in record.summary.get(AMBER, [])]
-    expiry = record.expires.isoformat() if record.expires else ("no expiry given" if en else "未填到期日")
-    if en:
-        return [f"Compliance check-up ({record.created_at:%Y-%m-%d}): {record.license} · readiness "
-                f"{record.score}/100 · expires {expiry}",
-                "  red: " + ("; ".join(red) or "none"), "  amber: " + ("; ".join(amber) or "none")]
-    return [f"合规体检（{record.created_at:%Y-%m-%d}）：{record.license} · 准备度 {record.score}/100 · 到期 {expiry}",
-            "  红色：" + ("、".join(red) or "无"), "  黄色：" + ("、".join(amber) or "无")]
+    title = pick(lang, 1, 2)  # a summary row is [id, zh title, en title]
+    red = [row[title] for row in record.summary.get(RED, [])]
+    amber = [row[title] for row in record.summary.get(AMBER, [])]
+    expiry = record.expires.isoformat() if record.expires else pick(lang, "未填到期日", "no expiry given")
+    return pick(lang, [f"合规体检（{record.created_at:%Y-%m-%d}）：{record.license} · 准备度 {record.score}/100 · "
+                       f"到期 {expiry}", "  红色：" + ("、".join(red) or "无"), "  黄色：" + ("、".join(amber) or "无")],
+                [f"Compliance check-up ({record.created_at:%Y-%m-%d}): {record.license} · readiness "
+                 f"{record.score}/100 · expires {expiry}",
+                 "  red: " + ("; ".join(red) or "none"), "  amber: " + ("; ".join(amber) or "none")])
 
 
 def case_packet_checkup(session: Session, channel: str, user_id: str) -> list[str]:

@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.problems import Problem
+from bot.problems import Problem, UsageError
 from bot.steps import CHOICE, MULTI, Env, read_answer
 from checklist.plan import Answers, Plan, build_plan, plan_json, plan_text
 from checklist.rules import ChecklistRules
@@ -18,10 +18,6 @@ from checklist.steps import RENEWAL_STEPS, basic_telecom
 
 VALUES = ("license", "scope", "province", "number", "expires", "changes", "foreign", "special")  # step ids
 DEFAULTS = {"foreign": "none"}
-
-
-class UsageError(Exception):
-    """A bad argument; the message is for the user."""
 
 
 def collect_answers(values: dict[str, str | None], rules: ChecklistRules, today: date, lang: str) -> dict[str, Any]:

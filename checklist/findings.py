@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.clock import SHANGHAI, as_utc
+from bot.language import pick
 from bot.provinces import find_province
 from checklist.plan import Answers, build_plan
 from checklist.rules import ChecklistRules
@@ -21,39 +22,37 @@ URGENCY = {"expired": ("已过期", "expired"), "deadline_passed": ("已过最�
 
 def _labels(rules: ChecklistRules, kind: str, values: list[str] | tuple[str, ...], lang: str) -> str:
     names = [c.label.get(lang) if (c := rules.choice(kind, v)) else v for v in values]
-    return ("、" if lang == "zh" else ", ").join(names) or ("无" if lang == "zh" else "none")
+    return pick(lang, "、", ", ").join(names) or pick(lang, "无", "none")
 
 
 def _lines(rules: ChecklistRules, answers: Answers, made: datetime, now: datetime, lang: str) -> list[str]:
-    zh = lang == "zh"
     lt = rules.license(answers.license)
     name = lt.name.get(lang) if lt else answers.license
     province = find_province(answers.province) if answers.province else None
     if answers.scope == "provincial" and province is not None:
-        scope = f"地网（{province.name}）" if zh else f"provincial ({province.en})"
+        scope = pick(lang, f"地网（{province.name}）", f"provincial ({province.en})")
     else:
         scope = _labels(rules, "scope", [answers.scope], lang)
     plan = build_plan(rules, answers, now.astimezone(SHANGHAI).date())
     submit_by = plan.date_of("submit_by").isoformat()
-    level_zh, level_en = URGENCY.get(plan.urgency.level, (plan.urgency.level, plan.urgency.level))
+    level = pick(lang, *URGENCY.get(plan.urgency.level, (plan.urgency.level, plan.urgency.level)))
     days = plan.days_to_submit
+    changes, foreign = _labels(rules, "changes", answers.changes, lang), _labels(rules, "foreign", [answers.foreign], lang)
+    special = _labels(rules, "special", answers.special, lang)
     lines = [
-        ("续期清单（{:%Y-%m-%d}填写）：" if zh else "Renewal checklist (filled in {:%Y-%m-%d}): ").format(
-            as_utc(made).astimezone(SHANGHAI)) + f"{name} · {scope} · " + (
-            f"编号 {answers.number or '未填'} · 到期 {answers.expires.isoformat()}" if zh
-            else f"number {answers.number or 'not given'} · expires {answers.expires.isoformat()}"),
-        (f"变更：{_labels(rules, 'changes', answers.changes, lang)} · 外资：{_labels(rules, 'foreign', [answers.foreign], lang)}"
-         f" · 前置审批：{_labels(rules, 'special', answers.special, lang)}" if zh else
-         f"Changes: {_labels(rules, 'changes', answers.changes, lang)} · foreign: "
-         f"{_labels(rules, 'foreign', [answers.foreign], lang)} · prior approvals: "
-         f"{_labels(rules, 'special', answers.special, lang)}"),
-        (f"清单结论：最晚提交日 {submit_by}（" + (f"还有{days}天" if days >= 0 else f"已过{-days}天") + f"），{level_zh}"
-         if zh else f"Finding: submit by {submit_by} (" + (f"{days} days left" if days >= 0 else f"{-days} days ago")
-         + f"), {level_en}"),
+        pick(lang, "续期清单（{:%Y-%m-%d}填写）：", "Renewal checklist (filled in {:%Y-%m-%d}): ").format(
+            as_utc(made).astimezone(SHANGHAI)) + f"{name} · {scope} · " + pick(
+            lang, f"编号 {answers.number or '未填'} · 到期 {answers.expires.isoformat()}",
+            f"number {answers.number or 'not given'} · expires {answers.expires.isoformat()}"),
+        pick(lang, f"变更：{changes} · 外资：{foreign} · 前置审批：{special}",
+             f"Changes: {changes} · foreign: {foreign} · prior approvals: {special}"),
+        pick(lang, f"清单结论：最晚提交日 {submit_by}（" + (f"还有{days}天" if days >= 0 else f"已过{-days}天") + f"），{level}",
+             f"Finding: submit by {submit_by} (" + (f"{days} days left" if days >= 0 else f"{-days} days ago")
+             + f"), {level}"),
     ]
     problems = [m.title.get(lang) for m in plan.items if m.first]
     if problems:
-        lines.append(("需先处理：" if zh else "To settle first: ") + ("；" if zh else "; ").join(problems))
+        lines.append(pick(lang, "需先处理：", "To settle first: ") + pick(lang, "；", "; ").join(problems))
     return lines
 
 

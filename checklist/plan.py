@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.language import pick
 from bot.provinces import find_province
 from checklist.rules import ChecklistRules, LicenseType, Material, Milestone, UrgencyLevel
 
@@ -150,7 +151,7 @@ def describe_answers(rules: ChecklistRules, answers: Answers, lang: str) -> str:
     parts = [lt.name.get(lang) if lt else answers.license]
     province = find_province(answers.province) if answers.province else None
     if answers.scope == "provincial" and province is not None:
-        parts.append(f"地网（{province.name}）" if lang != "en" else f"Provincial ({province.en})")
+        parts.append(pick(lang, f"地网（{province.name}）", f"Provincial ({province.en})"))
     else:
         scope = rules.choice("scope", answers.scope)
         parts.append(scope.label.get(lang) if scope else answers.scope)
@@ -161,44 +162,41 @@ def describe_answers(rules: ChecklistRules, answers: Answers, lang: str) -> str:
 
 def plan_summary_text(rules: ChecklistRules, plan: Plan, lang: str = "zh") -> str:
     """Title, banner and timeline (the first chat message of a result)."""
-    zh = lang != "en"
     renewal = plan.application == "renewal"
-    title = ("【续期清单】" if renewal else "【重新申请清单】") if zh else (
-        "Renewal checklist: " if renewal else "New application checklist: ")
+    title = pick(lang, "【续期清单】" if renewal else "【重新申请清单】",
+                 "Renewal checklist: " if renewal else "New application checklist: ")
     marker = "⚠️ " if plan.urgency.level != "on_track" else ""
     lines = [title + describe_answers(rules, plan.answers, lang), "", marker + plan.banner(lang), "",
-             "时间表：" if zh else "Timeline:"]
+             pick(lang, "时间表：", "Timeline:")]
     for d in plan.dates:
         note = d.milestone.note.get(lang)
-        note = (f"（{note}）" if zh else f" ({note})") if note else ""
-        past = ("（已过）" if zh else " (passed)") if d.past else ""
+        note = pick(lang, f"（{note}）", f" ({note})") if note else ""
+        past = pick(lang, "（已过）", " (passed)") if d.past else ""
         lines.append(f"・{d.on.isoformat()} {d.milestone.label.get(lang)}{past}{note}")
     return "\n".join(lines)
 
 
-def _group_heading(index: int, name: str, zh: bool) -> str:
+def _group_heading(index: int, name: str, lang: str) -> str:
     numerals = "一二三四五六七八九十"
-    if zh:
-        return f"{numerals[index]}、{name}" if index < len(numerals) else f"{index + 1}. {name}"
-    return f"{chr(ord('A') + index)}. {name}" if index < 26 else f"{index + 1}. {name}"
+    return pick(lang, f"{numerals[index]}、{name}" if index < len(numerals) else f"{index + 1}. {name}",
+                f"{chr(ord('A') + index)}. {name}" if index < 26 else f"{index + 1}. {name}")
 
 
 def plan_items_text(rules: ChecklistRules, plan: Plan, lang: str = "zh") -> str:
     """The items, grouped as the regulator reads them (the second chat message of a result)."""
-    zh = lang != "en"
     lines: list[str] = []
     n = 0
     for gi, group in enumerate(g for g in rules.groups if any(m.group == g.id for m in plan.items)):
-        lines += ["", _group_heading(gi, group.name.get(lang), zh)] if lines else [
-            _group_heading(gi, group.name.get(lang), zh)]
+        lines += ["", _group_heading(gi, group.name.get(lang), lang)] if lines else [
+            _group_heading(gi, group.name.get(lang), lang)]
         for m in (m for m in plan.items if m.group == group.id):
             n += 1
-            flag = ("【先办】" if zh else "[do first] ") if m.first else ""
-            flag += ("【非法定，部分省份可能要求】" if zh else "[not a rule; some provinces may ask] ") if m.confirm else ""
+            flag = pick(lang, "【先办】", "[do first] ") if m.first else ""
+            flag += pick(lang, "【非法定，部分省份可能要求】", "[not a rule; some provinces may ask] ") if m.confirm else ""
             lines.append(f"{n}. {flag}{m.title.get(lang)} — {m.what.get(lang)}")
     if any(m.confirm for m in plan.items):
-        lines += ["", "标注“非法定”的项目不是法规要求，是否需要请以发证机关或顾问意见为准。" if zh else
-                  "Items marked “not a rule” are not legal requirements; check with the issuer or a consultant."]
+        lines += ["", pick(lang, "标注“非法定”的项目不是法规要求，是否需要请以发证机关或顾问意见为准。",
+                           "Items marked “not a rule” are not legal requirements; check with the issuer or a consultant.")]
     return "\n".join(lines)
 
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.language import Text
 from bot.license_numbers import CATEGORY_NAMES
 from bot.provinces import find_province
+from bot.rules import RulesError, entries, get_bool, get_str, get_strings, get_text, load_rules_file
+from bot.yamlfile import own_or_shipped
 from knowledge.codes import HOLDABLE_LICENSES
-from knowledge.text import Text
-from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "checklist.yaml"
 FILE_NAME = "checklist.yaml"
@@ -30,10 +31,6 @@ URGENCY_TESTS = ("after_expires", "after_submit_by", "submit_by_within", "on_or_
 CONDITION_KEYS = ("license", "class", "scope", "province", "changes", "foreign", "special", "application",
                   "number")
 PLACEHOLDERS = {"submit_by", "expires", "days"}
-
-
-class RulesError(ValueError):
-    """The checklist rules file is unreadable or breaks the schema."""
 
 
 @dataclass(frozen=True)
@@ -121,56 +118,6 @@ class ChecklistRules:
         return next((c for c in self.answers.get(kind, ()) if c.value == value), None)
 
 
-def _str(raw: Mapping[str, Any], key: str, where: str, required: bool = True) -> str:
-    value = raw.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise RulesError(f"{where}: '{key}' must be a non-empty string")
-    return value.strip()
-
-
-def _text(raw: Mapping[str, Any], where: str, zh: str = "zh", en: str = "en", required: bool = True) -> Text:
-    return Text(_str(raw, zh, where, required), _str(raw, en, where, required))
-
-
-def _strings(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = raw.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str | int) and str(v).strip() for v in value):
-        raise RulesError(f"{where}: '{key}' must be a list of non-empty strings")
-    return tuple(str(v).strip() for v in value)
-
-
-def _bool(raw: Mapping[str, Any], key: str, where: str) -> bool:
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        raise RulesError(f"{where}: '{key}' must be true or false")
-    return value
-
-
-def _entries(data: Mapping[str, Any], section: str, file: str, keys: set[str]) -> list[tuple[str, dict]]:
-    raw = data.get(section)
-    if not isinstance(raw, list) or not raw:
-        raise RulesError(f"{file}: '{section}' must be a non-empty list")
-    out: list[tuple[str, dict]] = []
-    seen: set[str] = set()
-    for i, entry in enumerate(raw):
-        ident = entry.get("id", entry.get("code", entry.get("value", entry.get("level")))) if isinstance(
-            entry, dict) else None
-        where = f"{file}: {section} #{i + 1}" + (f" ({ident})" if ident is not None else "")
-        if not isinstance(entry, dict):
-            raise RulesError(f"{where}: expected a mapping")
-        unknown = set(entry) - keys
-        if unknown:
-            raise RulesError(f"{where}: unknown keys {sorted(unknown)}")
-        if ident is not None and str(ident) in seen:
-            raise RulesError(f"{where}: '{ident}' is used twice in {section}")
-        if ident is not None:
-            seen.add(str(ident))
-        out.append((where, entry))
-    return out
-
-
 def _choices(data: Mapping[str, Any], file: str) -> dict[str, tuple[Choice, ...]]:
     answers = data.get("answers")
     if not isinstance(answers, dict) or set(answers) != set(ANSWER_KINDS):
@@ -178,11 +125,11 @@ def _choices(data: Mapping[str, Any], file: str) -> dict[str, tuple[Choice, ...]
     out: dict[str, tuple[Choice, ...]] = {}
     for kind in ANSWER_KINDS:
         choices = []
-        for where, e in _entries(answers, kind, f"{file}: answers", {"value", "zh", "en", "aliases"}):
-            value = _str(e, "value", where)
+        for where, e in entries(answers, kind, f"{file}: answers", {"value", "zh", "en", "aliases"}):
+            value = get_str(e, "value", where)
             if kind in ("changes", "special") and value in RESERVED:
                 raise RulesError(f"{where}: '{value}' is reserved for the buttons; pick another value")
-            choices.append(Choice(value, _text(e, where), _strings(e, "aliases", where)))
+            choices.append(Choice(value, get_text(e, where), get_strings(e, "aliases", where)))
         out[kind] = tuple(choices)
     if tuple(c.value for c in out["scope"]) != SCOPES:
         raise RulesError(f"{file}: answers: scope values must be exactly {', '.join(SCOPES)}")
@@ -194,12 +141,12 @@ def _choices(data: Mapping[str, Any], file: str) -> dict[str, tuple[Choice, ...]
 def _licenses(data: Mapping[str, Any], file: str) -> tuple[LicenseType, ...]:
     keys = {"code", "zh", "en", "class", "service", "aliases", "prior_approvals"}
     out = []
-    for where, e in _entries(data, "licenses", file, keys):
-        cls = _str(e, "class", where)
+    for where, e in entries(data, "licenses", file, keys):
+        cls = get_str(e, "class", where)
         if cls not in CATEGORY_NAMES:
             raise RulesError(f"{where}: class '{cls}' must be one of {', '.join(CATEGORY_NAMES)}")
-        out.append(LicenseType(_str(e, "code", where), _text(e, where), cls, _str(e, "service", where),
-                               _strings(e, "aliases", where), _bool(e, "prior_approvals", where)))
+        out.append(LicenseType(get_str(e, "code", where), get_text(e, where), cls, get_str(e, "service", where),
+                               get_strings(e, "aliases", where), get_bool(e, "prior_approvals", where)))
     missing = [c for c in HOLDABLE_LICENSES if c not in {lt.code for lt in out}]
     if missing:
         raise RulesError(f"{file}: licenses: missing licence types {', '.join(missing)}")
@@ -209,12 +156,12 @@ def _licenses(data: Mapping[str, Any], file: str) -> tuple[LicenseType, ...]:
 def _timeline(data: Mapping[str, Any], file: str) -> tuple[Milestone, ...]:
     keys = {"id", "days_before_expiry", "zh", "en", "note_zh", "note_en"}
     out = []
-    for where, e in _entries(data, "timeline", file, keys):
+    for where, e in entries(data, "timeline", file, keys):
         days = e.get("days_before_expiry")
         if not isinstance(days, int) or isinstance(days, bool) or days < 0:
             raise RulesError(f"{where}: 'days_before_expiry' must be a whole number ≥ 0")
-        out.append(Milestone(_str(e, "id", where), days, _text(e, where),
-                             _text(e, where, "note_zh", "note_en", required=False)))
+        out.append(Milestone(get_str(e, "id", where), days, get_text(e, where),
+                             get_text(e, where, "note_zh", "note_en", required=False)))
     missing = [d for d in REQUIRED_DATES if d not in {m.id for m in out}]
     if missing:
         raise RulesError(f"{file}: timeline: missing {', '.join(missing)}")
@@ -226,22 +173,22 @@ def _timeline(data: Mapping[str, Any], file: str) -> tuple[Milestone, ...]:
 def _urgency(data: Mapping[str, Any], file: str) -> tuple[UrgencyLevel, ...]:
     keys = {"level", "applies", "within_days", "application", "zh", "en"}
     out = []
-    for where, e in _entries(data, "urgency", file, keys):
-        applies = _str(e, "applies", where)
+    for where, e in entries(data, "urgency", file, keys):
+        applies = get_str(e, "applies", where)
         if applies not in URGENCY_TESTS:
             raise RulesError(f"{where}: 'applies' must be one of {', '.join(URGENCY_TESTS)}")
         within = e.get("within_days", 0)
         if applies == "submit_by_within" and (not isinstance(within, int) or within <= 0):
             raise RulesError(f"{where}: 'within_days' must be a whole number > 0")
-        application = _str(e, "application", where)
+        application = get_str(e, "application", where)
         if application not in APPLICATIONS:
             raise RulesError(f"{where}: 'application' must be renewal or new")
-        message = _text(e, where)
+        message = get_text(e, where)
         for text in (message.zh, message.en):
             names = {f for _, f, _, _ in string.Formatter().parse(text) if f}
             if names - PLACEHOLDERS:
                 raise RulesError(f"{where}: unknown placeholders {sorted(names - PLACEHOLDERS)}")
-        out.append(UrgencyLevel(_str(e, "level", where), applies, int(within), application, message))
+        out.append(UrgencyLevel(get_str(e, "level", where), applies, int(within), application, message))
     if out[-1].applies != "always":
         raise RulesError(f"{file}: urgency: the last level must apply 'always'")
     return tuple(out)
@@ -271,15 +218,15 @@ def _materials(data: Mapping[str, Any], file: str, groups: set[str], known: dict
                ) -> tuple[Material, ...]:
     keys = {"id", "group", "zh", "en", "what_zh", "what_en", "when", "unless", "first", "confirm", "source"}
     out = []
-    for where, e in _entries(data, "materials", file, keys):
-        group = _str(e, "group", where)
+    for where, e in entries(data, "materials", file, keys):
+        group = get_str(e, "group", where)
         if group not in groups:
             raise RulesError(f"{where}: unknown group '{group}' (use {', '.join(sorted(groups))})")
         when = _condition(e["when"], where + " when", known) if "when" in e else Condition(())
         unless = _condition(e["unless"], where + " unless", known) if "unless" in e else None
-        out.append(Material(_str(e, "id", where), group, _text(e, where), _text(e, where, "what_zh", "what_en"),
-                            when, unless, _bool(e, "first", where), _bool(e, "confirm", where),
-                            _str(e, "source", where, required=False)))
+        out.append(Material(get_str(e, "id", where), group, get_text(e, where), get_text(e, where, "what_zh", "what_en"),
+                            when, unless, get_bool(e, "first", where), get_bool(e, "confirm", where),
+                            get_str(e, "source", where, required=False)))
     return tuple(out)
 
 
@@ -291,7 +238,7 @@ def parse_rules(data: Any, file: str = FILE_NAME) -> ChecklistRules:
     if set(data) != sections:
         raise RulesError(f"{file}: sections must be exactly {', '.join(sorted(sections))}; "
                          f"got {', '.join(sorted(map(str, data)))}")
-    groups = tuple(Group(_str(e, "id", w), _text(e, w)) for w, e in _entries(data, "groups", file,
+    groups = tuple(Group(get_str(e, "id", w), get_text(e, w)) for w, e in entries(data, "groups", file,
                                                                             {"id", "zh", "en"}))
     licenses = _licenses(data, file)
     answers = _choices(data, file)
@@ -304,11 +251,9 @@ def parse_rules(data: Any, file: str = FILE_NAME) -> ChecklistRules:
 
 def load_rules(path: Path | None = None) -> ChecklistRules:
     """Load and validate a rules file (the shipped one by default)."""
-    path = path or SHIPPED_FILE
-    return parse_rules(read_yaml(path, RulesError), path.name)
+    return load_rules_file(path or SHIPPED_FILE, parse_rules)
 
 
-def load_rules_for(folder: Path | None) -> ChecklistRules:
+def load_rules_for(folder: Path | str | None) -> ChecklistRules:
     """The rules of a knowledge folder: its own checklist.yaml if it has one, else the shipped file."""
-    own = folder / FILE_NAME if folder is not None else None
-    return load_rules(own if own is not None and own.is_file() else None)
+    return load_rules(own_or_shipped(folder, FILE_NAME, SHIPPED_FILE))

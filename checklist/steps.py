@@ -12,7 +12,7 @@ from collections.abc import Callable
 from bot.dates import parse_date
 from bot.license_numbers import EXAMPLES, check_license_number, parse_license_number
 from bot.problems import Problem
-from bot.provinces import find_province
+from bot.provinces import find_province, parse_province
 from bot.steps import CHOICE, MULTI, TEXT, Env, Option, Step, Updates
 from checklist.rules import ChecklistRules
 from knowledge.codes import licence_rank
@@ -65,14 +65,6 @@ def parse_scope(text: str, env: Env) -> Updates | Problem:
     return Problem("not_a_scope", "请选择“地网”（一个省份，由省通信管理局颁发）或“全网”（跨地区，由工业和信息化部颁发）。",
                    "Choose “provincial” (one province, issued by the provincial authority) or “nationwide” "
                    "(cross-region, issued by MIIT).")
-
-
-def parse_province(text: str, env: Env) -> Updates | Problem:
-    province = find_province(text)
-    if province is None:
-        return Problem("not_a_province", f"没有识别出“{text.strip()[:20]}”这个省份。请输入内地省级行政区的名称或简称。",
-                       f"“{text.strip()[:20]}” is not a mainland province I know. Type its name or abbreviation.")
-    return {"province": province.name}
 
 
 def parse_number(text: str, env: Env) -> Updates | Problem:

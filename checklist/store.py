@@ -10,32 +10,54 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.labels import scope_label
 from bot.storage.models import utc_column
 from bot.storage.personal import PersonalTable
 from checklist.plan import Answers
-from checklist.rules import ChecklistRules, load_rules
 
 TOKEN_PREFIX = "checklist:"  # the argument form /subscribe receives: "/subscribe checklist:<token>"
 
 
-class ChecklistRecord(SQLModel, table=True):
-    """One finished checklist: the client's answers (personal data: PERSONAL_TABLES below)."""
+class ClientRecord(SQLModel):
+    """The columns a finished checklist and a finished check-up share: a short token, whose it is, the licence type."""
 
-    __tablename__ = "checklists"
-    __table_args__ = (Index("ix_checklists_owner", "channel", "user_id", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(max_length=16, unique=True)
     channel: str = Field(max_length=32)
     chat_id: str = Field(max_length=128)
     user_id: str = Field(max_length=128)
     license: str = Field(max_length=32)
+
+
+R = TypeVar("R", bound=ClientRecord)
+
+
+def new_token(session: Session, model: type[ClientRecord]) -> str:
+    """A short random token no row of `model` has yet."""
+    token = secrets.token_urlsafe(6)
+    while session.exec(select(model).where(model.token == token)).first() is not None:
+        token = secrets.token_urlsafe(6)
+    return token
+
+
+def find_own(session: Session, model: type[R], channel: str, user_id: str, token: str) -> R | None:
+    """The user's own row with this token; None for anyone else's (or a token that cannot be one)."""
+    token = token.strip()
+    if not token or len(token) > 16:
+        return None
+    return session.exec(select(model).where(
+        model.token == token, model.channel == channel, model.user_id == user_id)).first()
+
+
+class ChecklistRecord(ClientRecord, table=True):
+    """One finished checklist: the client's answers (personal data: PERSONAL_TABLES below)."""
+
+    __tablename__ = "checklists"
+    __table_args__ = (Index("ix_checklists_owner", "channel", "user_id", "created_at"),)
     scope: str = Field(max_length=16)
     province: str | None = Field(default=None, max_length=16)
     number: str | None = Field(default=None, max_length=64)
@@ -53,10 +75,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (PersonalTable(ChecklistRecord, "�
 def save_checklist(session: Session, channel: str, chat_id: str, user_id: str, answers: Answers,
                    now: datetime) -> ChecklistRecord:
     """Store the answers under a new token."""
-    token = secrets.token_urlsafe(6)
-    while session.exec(select(ChecklistRecord).where(ChecklistRecord.token == token)).first() is not None:
-        token = secrets.token_urlsafe(6)
-    record = ChecklistRecord(token=token, channel=channel, chat_id=chat_id, user_id=user_id,
+    record = ChecklistRecord(token=new_token(session, ChecklistRecord), channel=channel, chat_id=chat_id, user_id=user_id,
                              license=answers.license, scope=answers.scope, province=answers.province,
                              number=answers.number, expires=answers.expires, answers=answers.to_dict(),
                              created_at=now)
@@ -66,43 +85,10 @@ def save_checklist(session: Session, channel: str, chat_id: str, user_id: str, a
 
 def find_checklist(session: Session, channel: str, user_id: str, token: str) -> ChecklistRecord | None:
     """The user's own checklist with this token ('checklist:' prefix allowed); None for anyone else's."""
-    token = token.strip().removeprefix(TOKEN_PREFIX)
-    if not token or len(token) > 16:
-        return None
-    return session.exec(select(ChecklistRecord).where(
-        ChecklistRecord.token == token, ChecklistRecord.channel == channel,
-        ChecklistRecord.user_id == user_id)).first()
+    return find_own(session, ChecklistRecord, channel, user_id, token.strip().removeprefix(TOKEN_PREFIX))
 
 
 def recent_checklists(session: Session, channel: str, user_id: str, limit: int = 5) -> list[ChecklistRecord]:
     return list(session.exec(select(ChecklistRecord).where(
         ChecklistRecord.channel == channel, ChecklistRecord.user_id == user_id)
         .order_by(col(ChecklistRecord.created_at).desc(), col(ChecklistRecord.id).desc()).limit(limit)))
-
-
-def case_packet_answers(session: Session, channel: str, user_id: str) -> list[str]:
-    """Lines for a consultant's case packet: the client's latest renewal checklist answers, labelled."""
-    latest = recent_checklists(session, channel, user_id, limit=1)
-    if not latest:
-        return []
-    r = latest[0]
-    a = r.answers
-    rules = _shipped_rules()
-
-    def names(kind: str, values: Any) -> str:
-        """The choices' labels (a value the rules no longer have is shown as stored)."""
-        listed = values if isinstance(values, list) else [values] if values else []
-        return "、".join((c.label.zh if (c := rules.choice(kind, str(v))) else str(v)) for v in listed)
-
-    lt = rules.license(r.license)
-    return [f"续期清单（{r.created_at:%Y-%m-%d}）：{lt.name.zh if lt else r.license} · "
-            f"{scope_label(r.scope, r.province, 'zh')} · 编号 {r.number or '未填'} · "
-            f"到期 {r.expires:%Y-%m-%d} · 变更 {names('changes', a.get('changes')) or '无'} · "
-            f"外资 {names('foreign', a.get('foreign')) or '未填'} · "
-            f"前置审批 {names('special', a.get('special')) or '无'}"]
-
-
-@lru_cache(maxsize=1)
-def _shipped_rules() -> ChecklistRules:
-    """The checklist rules whose labels name the answers (a case packet section gets no services)."""
-    return load_rules()

@@ -121,8 +121,8 @@ def case_card(ctx: Context, lic: License, case: RenewalCase, title: str = "") ->
     return Reply("\n".join(lines), buttons=tuple(buttons), tags=("case", f"case:{case.id}", f"missing:{len(todo)}"))
 
 
-def open_renewal_case(ctx: Context) -> list[Reply]:
-    """Opens the renewal case of one of the user's licences (or shows it when it is open already)."""
+def _named_case(ctx: Context) -> tuple[License, RenewalCase, bool] | list[Reply]:
+    """The licence the command names and its case (opened if need be, `new` then), or the replies saying why not."""
     lic = licence_for(ctx, command_args(ctx).strip())
     if lic is None:
         return not_found(ctx)
@@ -132,6 +132,15 @@ def open_renewal_case(ctx: Context) -> list[Reply]:
         return [Reply(ctx.say("这种许可证暂时没有续期清单规则，请联系顾问。",
                               "There are no checklist rules for this licence type yet; please talk to a consultant."),
                       buttons=(Button(ctx.say("联系顾问", "Talk to a consultant"), "/human"),), tags=("case-no-rules",))]
+    return lic, case, new
+
+
+def open_renewal_case(ctx: Context) -> list[Reply]:
+    """Opens the renewal case of one of the user's licences (or shows it when it is open already)."""
+    found = _named_case(ctx)
+    if isinstance(found, list):
+        return found
+    lic, case, new = found
     title = (ctx.say("已为您开启续期案件。点“上传材料”即可在聊天中发送文件或照片。",
                      "Your renewal case is open. Press “Upload documents” to send files or photos in this chat.")
              if new else "")
@@ -168,13 +177,10 @@ def show_case(ctx: Context) -> list[Reply]:
 
 def start_upload(ctx: Context) -> list[Reply]:
     """Opens the case if needed and asks for the files, listing what is still missing."""
-    lic = licence_for(ctx, command_args(ctx).strip())
-    if lic is None:
-        return not_found(ctx)
-    try:
-        case, _new = ensure_case(ctx, lic)
-    except ValueError:
-        return open_renewal_case(ctx)
+    found = _named_case(ctx)
+    if isinstance(found, list):
+        return found
+    lic, case, _new = found
     pending = [int(p) for p in ctx.state.data.get("pending") or []] if (
         ctx.state.flow == FLOW_NAME and ctx.state.data.get("case_id") == case.id) else []
     ctx.state.start_flow(FLOW_NAME, "files", {"case_id": case.id, "license_id": lic.id, "pending": pending})

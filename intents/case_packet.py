@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from bot.clock import SHANGHAI, as_utc
 from bot.context import Context
 from bot.labels import channel_label, language_label
+from bot.language import pick
 from bot.storage.models import MessageLog, QueryLog
 from checklist.checkup_store import case_packet_checkup
 from checklist.findings import checklist_findings
@@ -132,8 +133,7 @@ def messages_since(session: Session, ticket: Ticket) -> list[MessageLog]:
 
 
 def reason_text(ticket: Ticket, lang: str) -> str:
-    zh, en = REASONS.get(ticket.reason, (ticket.reason, ticket.reason))
-    return en if lang == "en" else zh
+    return pick(lang, *REASONS.get(ticket.reason, (ticket.reason, ticket.reason)))
 
 
 def headline(ticket: Ticket, lang: str) -> str:
@@ -146,36 +146,35 @@ def headline(ticket: Ticket, lang: str) -> str:
 
 def render_packet(session: Session, ticket: Ticket, lang: str) -> str:
     """The case packet as one message, in the consultant's language."""
-    en = lang == "en"
     packet = ticket.packet or {}
-    lines = [(f"Case {headline(ticket, lang)}" if en else f"工单 {headline(ticket, lang)}"),
-             (f"Opened {local_time(ticket.created_at, True, lang)} (China time). Why: " if en
-              else f"提交于 {local_time(ticket.created_at, True)}（北京时间）。原因：") + reason_text(ticket, lang)]
+    lines = [pick(lang, f"工单 {headline(ticket, lang)}", f"Case {headline(ticket, lang)}"),
+             pick(lang, f"提交于 {local_time(ticket.created_at, True)}（北京时间）。原因：",
+                  f"Opened {local_time(ticket.created_at, True, lang)} (China time). Why: ") + reason_text(ticket, lang)]
     if ticket.note:
-        lines.append(("Client wrote: " if en else "客户留言：") + f"「{short(ticket.note, 200)}」")
+        lines.append(pick(lang, "客户留言：", "Client wrote: ") + f"「{short(ticket.note, 200)}」")
     if packet.get("fallbacks"):
-        lines.append(f"Unanswered in a row before asking: {packet['fallbacks']}" if en
-                      else f"提出前连续未能回答：{packet['fallbacks']} 次")
-    lines.append("— Last messages —" if en else "— 客户最近的消息 —")
+        lines.append(pick(lang, f"提出前连续未能回答：{packet['fallbacks']} 次",
+                          f"Unanswered in a row before asking: {packet['fallbacks']}"))
+    lines.append(pick(lang, "— 客户最近的消息 —", "— Last messages —"))
     for m in packet.get("messages", []):
         if m.get("text"):
             lines.append(f"{local_time(datetime.fromisoformat(m['at']), True, lang)} {m['text']}")
-    lines.append("— FAQ entries the bot tried —" if en else "— 机器人尝试过的 FAQ —")
+    lines.append(pick(lang, "— 机器人尝试过的 FAQ —", "— FAQ entries the bot tried —"))
     for q in packet.get("faq", []) or [{"none": True}]:
         if q.get("none"):
-            lines.append("(none)" if en else "（无）")
+            lines.append(pick(lang, "（无）", "(none)"))
             continue
         tried = ", ".join(f"{cid} {score:.2f}" for cid, score in q.get("candidates", [])) or "—"
         lines.append(f"「{q['query']}」→ {q['decision']}: {tried}")
-    lines += (packet.get("checklist") or {}).get("en" if en else "zh", [])
+    lines += (packet.get("checklist") or {}).get(pick(lang, "zh", "en"), [])
     lines += packet.get("sections", [])
     since = messages_since(session, ticket)
     if since:
-        lines.append("— Since asking (answered by the bot) —" if en else "— 提交后客户的消息（机器人已回答）—")
+        lines.append(pick(lang, "— 提交后客户的消息（机器人已回答）—", "— Since asking (answered by the bot) —"))
         lines += [f"{local_time(m.created_at, True, lang)} {short(m.text)}" for m in since if m.text.strip()]
     files = packet.get("files") or []
     if files:
-        lines.append("— Files the client sent —" if en else "— 客户发来的文件 —")
+        lines.append(pick(lang, "— 客户发来的文件 —", "— Files the client sent —"))
         lines += [f"{local_time(datetime.fromisoformat(f['at']), True, lang)} 📎 {f['name']}"
                   + (f"（{f['caption']}）" if f.get("caption") else "") for f in files]
     return "\n".join(lines)

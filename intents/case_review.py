@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.commands import command_args
 from bot.context import Context
+from bot.language import pick
 from bot.messages import Attachment, Button, Reply
 from cases.archive import ZIP_MIME, archive_name, case_archive
 from cases.items import label_of
@@ -51,8 +52,8 @@ def accept_file(ctx: Context) -> list[Reply]:
     if case is not None and lic is not None:
         title = (f"✅ 您上传的“{_label(ctx, row, 'zh')}”已通过顾问审核。\n✅ “{_label(ctx, row, 'en')}” was accepted.")
         notify_client(ctx, row, _client_card(ctx, lic, case, title), "accepted")
-    return [Reply(f"已通过：{_label(ctx, row, ctx.lang)}（文件 {row.id}）" if ctx.lang != "en" else
-                  f"Accepted: {_label(ctx, row, 'en')} (file {row.id})", tags=("case-accepted", f"file:{row.id}"))]
+    return [Reply(pick(ctx.lang, f"已通过：{_label(ctx, row, 'zh')}（文件 {row.id}）",
+                       f"Accepted: {_label(ctx, row, 'en')} (file {row.id})"), tags=("case-accepted", f"file:{row.id}"))]
 
 
 def _client_card(ctx: Context, lic: License, case: RenewalCase, title: str) -> Reply:

@@ -8,9 +8,9 @@ over others; a cross-region licence of that family means MIIT, so no province is
 from __future__ import annotations
 
 from bot.context import Context
+from bot.language import Text
 from bot.provinces import province_named_in
 from checklist.store import recent_checklists
-from knowledge.text import Text
 from registry.service import my_licenses
 
 NAMED = Text("问题中提到", "named in your question")

@@ -14,6 +14,7 @@ from bot.clock import as_utc
 from bot.commands import command_args
 from bot.context import Context
 from bot.hours import business_hours
+from bot.language import pick
 from bot.messages import Button, Reply
 from bot.outbox import enqueue
 from bot.ownership import BOT, owner_of
@@ -31,7 +32,6 @@ from intents.tickets import (
     parse_ticket_id,
     queue,
     rating_request,
-    say,
     send_to_client,
     send_to_consultant,
     ticket_for_reply,
@@ -126,7 +126,7 @@ def claim_ticket(ctx: Context) -> list[Reply]:
     ctx.session.add(ticket)
     end_client_flow(ctx.session, ticket)
     who = consultant_title(ticket, ticket.lang)
-    send_to_client(ctx.session, ticket, Reply(say(
+    send_to_client(ctx.session, ticket, Reply(pick(
         ticket.lang,
         f"{who}已接入（工单 {ticket.label}）。现在起您发的消息会直接转给顾问；发送 /bot 可随时回到机器人。",
         f"{who.capitalize()} has joined (ticket {ticket.label}). From now on your messages go to the "
@@ -171,7 +171,7 @@ def deliver_reply(ctx: Context, ticket: Ticket, text: str) -> list[Reply]:
     if not text and attachment is None:
         return _answer(ctx, "内容是空的，没有发送。", "Nothing to send.", "consult-usage")
     who = consultant_title(ticket, ticket.lang)
-    who, colon = (who[:1].upper() + who[1:], ": ") if ticket.lang == "en" else (who, "：")
+    who, colon = pick(ticket.lang, (who, "："), (who[:1].upper() + who[1:], ": "))
     body = f"👤 {who}{colon}{text}" if text else f"👤 {who}"
     send_to_client(ctx.session, ticket, Reply(body, attachment=attachment, tags=("handoff-reply",)),
                    "handoff-reply", ctx.now)
@@ -251,7 +251,7 @@ def send_canned(ctx: Context) -> list[Reply]:
     if isinstance(found, list):
         return found
     settings = ctx.services.settings
-    consultancy = say(found.lang, settings.consultancy_name, settings.consultancy_name_en)
+    consultancy = pick(found.lang, settings.consultancy_name, settings.consultancy_name_en)
     return deliver_reply(ctx, found, canned.text(found.lang).replace("{consultancy}", consultancy))
 
 
@@ -268,12 +268,12 @@ def close_conversation(ctx: Context) -> list[Reply]:
     lang = ticket.lang
     if served:
         who = consultant_title(ticket, lang)
-        opening = say(lang, f"{who}已结束本次服务（工单 {ticket.label}）。接下来由机器人为您解答，需要时可再次发送 /human。",
+        opening = pick(lang, f"{who}已结束本次服务（工单 {ticket.label}）。接下来由机器人为您解答，需要时可再次发送 /human。",
                       f"{who.capitalize()} has closed this conversation (ticket {ticket.label}). The bot "
                       "answers from now on; send /human to reach a consultant again.")
         send_to_client(ctx.session, ticket, rating_request(ticket, opening), "handoff-closed", ctx.now)
     else:
-        send_to_client(ctx.session, ticket, Reply(say(
+        send_to_client(ctx.session, ticket, Reply(pick(
             lang, f"您的转人工请求（工单 {ticket.label}）已关闭。如仍需帮助，请再次发送 /human。",
             f"Your request for a consultant (ticket {ticket.label}) was closed. Send /human if you still need "
             "help."), tags=("handoff-closed",)), "handoff-closed", ctx.now)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from bot.dates import parse_date
 from bot.license_numbers import EXAMPLES, LicenseNumber, check_license_number, parse_license_number
 from bot.problems import Problem
-from bot.provinces import find_province
+from bot.provinces import parse_province
 from bot.steps import CHOICE, TEXT, Env, Option, Step, Updates
 from registry.fields import MAX_YEARS_AHEAD, license_options, parse_company
 
@@ -22,12 +22,6 @@ def scope_options(_env: Env | None = None) -> tuple[Option, ...]:
             Option("nationwide", "全网（跨地区）", "Nationwide (cross-region)", ("全网", "跨地区", "跨省", "cross-region")))
 
 
-def parse_province(text: str, _env: Env | None = None) -> Updates | Problem:
-    province = find_province(text)
-    if province is None:
-        return Problem("not_a_province", f"没有识别出“{text.strip()[:20]}”这个省份。请输入内地省级行政区的名称或简称，例如 北京 或 京。",
-                       f"“{text.strip()[:20]}” is not a mainland province I know. Type its name, e.g. Beijing.")
-    return {"province": province.name}
 
 
 def number_facts(number: LicenseNumber) -> Updates:

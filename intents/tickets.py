@@ -17,6 +17,7 @@ from bot import keyboard
 from bot.clock import as_utc
 from bot.context import Context
 from bot.hours import business_hours
+from bot.language import pick
 from bot.messages import Button, ChatRef, Incoming, Reply
 from bot.outbox import enqueue
 from bot.ownership import BOT, CONSULTANT, Owner
@@ -27,10 +28,6 @@ from intents.case_packet import build_packet, headline, last_question, reason_te
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket, TicketRelay
 
 MAX_TICKET_ID = 2**31 - 1
-
-
-def say(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 TICKETS = Ticket.__table__  # type: ignore[attr-defined]
@@ -106,7 +103,7 @@ def consultant_chat(ticket: Ticket) -> ChatRef:
 
 def consultant_title(ticket: Ticket, lang: str) -> str:
     name = short(ticket.consultant_name, 40)
-    return say(lang, f"顾问{name}" if name else "顾问", f"consultant {name}" if name else "your consultant")
+    return pick(lang, f"顾问{name}" if name else "顾问", f"consultant {name}" if name else "your consultant")
 
 
 # --- opening and announcing ------------------------------------------------------------------------
@@ -145,21 +142,21 @@ def waited_minutes(ticket: Ticket, settings: Settings, now: datetime) -> int:
 def announcement(ticket: Ticket, lang: str, now: datetime, settings: Settings, kind: str = "") -> Reply:
     """The message the consultants see for a waiting ticket, with the claim button."""
     if not kind and ticket.announce_round <= 1:
-        lines = [say(lang, f"🆕 新工单 {headline(ticket, lang)}", f"🆕 New ticket {headline(ticket, lang)}")]
+        lines = [pick(lang, f"🆕 新工单 {headline(ticket, lang)}", f"🆕 New ticket {headline(ticket, lang)}")]
     else:
         zh, en = ROUND_HEADINGS[kind or "reminder"]
         fill = {"h": headline(ticket, lang), "w": waited_minutes(ticket, settings, now),
                 "n": max(ticket.announce_round - 1, 1)}
-        lines = [say(lang, zh, en).format(**fill)]
-    lines.append(say(lang, "原因：", "Why: ") + reason_text(ticket, lang))
+        lines = [pick(lang, zh, en).format(**fill)]
+    lines.append(pick(lang, "原因：", "Why: ") + reason_text(ticket, lang))
     said = ticket.note or last_question(ticket.packet or {})
     if said:
-        lines.append(say(lang, "客户说：", "Client said: ") + f"「{short(said, 200)}」")
+        lines.append(pick(lang, "客户说：", "Client said: ") + f"「{short(said, 200)}」")
     files = (ticket.packet or {}).get("files") or []
     if files:
-        lines.append(say(lang, f"附件 {len(files)} 个", f"{len(files)} file(s) attached"))
+        lines.append(pick(lang, f"附件 {len(files)} 个", f"{len(files)} file(s) attached"))
     if ticket.out_of_hours:
-        lines.append(say(lang, "（非工作时间提交）", "(asked outside business hours)"))
+        lines.append(pick(lang, "（非工作时间提交）", "(asked outside business hours)"))
     return Reply("\n".join(lines), buttons=(Button("接单 / claim", f"/claim {ticket.id}"),),
                  tags=("handoff-announce",))
 
@@ -229,7 +226,7 @@ def rating_buttons(ticket: Ticket) -> tuple[Button, ...]:
 def rating_request(ticket: Ticket, opening: str) -> Reply:
     """`opening` and a request for a 1-5 rating of the consultant's help, in the client's language."""
     lang = ticket.lang
-    text = opening + "\n" + say(lang, "请为本次顾问服务打分（1 = 很不满意，5 = 非常满意）：",
+    text = opening + "\n" + pick(lang, "请为本次顾问服务打分（1 = 很不满意，5 = 非常满意）：",
                                 "Please rate the consultant's help (1 = very poor, 5 = excellent):")
     return Reply(text, buttons=rating_buttons(ticket), tags=("handoff-rate-ask",))
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.language import Text, pick
 from bot.provinces import PROVINCES, find_province
+from bot.yamlfile import read_yaml
 from knowledge.codes import TOPICS
 from knowledge.entries import Entry, KnowledgeError
-from knowledge.text import Text
-from knowledge.yamlfile import read_yaml
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "provinces.yaml"
 CHECKS = {"D", "S1", "S2", "S3", ""}  # what a website was checked against (see the file's header)
@@ -65,14 +65,12 @@ def depends_on_province(entry: Entry) -> bool:
 
 def authority_line(authority: Authority, entry: Entry, lang: str, why: Text) -> str:
     """'您的省份（北京，…）：北京市通信管理局（https://bjca.miit.gov.cn）' plus the notes for the topic."""
-    site = f"（{authority.website}）" if lang != "en" else f" ({authority.website})"
+    site = pick(lang, f"（{authority.website}）", f" ({authority.website})")
     site = site if authority.website else ""
     label = find_province(authority.province)
     place = label.label(lang) if label else authority.province
-    if lang == "en":
-        lines = [f"Your province ({place}, {why.en}): {authority.name.en}{site} decides the local details."]
-    else:
-        lines = [f"您所在省份（{place}，{why.zh}）的主管机关：{authority.name.zh}{site}，具体以其通知为准。"]
+    lines = [pick(lang, f"您所在省份（{place}，{why.zh}）的主管机关：{authority.name.zh}{site}，具体以其通知为准。",
+                  f"Your province ({place}, {why.en}): {authority.name.en}{site} decides the local details.")]
     for note in authority.notes:
         if not note.topics or entry.topic in note.topics:
             lines.append(note.text.get(lang))

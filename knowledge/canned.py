@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.language import pick
+from bot.yamlfile import own_or_shipped, read_yaml
 
 SHIPPED = Path(__file__).resolve().parent / "canned.yaml"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -28,7 +29,7 @@ class Canned:
     en: str | None = None
 
     def text(self, lang: str) -> str:
-        return self.en if lang == "en" and self.en else self.zh
+        return pick(lang, self.zh, self.en or self.zh)
 
 
 def _text(raw: Any, where: str, required: bool) -> str | None:
@@ -62,17 +63,9 @@ def parse_canned(data: Any, source: str) -> dict[str, Canned]:
 
 
 def load_canned(path: Path) -> dict[str, Canned]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CannedError(f"{path.name}: cannot read: {exc}") from None
-    return parse_canned(data, path.name)
+    return parse_canned(read_yaml(path, CannedError), path.name)
 
 
 def canned_file(knowledge_dir: str) -> Path:
     """canned.yaml of the configured knowledge folder, else the shipped one."""
-    if knowledge_dir:
-        local = Path(knowledge_dir) / "canned.yaml"
-        if local.is_file():
-            return local
-    return SHIPPED
+    return own_or_shipped(knowledge_dir, "canned.yaml", SHIPPED)

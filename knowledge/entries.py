@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.language import pick
+from bot.yamlfile import read_yaml
 from knowledge.codes import LICENSES, TOPICS
-from knowledge.yamlfile import read_yaml
 
 SHIPPED_DIR = Path(__file__).resolve().parent
 
@@ -47,7 +48,7 @@ class Entry:
 
     def text(self, lang: str) -> Localized:
         """The entry in the user's language, Chinese when there is no English version."""
-        return self.en if lang == "en" and self.en is not None else self.zh
+        return pick(lang, self.zh, self.zh if self.en is None else self.en)
 
 
 _KNOWN_KEYS = {"id", "license", "topic", "question", "alternates", "answer", "related", "source",

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 from rapidfuzz import fuzz, process, utils
 
-from knowledge.aliases import FAST_SAFE_LOADER
+from bot.yamlfile import read_yaml
 from knowledge.codes import LICENSES, TOPICS
 from knowledge.entries import Entry, KnowledgeError
 from knowledge.search import SearchOutcome
@@ -68,10 +67,7 @@ class EvalReport:
 
 def load_items(path: Path) -> list[Item]:
     """Read and validate the labelled questions; errors name the file and the item."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise KnowledgeError(f"{path.name}: cannot read: {exc}") from None
+    data = read_yaml(path, KnowledgeError)
     if not isinstance(data, list):
         raise KnowledgeError(f"{path.name}: expected a list of questions")
     return [_item(raw, f"{path.name}: item #{n + 1}") for n, raw in enumerate(data)]

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.dates import parse_date
+from bot.language import pick
 from bot.license_numbers import check_license_number, parse_license_number
 from bot.problems import Problem
 from bot.provinces import find_province
@@ -61,7 +62,7 @@ class BadRow:
     en: str
 
     def reason(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+        return pick(lang, self.zh, self.en)
 
 
 @dataclass(frozen=True)

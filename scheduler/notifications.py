@@ -13,6 +13,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.clock import SHANGHAI, as_utc
+from bot.language import pick
 from bot.storage.models import Outbox
 from registry.models import License, Reminder
 
@@ -41,8 +42,8 @@ class LogEntry:
         local = self.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         shown = {"zh": {SENT: "已发送", FAILED: "发送失败", PENDING: "待发送", CANCELLED: "已取消", ACKNOWLEDGED: "已确认"},
                  "en": {}}.get(lang, {}).get(self.status, self.status)
-        what = {"renewal": "续期", "annual": "年报", "escalation": "未确认升级"}.get(self.kind, self.kind) \
-            if lang != "en" else self.kind
+        what = pick(lang, {"renewal": "续期", "annual": "年报", "escalation": "未确认升级"}.get(self.kind, self.kind),
+                    self.kind)
         return f"{local} {what} {self.milestone} → {self.to} [{shown}]"
 
 

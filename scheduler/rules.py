@@ -10,26 +10,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from bot.language import Text
+from bot.rules import RulesError, load_rules_file
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "rules.yaml"
 RENEWAL_FIELDS = frozenset({"company", "license", "number", "expires_on", "days_left", "apply_by", "days_to_submit"})
 ANNUAL_FIELDS = frozenset({"company", "license", "number", "year", "report_year", "closes", "days_to_close"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
-
-
-class RulesError(ValueError):
-    """A problem in the rules file; the message starts with the file and the key."""
-
-
-@dataclass(frozen=True)
-class Text:
-    zh: str
-    en: str
-
-    def pick(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True)
@@ -106,13 +94,7 @@ class Rules:
 def load_rules(path: Path | None = None) -> Rules:
     """Read and validate the rules file (the shipped one by default)."""
     path = path or DEFAULT_PATH
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from None
-    return parse_rules(raw, str(path))
+    return load_rules_file(path, parse_rules, name=str(path))
 
 
 def parse_rules(raw: Any, where: str) -> Rules:

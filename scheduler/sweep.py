@@ -29,6 +29,7 @@ from sqlalchemy import Date, Integer, Select, String, and_, bindparam, case, fun
 from sqlalchemy.orm import Session
 
 from bot import metrics
+from bot.language import pick
 from bot.storage.db import Database
 from bot.storage.models import Outbox, User
 from cases.notes import case_notes, with_note
@@ -211,14 +212,14 @@ def _write(session: Session, part: _Part, window: dict[str, Any], now: datetime,
             ledger.append((lid, mark))
             last = lid
         text_id = str(lid)
-        body = mark.stencils["en" if lang == "en" else "zh"].fill(text_id, number, company, license_type, expires_on,
+        body = mark.stencils[pick(lang, "zh", "en")].fill(text_id, number, company, license_type, expires_on,
                                                                  mark.due_on)
         messages.append((channel, chat_id, f"rem:{text_id}{mark.key}{sub_id}", body))  # = dedupe_key(lid, due, sub)
     if part.query is not ANNUAL_TARGETS:  # renewal reminders say what the licence's case still misses
         notes = case_notes(session, (lid for lid, _ in ledger))
         if notes:
             langs = [row[9] for row in rows]
-            messages = [(c, chat, key, with_note(body, notes[lid]["en" if lang == "en" else "zh"]))
+            messages = [(c, chat, key, with_note(body, notes[lid][pick(lang, "zh", "en")]))
                         if lid in notes else (c, chat, key, body)
                         for (c, chat, key, body), lid, lang in zip(messages, (row[0] for row in rows), langs, strict=True)]
     report.milestones = _write_ledger(session, ledger, now)

@@ -16,8 +16,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from bot.messages import Reply
-from bot.outbox import body_to_reply
+from bot.language import pick
 from knowledge.codes import LICENSES, LICENSES_EN
 from registry.models import ANNUAL
 from scheduler.milestones import Due, apply_by, as_date
@@ -37,12 +36,11 @@ class LicenseFacts(NamedTuple):
 
 
 def license_name(code: str, lang: str) -> str:
-    names = LICENSES_EN if lang == "en" else LICENSES
-    return names.get(code, code)
+    return pick(lang, LICENSES, LICENSES_EN).get(code, code)
 
 
 def show_date(d: date, lang: str) -> str:
-    return d.isoformat() if lang == "en" else f"{d.year}年{d.month}月{d.day}日"
+    return pick(lang, f"{d.year}年{d.month}月{d.day}日", d.isoformat())
 
 
 # (zh label, en label, payload with {id} = licence id and {type} = licence type code)
@@ -80,7 +78,7 @@ class Stencil:
     def __init__(self, renderer: ReminderRenderer, due: Due, lang: str) -> None:
         rules = renderer.rules
         self.renderer, self.lang, self.renewal = renderer, lang, due.kind != ANNUAL
-        self.template = rules.texts[due.text].pick(lang)
+        self.template = rules.texts[due.text].get(lang)
         self.fixed: dict[str, Any] = {}
         if not self.renewal:
             closes = rules.closes_on(due.cycle)
@@ -88,12 +86,12 @@ class Stencil:
                           "days_to_close": max((closes - renderer.deliver_on).days, 0)}
         self._dates = renderer.shown_dates(lang)
         self._types: dict[str, tuple[str, str]] = {}  # licence type → (its name, the code), escaped
-        pick = 1 if lang == "en" else 0
+        index = pick(lang, 0, 1)
         text = self._text()
         self.whole = text == [_TEXT]
         pieces: list[Piece] = ['{"text":"', *text, '","buttons":[']
         for i, spec in enumerate(RENEWAL_BUTTONS if self.renewal else ANNUAL_BUTTONS):
-            pieces += [',["' if i else '["', _escaped(spec[pick]), '","', *self._payload(spec[2]), '"]']
+            pieces += [',["' if i else '["', _escaped(spec[index]), '","', *self._payload(spec[2]), '"]']
         pieces += ['],"tags":["', _escaped("reminder"), '","', _escaped(due.kind), '","', _escaped(due.milestone),
                    '","license:', _ID, '","', _escaped(f"cycle:{due.cycle}"), '","due:', _DUE, '"]}']
         literals: list[str] = []
@@ -186,7 +184,7 @@ class ReminderRenderer:
 
     def stencil(self, due: Due, lang: str) -> Stencil:
         """The stencil of this milestone in this language ("zh" unless "en")."""
-        lang = "en" if lang == "en" else "zh"
+        lang = pick(lang, "zh", "en")
         key = (due.kind, due.milestone, due.cycle, lang)
         found = self._stencils.get(key)
         if found is None:
@@ -202,8 +200,3 @@ class ReminderRenderer:
         """The Outbox body of one reminder in the subscriber's language, as of the delivery day."""
         parsed: dict[str, Any] = json.loads(self.body_json(due, lic, lang))
         return parsed
-
-
-def render_reminder(rules: Rules, due: Due, lic: LicenseFacts, lang: str, deliver_on: date) -> Reply:
-    """One reminder as a Reply (what the subscriber will see)."""
-    return body_to_reply(ReminderRenderer(rules, deliver_on).body(due, lic, lang))

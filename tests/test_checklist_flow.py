@@ -162,6 +162,19 @@ def test_flow_older_than_seven_days_expires(chat, clock):
     assert "已超过7天" in chat.text and "step:scope" not in chat.tags
 
 
+def test_the_expiry_notice_says_the_configured_age(sqlite_url, clock):
+    services = build_services(make_settings(sqlite_url, flow_ttl_days=3), clock)
+    chat = ChatDriver(Engine(services), user="alice")
+    chat.send("/renew icp")
+    clock.advance(days=2)
+    chat.send("全网")
+    assert "step:number" in chat.tags  # two days: still within FLOW_TTL_DAYS=3
+    clock.advance(days=4)
+    chat.send("京B2-20200001")
+    assert "已超过3天" in chat.text and "step:" not in " ".join(chat.tags)
+    services.db.dispose()
+
+
 def test_export_list_and_privacy_of_checklists(engine):
     alice, bob = ChatDriver(engine, user="alice"), ChatDriver(engine, user="bob")
     for message in ("/renew icp", "全网", "B2-20190001", "2027-09-30", "none", "none"):

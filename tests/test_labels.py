@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot.labels import paused_reason_label, scope_label
+from checklist.findings import checklist_findings
 from checklist.plan import Answers
-from checklist.store import case_packet_answers, save_checklist
+from checklist.rules import ChecklistRules
+from checklist.store import save_checklist
 from registry import service as registry
 from tests.chat import ChatDriver
 
@@ -43,9 +45,10 @@ def test_the_case_packet_names_checklist_answers_by_their_labels(engine):
                       changes=("shareholders", "address"), foreign="50plus", special=("news",))
     with engine.services.db.session() as s:
         save_checklist(s, "console", "alice", "alice", answers, engine.services.clock.now())
-        [line] = case_packet_answers(s, "console", "alice")
-    assert "ICP经营许可证" in line and "地网 · 北京" in line
-    assert "股东/股权、注册地址" in line and "外资50%及以上" in line and "前置审批 新闻" in line
+        found = checklist_findings(s, "console", "alice", engine.services.get(ChecklistRules), engine.services.clock.now())
+    line = "\n".join(found["zh"])
+    assert "ICP经营许可证" in line and "地网（北京）" in line
+    assert "股东/股权、注册地址" in line and "外资50%及以上" in line and "前置审批：新闻" in line
     for code in ("icp ", "provincial", "shareholders", "address", "50plus", "news"):
         assert code not in line
 

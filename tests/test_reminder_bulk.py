@@ -61,7 +61,7 @@ def _expected(due, lic: LicenseFacts, lang: str, deliver_on: date, rules=RULES) 
     buttons = [[b[pick], b[2].replace("{id}", str(lic.id)).replace("{type}", lic.license_type)]
                for b in (RENEWAL_BUTTONS if due.kind == "renewal" else ANNUAL_BUTTONS)]
     tags = ["reminder", due.kind, due.milestone, f"license:{lic.id}", f"cycle:{due.cycle}", f"due:{due.due_on}"]
-    return {"text": rules.texts[due.text].pick(lang).format_map(values), "buttons": buttons, "tags": tags}
+    return {"text": rules.texts[due.text].get(lang).format_map(values), "buttons": buttons, "tags": tags}
 
 
 def test_every_reminder_text_is_stored_as_the_json_of_its_message_whatever_the_company_is_called():

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from bot.yamlfile import read_yaml
 from knowledge.entries import Entry, KnowledgeError, Localized, load_entries, parse_entry
 from knowledge.gaps import Gap
 from knowledge.lint import lint
@@ -77,7 +78,7 @@ def write(raw: dict[str, Any], previous: Entry | None, approved: Path, who: str,
         history = approved / "history"
         history.mkdir(exist_ok=True)
         path = history / f"{entry_id}.yaml"
-        old = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
+        old = read_yaml(path, KnowledgeError) if path.exists() else []
         old = old if isinstance(old, list) else []
         old.append({"replaced_at": now.isoformat(timespec="seconds"), "by": who, "entry": entry_to_raw(previous)})
         path.write_text(yaml.safe_dump(old, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from starlette.responses import FileResponse, Response
 
 from bot.context import Context, State
+from bot.language import pick
 from bot.messages import Incoming
 from cases.archive import ZIP_MIME, archive_name, case_archive
 from cases.items import label_of
@@ -42,7 +43,7 @@ def case_page(page: Page) -> Response:
     rules = page.services.get(ChecklistRules)
     files = files_of(page.session, case)
     items = [{"item": item, "label": label_of(rules, item.key, page.lang),
-              "status": ITEM_STATUS.get(item.status, (item.status, item.status))[page.lang == "en"],
+              "status": pick(page.lang, *ITEM_STATUS.get(item.status, (item.status, item.status))),
               "files": [f for f in files if f.item_key == item.key]} for item in items_of(page.session, case)]
     return page.html("case.html", case=case, lic=lic, items=items, unassigned=[f for f in files if not f.item_key],
                      case_status=status_label(case.status, page.lang), submit_by=submit_by(lic),
@@ -57,7 +58,7 @@ def verdict(page: Page) -> Response:
         return page.html("error.html", status=404, missing=True)
     reason = page.field("reason", case_review.MAX_REASON)
     if handler is case_review.reject_file and not reason:
-        needed = "A reason is needed: the client reads it." if page.lang == "en" else "请写明退回原因（客户会看到）。"
+        needed = pick(page.lang, "请写明退回原因（客户会看到）。", "A reason is needed: the client reads it.")
         return page.redirect(f"/console/cases/{row.case_id}?done={quote(needed)}")
     channel, user_id = page.who.consultant.split(":", 1)
     command = f"/{page.request.path_params['verdict']} {row.id} {reason}".strip()

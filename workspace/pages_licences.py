@@ -12,6 +12,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
 from bot.clock import SHANGHAI
+from bot.language import pick
 from bot.storage.models import Outbox
 from cases.licence_import import import_hooks
 from cases.models import RenewalCase
@@ -39,7 +40,7 @@ class Row:
 
 
 def type_label(code: str, lang: str) -> str:
-    return (LICENSES_EN if lang == "en" else LICENSES).get(code, code)
+    return pick(lang, LICENSES, LICENSES_EN).get(code, code)
 
 
 def _last_reminders(page: Page, ids: list[int]) -> dict[int, Outbox]:

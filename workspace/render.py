@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.clock import SHANGHAI, as_utc
+from bot.language import pick
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -22,7 +23,7 @@ def local(at: datetime | None, lang: str = "zh") -> str:
     if at is None:
         return "—"
     t = as_utc(at).astimezone(SHANGHAI)
-    day = f"周{WEEKDAYS_ZH[t.weekday()]}" if lang != "en" else t.strftime("%a")
+    day = pick(lang, f"周{WEEKDAYS_ZH[t.weekday()]}", t.strftime("%a"))
     return f"{t:%Y-%m-%d} {day} {t:%H:%M}"
 
 
@@ -36,6 +37,6 @@ def environment() -> Environment:
 
 def render(name: str, lang: str, **values: Any) -> str:
     def t(zh: str, en: str) -> str:
-        return en if lang == "en" else zh
+        return pick(lang, zh, en)
 
     return environment().get_template(name).render(lang=lang, t=t, **values)

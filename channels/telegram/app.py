@@ -23,7 +23,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -38,6 +38,8 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot import language
 from bot.commands import Command
 from bot.engine import Engine, FirstTime
+from bot.keylock import KeyedLocks
+from bot.language import pick
 from bot.messages import Attachment, Incoming, Reply
 from bot.ratelimit import RateLimiter, SendLimiter
 from bot.replies import FastPath, ReplyKeep
@@ -124,7 +126,7 @@ def menu_commands(commands: Mapping[str, Command], lang: str) -> list[BotCommand
 
     out = []
     for name, command in commands.items():
-        text = command.menu_zh if lang == "zh" else command.menu_en
+        text = pick(lang, command.menu_zh, command.menu_en)
         bare = name.lstrip("/")
         if text and not command.consultant_only and re.fullmatch(r"[a-z0-9_]{1,32}", bare):
             out.append(BotCommand(bare, text[:256]))
@@ -156,8 +158,7 @@ class TelegramChannel:
         self.me = translate.BotIdentity(0, "")
         self.ready = asyncio.Event()
         self._boot_task: asyncio.Task[None] | None = None
-        self._chat_locks: dict[str, asyncio.Lock] = {}
-        self._chat_users: dict[str, int] = {}
+        self._chat_locks: KeyedLocks[str] = KeyedLocks()  # one chat's updates in arrival order in this process
         self.application.add_handler(TypeHandler(Update, self.handle_update))
         self.application.add_error_handler(self.on_error)
 
@@ -308,7 +309,7 @@ class TelegramChannel:
         query = update.callback_query
         self.busy += 1
         try:
-            async with self._chat_lock(key):
+            async with self._chat_locks.hold(key):
                 if query is not None:
                     await self._on_button(query, update.update_id)
                 elif update.message is not None:
@@ -351,8 +352,8 @@ class TelegramChannel:
             return
         if message is not None and not fresh[-1]:
             log.info("keyboard of message %s pressed again; ignored", message.message_id)
-            en = language.from_platform(query.from_user.language_code) == "en"
-            await self.sender.answer_button(query.id, "Already chosen." if en else "已经选过了。")
+            lang = language.from_platform(query.from_user.language_code) or "zh"
+            await self.sender.answer_button(query.id, pick(lang, "已经选过了。", "Already chosen."))
             return
         chores = asyncio.create_task(self._acknowledge_press(query, message, data))
         try:
@@ -404,21 +405,3 @@ class TelegramChannel:
             while True:
                 await self.sender.typing(chat_id)
                 await asyncio.sleep(TYPING_EVERY)
-
-    @contextlib.asynccontextmanager
-    async def _chat_lock(self, key: str) -> AsyncIterator[None]:
-        """Handle one chat's updates in arrival order within this process (different chats run in parallel)."""
-        lock = self._chat_locks.setdefault(key, asyncio.Lock())
-        self._chat_users[key] = self._chat_users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._chat_users[key] -= 1
-            if not self._chat_users[key]:
-                del self._chat_users[key], self._chat_locks[key]
-
-
-def build_channel(engine: Engine) -> TelegramChannel:
-    """The factory `licensebot run` calls when TELEGRAM_BOT_TOKEN is set."""
-    return TelegramChannel(engine)

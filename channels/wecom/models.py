@@ -1,5 +1,5 @@
-"""WeCom's own tables: callbacks already handled, KF sync cursors, KF clients' reply windows,
-the last buttons shown per chat, and button keys too long for the platform.
+"""WeCom's own tables: callbacks already handled, KF sync cursors, KF clients' reply windows and
+button keys too long for the platform (the buttons last shown per chat are bot/keyboard.py's).
 
 Datetimes are UTC (read back through `bot.clock.as_utc`).
 """
@@ -57,19 +57,6 @@ class WeComKfClient(SQLModel, table=True):
     sent: int = 0
 
 
-class WeComButtons(SQLModel, table=True):
-    """The buttons of the last message with buttons in a chat, so "2" presses the second one."""
-
-    __tablename__ = "wecom_buttons"
-    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    channel: str = Field(max_length=32)
-    chat_id: str = Field(max_length=128)
-    user_id: str = Field(max_length=128)
-    buttons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [[label, payload]]
-    updated_at: datetime = utc_column()
-
-
 class WeComButtonKey(SQLModel, table=True):
     """A short key standing for a payload longer than a platform's button key allows."""
 
@@ -100,6 +87,5 @@ class WeComInbox(SQLModel, table=True):
 # WeCom's personal data (bot/storage/personal.py).
 PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(WeComKfClient, "微信客服会话窗口", "WeChat customer-service window"),
-    PersonalTable(WeComButtons, "最近一次的选项按钮", "last buttons shown"),
     PersonalTable(WeComInbox, "尚未处理的企业微信消息", "WeCom messages not yet handled"),
 )

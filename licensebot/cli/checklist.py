@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
-from pathlib import Path
 
-from bot.clock import SystemClock, business_today
 from bot.settings import Settings
-from checklist.command import VALUES, UsageError, checklist_plan, plan_output
+from checklist.command import VALUES, checklist_plan, plan_output
 from checklist.export import checklist_xlsx
-from checklist.rules import RulesError, load_rules_for
+from checklist.rules import load_rules_for
+from licensebot.cli.common import UsageError, load_or_report, today_from, write_output
 from licensebot.cli.confirm import add_force, may_write
 
 
@@ -41,18 +39,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        rules = load_rules_for(Path(settings.knowledge_dir) if settings.knowledge_dir else None)
-    except RulesError as exc:
-        print(f"licensebot checklist: rules: {exc}", file=sys.stderr)
+    rules = load_or_report(lambda: load_rules_for(settings.knowledge_dir), "licensebot checklist", "rules: ")
+    if rules is None:
         return 1
-    try:
-        today = date.fromisoformat(args.today) if args.today else business_today(SystemClock())
-    except ValueError:
-        print(f"licensebot checklist: error: --today {args.today!r}: expected YYYY-MM-DD", file=sys.stderr)
-        return 2
     values = {name: getattr(args, name) for name in VALUES}
     try:
+        today = today_from(args.today)
         plan = checklist_plan(rules, values, today, args.lang)
     except UsageError as exc:
         print(f"licensebot checklist: error: {exc}", file=sys.stderr)
@@ -60,11 +52,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.xlsx:
         if not may_write(args.xlsx, args.force):
             return 1
-        try:
-            Path(args.xlsx).write_bytes(checklist_xlsx(rules, plan, args.lang))
-        except OSError as exc:
-            print(f"licensebot checklist: cannot write {args.xlsx}: {exc.strerror or exc}", file=sys.stderr)
+        if not write_output(args.xlsx, lambda: checklist_xlsx(rules, plan, args.lang), "licensebot checklist"):
             return 1
-        print(f"wrote {args.xlsx}", file=sys.stderr)
     print(plan_output(rules, plan, args.lang, args.json))
     return 0

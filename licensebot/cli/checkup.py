@@ -18,23 +18,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from bot.clock import SystemClock, business_today
 from bot.dates import parse_date
 from bot.settings import Settings
 from bot.steps import Env, match_option
+from bot.yamlfile import read_yaml
 from checklist.checkup_result import Checkup, evaluate, items_text, result_json, summary_text
-from checklist.checkup_rules import CheckupError, CheckupRules, load_checkup_for
+from checklist.checkup_rules import CheckupRules, load_checkup_for
 from checklist.checkup_steps import CheckupConfig, license_options, read_item_answer
 from checklist.export import checkup_xlsx
-from checklist.rules import ChecklistRules, RulesError, load_rules_for
+from checklist.rules import ChecklistRules, load_rules_for
+from licensebot.cli.common import UsageError, load_or_report, today_from, write_output
 
 PROG = "licensebot checkup"
-
-
-class UsageError(Exception):
-    """A bad argument or answer; the message is for the user."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,14 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def read_answers_file(path: Path) -> dict[str, Any]:
     """The answers mapping from a YAML or JSON file (JSON is YAML); UsageError when it is not one."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--answers {path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--answers {path}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"--answers {path}: not valid YAML or JSON: {exc}") from None
+    data = read_yaml(path, UsageError, f"--answers {path}", "YAML or JSON")
     if not isinstance(data, dict):
         raise UsageError(f"--answers {path}: expected a mapping of item id to answer, e.g. {{log_retention: yes}}")
     return {str(k): v for k, v in data.items()}
@@ -111,31 +99,21 @@ def run_checkup(rules: CheckupRules, licenses: ChecklistRules, args: argparse.Na
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    folder = Path(settings.knowledge_dir) if settings.knowledge_dir else None
-    try:
-        rules, licenses = load_checkup_for(folder), load_rules_for(folder)
-    except (CheckupError, RulesError) as exc:
-        print(f"{PROG}: rules: {exc}", file=sys.stderr)
+    folder = settings.knowledge_dir
+    loaded = load_or_report(lambda: (load_checkup_for(folder), load_rules_for(folder)), PROG, "rules: ")
+    if loaded is None:
         return 1
+    rules, licenses = loaded
     try:
-        today = date.fromisoformat(args.today) if args.today else business_today(SystemClock())
-    except ValueError:
-        print(f"{PROG}: error: --today {args.today!r}: expected YYYY-MM-DD", file=sys.stderr)
-        return 2
-    try:
-        result = run_checkup(rules, licenses, args, today)
+        result = run_checkup(rules, licenses, args, today_from(args.today))
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     lt = licenses.license(result.license)
     name = lt.name.get(args.lang) if lt else result.license
     if args.xlsx:
-        try:
-            Path(args.xlsx).write_bytes(checkup_xlsx(result, name, args.lang))
-        except OSError as exc:
-            print(f"{PROG}: cannot write {args.xlsx}: {exc.strerror or exc}", file=sys.stderr)
+        if not write_output(args.xlsx, lambda: checkup_xlsx(result, name, args.lang), PROG):
             return 1
-        print(f"wrote {args.xlsx}", file=sys.stderr)
     if args.json:
         print(json.dumps(result_json(result, args.lang), ensure_ascii=False, indent=2))
     else:

@@ -72,7 +72,7 @@ def checkup_findings(settings: Settings) -> list[Finding]:
     from checklist.checkup_rules import FILE_NAME, CheckupError, load_checkup_for
 
     try:
-        rules = load_checkup_for(Path(settings.knowledge_dir) if settings.knowledge_dir else None)
+        rules = load_checkup_for(settings.knowledge_dir)
     except CheckupError as exc:
         return [Finding("error", FILE_NAME, str(exc))]
     return lint_checkup(rules)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.clock import business_today
+from bot.language import pick
 from bot.settings import Settings
 from cases.licence_import import import_hooks
 from licensebot.app import build_services
@@ -71,17 +72,11 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def print_report(report: ImportReport, lang: str) -> None:
-    if lang == "en":
-        print(f"{report.rows} rows: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-              f"{report.subscriptions} new subscriber chats, {len(report.bad)} bad")
-        for bad in report.bad:
-            print(f"  row {bad.row}: {bad.en}")
-        for warning in report.warnings:
-            print(f"  row {warning.row} (warning): {warning.en}")
-        return
-    print(f"共{report.rows}行：新增{report.added}，更新{report.updated}，未变{report.unchanged}，"
-          f"新增订阅{report.subscriptions}，有问题{len(report.bad)}")
+    print(pick(lang, f"共{report.rows}行：新增{report.added}，更新{report.updated}，未变{report.unchanged}，"
+                     f"新增订阅{report.subscriptions}，有问题{len(report.bad)}",
+               f"{report.rows} rows: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{report.subscriptions} new subscriber chats, {len(report.bad)} bad"))
     for bad in report.bad:
-        print(f"  第{bad.row}行：{bad.zh}")
+        print(pick(lang, f"  第{bad.row}行：{bad.zh}", f"  row {bad.row}: {bad.en}"))
     for warning in report.warnings:
-        print(f"  第{warning.row}行（提醒）：{warning.zh}")
+        print(pick(lang, f"  第{warning.row}行（提醒）：{warning.zh}", f"  row {warning.row} (warning): {warning.en}"))

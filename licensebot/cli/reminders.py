@@ -12,11 +12,11 @@ from bot.clock import SHANGHAI, Clock, FrozenClock, SystemClock
 from bot.context import Services
 from bot.settings import Settings
 from licensebot.app import build_services
+from licensebot.cli.common import load_or_report
 from licensebot.runtime import configured_senders, run_once
-from licensebot.standins import wecom_kf_stand_in
 from scheduler.notifications import license_log
 from scheduler.preview import preview
-from scheduler.rules import Rules, RulesError
+from scheduler.rules import Rules
 from scheduler.runner import rules_from
 from scheduler.sweep import sweep
 
@@ -52,10 +52,8 @@ def parse_now(text: str) -> datetime:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        rules = rules_from(settings)
-    except RulesError as exc:
-        print(f"licensebot: {exc}", file=sys.stderr)
+    rules = load_or_report(lambda: rules_from(settings), "licensebot")
+    if rules is None:
         return 2
     if args.reminders_action == "log":
         return show_log(settings, args.number, args.json)
@@ -137,7 +135,7 @@ def show_preview(services: Services, rules: Rules, days: int, as_json: bool) -> 
 
 
 def show_run_once(services: Services, rules: Rules, as_json: bool) -> int:
-    senders = configured_senders(services.settings, services, wecom_kf_stand_in(services.settings))
+    senders = configured_senders(services.settings, services)
     report = asyncio.run(run_once(services, rules, senders))
     if as_json:
         print(json.dumps(report.as_dict()))

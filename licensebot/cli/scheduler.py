@@ -8,9 +8,8 @@ import sys
 
 from bot.settings import Settings
 from licensebot.app import build_services
+from licensebot.cli.common import load_or_report
 from licensebot.runtime import configured_senders, run_forever
-from licensebot.standins import wecom_kf_stand_in
-from scheduler.rules import RulesError
 from scheduler.runner import rules_from
 
 
@@ -19,13 +18,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        rules = rules_from(settings)
-    except RulesError as exc:
-        print(f"licensebot: {exc}", file=sys.stderr)
+    rules = load_or_report(lambda: rules_from(settings), "licensebot")
+    if rules is None:
         return 2
     services = build_services(settings)
-    senders = configured_senders(settings, services, wecom_kf_stand_in(settings))
+    senders = configured_senders(settings, services)
     print(f"reminder scheduler: sweep every {settings.sweep_interval_seconds} s, dispatch every "
           f"{settings.dispatch_interval_seconds} s, channels with a sender: {', '.join(senders) or 'none'}; "
           "Ctrl-C stops", file=sys.stderr)

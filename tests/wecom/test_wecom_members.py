@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.keyboard import ChatKeyboard
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.storage.models import MessageLog, Outbox, User
-from channels.wecom.models import WeComButtons
 from tests.wecom.rig import MEMBER_PATH
 
 
@@ -66,7 +66,7 @@ async def test_forget_is_a_two_step_flow_with_card_buttons(rig):
     assert [label for label, _key in chat.buttons] == ["确认删除", "取消"]
     await chat.press("确认删除")
     assert "已删除" in chat.text
-    assert rows(rig, User) == [] and rows(rig, MessageLog) == [] and rows(rig, WeComButtons) == []
+    assert rows(rig, User) == [] and rows(rig, MessageLog) == [] and rows(rig, ChatKeyboard) == []
 
 
 async def test_two_quick_messages_are_handled_in_order(rig):
