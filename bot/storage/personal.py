@@ -17,7 +17,8 @@ from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, s
 from sqlmodel import Session, SQLModel
 
 from bot.keyboard import ChatKeyboard
-from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, User
+from bot.shared_limits import pseudonym
+from bot.storage.models import Conversation, MessageLog, Outbox, QueryLog, SendSlot, User
 from cases.models import CaseFile
 from cases.service import delete_files_of_user
 from channels.wecom.models import WeComButtons, WeComInbox, WeComKfClient
@@ -55,6 +56,19 @@ def _licence_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
     others = exists().where(Subscription.license_id == License.id,
                             or_(Subscription.channel != channel, Subscription.user_id != user_id))
     return and_(theirs, ~others)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _send_slot_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
+    """The send-rate counters of their chat (bot/shared_limits.py: "<channel>:…:<pseudonym of the id>"; a
+    Telegram private chat and a WeCom member are keyed by the user's id), and any row from before the
+    ids were pseudonymised that names the id itself."""
+    scope = SendSlot.scope  # type: ignore[var-annotated]
+    head = f"{_like(channel)}:%:"
+    return or_(scope.like(head + pseudonym(user_id), escape="\\"), scope.like(head + _like(user_id), escape="\\"))
 
 
 # A closed ticket keeps its times, status and rating (hand-off statistics keep their history);
@@ -96,6 +110,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(LicenseContact, "作为许可证第二联系人的登记", "second-contact registrations for licences"),
     PersonalTable(CalendarToken, "日历订阅链接", "calendar subscription links"),
     PersonalTable(ChatKeyboard, "最近显示的按钮", "buttons last shown to you"),
+    PersonalTable(SendSlot, "发送频率计数（按您的聊天）", "send-rate counters of your chat", _send_slot_rows),
 )
 
 
