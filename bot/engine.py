@@ -107,7 +107,7 @@ class Engine:
             replies.append(Reply("您之前未完成的流程已超过7天，已自动结束。" if lang == "zh"
                                  else "Your unfinished flow was more than 7 days old and has expired."))
         ctx = Context(incoming, state, lang, session, s, now)
-        turn = ownership.begin(ctx, self.owners)  # the chat's owner, decided once before any route
+        turn = ownership.begin(ctx, self.owners, row.keyboard)  # the chat's owner, decided once before any route
         replies += self.route(ctx)
         replies = ownership.end(ctx, self.owners, turn, replies)
         route = str(ctx.notes.get("route", ""))
@@ -132,7 +132,7 @@ class Engine:
                 row = chatstate.load_chat(session, incoming, now)
                 lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
                 ctx = Context(incoming, State(row.flow, row.step, dict(row.data), row.fallbacks), lang, session, s, now)
-                turn = ownership.begin(ctx, self.owners)
+                turn = ownership.begin(ctx, self.owners, row.keyboard)
                 handled = session.begin_nested()
                 replies = self.route(ctx)
                 handled.rollback()

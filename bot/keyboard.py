@@ -77,9 +77,12 @@ def _upsert(dialect: str) -> Any:
 
 def load(session: Session, channel: str, chat_id: str) -> Keyboard | None:
     row = session.execute(LOAD, {"channel": channel, "chat_id": chat_id}).first()
-    if row is None:
-        return None
-    return Keyboard(row.owner, tuple(Button(str(label), str(payload)) for label, payload in row.buttons or []))
+    return None if row is None else stored(row.owner, row.buttons)
+
+
+def stored(owner: str, buttons: list[Any] | None) -> Keyboard:
+    """A keyboard from its row's columns (bot/storage/chatstate.py reads them with the chat's state)."""
+    return Keyboard(owner, tuple(Button(str(label), str(payload)) for label, payload in buttons or []))
 
 
 def number(replies: list[Reply]) -> tuple[list[Reply], tuple[Button, ...]]:
