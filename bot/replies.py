@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, exists, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, delete, exists, insert, literal_column, select, tuple_, update
 from sqlmodel import Session
 
 from bot import metrics
@@ -51,8 +51,11 @@ NOT_KEPT_TAGS = frozenset({"case-file", "case-archive"})  # clients' documents: 
 FAST_ATTEMPT = 1  # the fast path's fencing token
 O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
 
+# The status and kind lists as SQL literals, not parameters: no per-execution expansion of the IN lists,
+# and PostgreSQL sees that the partial index of unsent rows (ix_outbox_chat_unsent) applies.
 _UNSENT_BEFORE = exists().where(O.c.channel == bindparam("of_channel"), O.c.chat_id == bindparam("of_chat_id"),
-                                O.c.status.in_(UNSENT), O.c.kind.not_in(UNORDERED_KINDS))
+                                O.c.status.in_([literal_column(f"'{s}'") for s in UNSENT]),
+                                O.c.kind.not_in([literal_column(f"'{k}'") for k in UNORDERED_KINDS]))
 _INSERT = insert(O).returning(O.c.id, sort_by_parameter_order=True)
 # The first (usually the only) reply: written 'sending' for the fast path, or 'pending' behind an earlier
 # unsent row of the chat, decided in the INSERT itself (the check sees the rows committed before it, as
