@@ -2,7 +2,7 @@
 
     Incoming ─▶ guards ─▶ lock chat ─▶ load state ─▶ ROUTES (first match) ─▶ save state, log ─▶ [Reply]
 
-Loading and saving are bot/storage/chatstate.py: one statement in, at most three out. The routes are
+Loading and saving are bot/chatstate.py: one statement in, at most three out. The routes are
 the build's table (licensebot/routes.py), handed over in the services (a RouteTable, bot/routes.py).
 """
 
@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import correlation, flood, guards, language, metrics, ownership
+from bot import chatstate, correlation, flood, guards, language, metrics, ownership
 from bot.context import Context, Services, State
 from bot.messages import Incoming, Reply
 from bot.routes import Route, RouteTable
-from bot.storage import chatstate
 
 log = logging.getLogger(__name__)
 Once = Callable[[Session], bool]
@@ -114,7 +113,7 @@ class Engine:
             replies.append(Reply(language.pick(lang, f"您之前未完成的流程已超过{ttl}天，已自动结束。",
                                                f"Your unfinished flow was more than {ttl} days old and has expired.")))
         ctx = Context(incoming, state, lang, session, s, now)
-        turn = ownership.begin(ctx, self.owners)  # the chat's owner, decided once before any route
+        turn = ownership.begin(ctx, self.owners, row.keyboard)  # the chat's owner, decided once before any route
         replies += self.route(ctx)
         replies = ownership.end(ctx, self.owners, turn, replies)
         route = str(ctx.notes.get("route", ""))
@@ -139,7 +138,7 @@ class Engine:
                 row = chatstate.load_chat(session, incoming, now)
                 lang = language.choose(row.lang, incoming.text, incoming.language, s.settings.default_lang)
                 ctx = Context(incoming, State(row.flow, row.step, dict(row.data), row.fallbacks), lang, session, s, now)
-                turn = ownership.begin(ctx, self.owners)
+                turn = ownership.begin(ctx, self.owners, row.keyboard)
                 handled = session.begin_nested()
                 replies = self.route(ctx)
                 handled.rollback()

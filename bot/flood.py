@@ -13,8 +13,8 @@ from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from bot import guards
+from bot.chatstate import MESSAGE_LOG
 from bot.messages import Incoming, Reply
-from bot.storage.chatstate import MESSAGE_LOG
 
 NOTICE_TEXTS = (guards.flood_reply("zh").text, guards.flood_reply("en").text)
 

@@ -66,7 +66,7 @@ class Keyboard:
 
 
 KEYBOARDS: Table = ChatKeyboard.__table__  # type: ignore[attr-defined]
-# Built once (SQLAlchemy Core, compiled once): this runs on every message, like bot/storage/chatstate.py.
+# Built once (SQLAlchemy Core, compiled once): this runs on every message, like bot/chatstate.py.
 LOAD = select(KEYBOARDS.c.owner, KEYBOARDS.c.buttons).where(
     KEYBOARDS.c.channel == bindparam("channel"), KEYBOARDS.c.chat_id == bindparam("chat_id"))
 
@@ -81,9 +81,12 @@ def _upsert(dialect: str) -> Any:
 
 def load(session: Session, channel: str, chat_id: str) -> Keyboard | None:
     row = session.execute(LOAD, {"channel": channel, "chat_id": chat_id}).first()
-    if row is None:
-        return None
-    return Keyboard(row.owner, tuple(Button(str(label), str(payload)) for label, payload in row.buttons or []))
+    return None if row is None else stored(row.owner, row.buttons)
+
+
+def stored(owner: str, buttons: list[Any] | None) -> Keyboard:
+    """A keyboard from its row's columns (bot/chatstate.py reads them with the chat's state)."""
+    return Keyboard(owner, tuple(Button(str(label), str(payload)) for label, payload in buttons or []))
 
 
 def number(replies: list[Reply]) -> tuple[list[Reply], tuple[Button, ...]]:

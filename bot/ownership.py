@@ -72,13 +72,17 @@ class Turn:
     keyboard: keyboard.Keyboard | None
 
 
-def begin(ctx: Context, owners: Owners) -> Turn:
-    """Decide the owner; end a flow a consultant took over; turn a typed number into the press it means."""
+NOT_READ = keyboard.Keyboard("", ())  # `begin` without the stored keyboard: it reads it itself
+
+
+def begin(ctx: Context, owners: Owners, stored: keyboard.Keyboard | None = NOT_READ) -> Turn:
+    """Decide the owner; end a flow a consultant took over; turn a typed number into the press it means.
+    `stored` is the chat's keyboard when the caller read it already (with the chat's state)."""
     owner = owners.decide(ctx)
     if owner.kind == CONSULTANT and ctx.state.flow is not None:
         ctx.state.clear_flow()
     inc = ctx.incoming
-    shown = keyboard.load(ctx.session, inc.channel, inc.chat_id)
+    shown = keyboard.load(ctx.session, inc.channel, inc.chat_id) if stored is NOT_READ else stored
     pressed = None
     if inc.numbered and inc.payload is None and shown is not None and shown.owner == owner.key:
         pressed = shown.pressed(inc.text)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, delete, exists, insert, literal_column, select, tuple_, update
 from sqlmodel import Session
 
 from bot import metrics
@@ -51,13 +51,27 @@ NOT_KEPT_TAGS = frozenset({"case-file", "case-archive"})  # clients' documents: 
 FAST_ATTEMPT = 1  # the fast path's fencing token
 O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
 
-_EARLIER = select(exists().where(O.c.channel == bindparam("channel"), O.c.chat_id == bindparam("chat_id"),
-                                 O.c.status.in_(UNSENT), O.c.kind.not_in(UNORDERED_KINDS)))
+# The status and kind lists as SQL literals, not parameters: no per-execution expansion of the IN lists,
+# and PostgreSQL sees that the partial index of unsent rows (ix_outbox_chat_unsent) applies.
+_UNSENT_BEFORE = exists().where(O.c.channel == bindparam("of_channel"), O.c.chat_id == bindparam("of_chat_id"),
+                                O.c.status.in_([literal_column(f"'{s}'") for s in UNSENT]),
+                                O.c.kind.not_in([literal_column(f"'{k}'") for k in UNORDERED_KINDS]))
 _INSERT = insert(O).returning(O.c.id, sort_by_parameter_order=True)
+# The first (usually the only) reply: written 'sending' for the fast path, or 'pending' behind an earlier
+# unsent row of the chat, decided in the INSERT itself (the check sees the rows committed before it, as
+# a SELECT of its own would). The replies after it take its status.
+_INSERT_FIRST = insert(O).values(
+    status=case((_UNSENT_BEFORE, "pending"), else_="sending"),
+    attempts=case((_UNSENT_BEFORE, 0), else_=FAST_ATTEMPT),
+    not_before=case((_UNSENT_BEFORE, bindparam("now", type_=O.c.not_before.type)),
+                    else_=bindparam("lease_end", type_=O.c.not_before.type)),
+).returning(O.c.id, O.c.status)
 _MINE = (O.c.id.in_(bindparam("ids", expanding=True)) & (O.c.status == "sending")
          & (O.c.attempts == FAST_ATTEMPT))
 _SENT = update(O).where(_MINE).values(status="sent", sent_at=bindparam("now", type_=O.c.sent_at.type),
                                       last_error=bindparam("note"))
+_SENT_ONE = update(O).where((O.c.id == bindparam("row_id")) & (O.c.status == "sending") & (O.c.attempts == FAST_ATTEMPT)).values(
+    status="sent", sent_at=bindparam("now", type_=O.c.sent_at.type), last_error=bindparam("note"))
 _BACK = update(O).where(_MINE).values(status=bindparam("new_status"), last_error=bindparam("error"),
                                       not_before=bindparam("later", type_=O.c.not_before.type))
 
@@ -88,13 +102,17 @@ class ReplyKeep:
         self._replies, self.channel = replies, incoming.channel
         if not replies or any(NOT_KEPT_TAGS.intersection(r.tags) for r in replies):
             return
-        where = {"channel": incoming.channel, "chat_id": incoming.chat_id}
-        self.fast = not session.execute(_EARLIER, where).scalar()
-        status, attempts, not_before = ("sending", FAST_ATTEMPT, now + self.lease) if self.fast else ("pending", 0, now)
-        rows = [{**where, "kind": REPLY_KIND, "dedupe_key": f"reply:{uuid.uuid4().hex}", "body": reply_to_body(r),
-                 "status": status, "attempts": attempts, "not_before": not_before, "created_at": now,
+        rows = [{"channel": incoming.channel, "chat_id": incoming.chat_id, "kind": REPLY_KIND,
+                 "dedupe_key": f"reply:{uuid.uuid4().hex}", "body": reply_to_body(r), "created_at": now,
                  "last_error": ""} for r in replies]
-        ids = session.execute(_INSERT, rows).scalars().all()
+        first_id, status = session.execute(_INSERT_FIRST, {**rows[0], "of_channel": incoming.channel, "of_chat_id": incoming.chat_id,
+                                                            "now": now, "lease_end": now + self.lease}).one()
+        self.fast = status == "sending"
+        ids = [first_id]
+        if len(rows) > 1:
+            attempts, not_before = (FAST_ATTEMPT, now + self.lease) if self.fast else (0, now)
+            rest = [{**row, "status": status, "attempts": attempts, "not_before": not_before} for row in rows[1:]]
+            ids += session.execute(_INSERT, rest).scalars().all()
         self.written = [Written(i, r) for i, r in zip(ids, replies, strict=True)]
 
     def kept(self, replies: list[Reply]) -> bool:
@@ -145,7 +163,8 @@ class FastPath:
         notes: dict[str, list[int]] = {}
         for row_id, note in done:
             notes.setdefault(note[:1000], []).append(row_id)
-        statements = [(_SENT, {"ids": ids, "now": now, "note": note}) for note, ids in notes.items()]
+        statements = [(_SENT_ONE, {"row_id": ids[0], "now": now, "note": note}) if len(ids) == 1 else
+                      (_SENT, {"ids": ids, "now": now, "note": note}) for note, ids in notes.items()]
         if rest:
             failure = results[-1]
             metrics.count_send_error(channel, failure)

@@ -18,19 +18,28 @@ schedule: one bot process measured 13 sends a second instead of 25 that way.) `r
 the sends may go now. The clock is the wall clock (workers on one machine share it;
 across machines keep them in NTP sync). Used on PostgreSQL; SQLite is one process and keeps the
 in-memory limiter (bot/ratelimit.py).
+
+A scope's id is a chat (a Telegram chat id, a WeCom member's userid): the row stores a pseudonym of it
+(`pseudonym`), never the id itself, and /forget deletes the person's rows (bot/storage/personal.py);
+rows idle for a day are pruned anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, or_, text
+from sqlmodel import SQLModel
 
 from bot.ratelimit import Scope, Window
 from bot.storage.db import Database
+from bot.storage.models import SendSlot
+from bot.storage.personal import PersonalTable
 
 _BOOK_SEND = text("""SELECT slot, booked FROM licensebot_book_send(
     CAST(:scopes AS text[]), CAST(:spacing AS float8[]), CAST(:tolerance AS float8[]), CAST(:narrow AS bool[]),
@@ -45,6 +54,17 @@ NARROW_SLACK = 0.05  # seconds: a chat free this soon is booked together with th
 # 26 sends as long as no send is more than 0.09 s late).
 JITTER = 0.1
 EVEN_JITTER = 0.05
+
+
+def pseudonym(ident: str) -> str:
+    """What a send_slots row keeps of a chat or user id: a digest, so the table names nobody."""
+    return hashlib.sha256(f"licensebot-send-slot:{ident}".encode()).hexdigest()[:24] if ident else ""
+
+
+def slot_key(prefix: str, name: str, ident: str) -> str:
+    """The row of scope (name, ident): the id's last part (the chat; "edit:<chat>" keeps "edit:") pseudonymised."""
+    head, colon, last = ident.rpartition(":")
+    return f"{prefix}{name}:{head}{colon}{pseudonym(last)}"
 
 
 @dataclass(frozen=True)
@@ -81,7 +101,7 @@ class SharedLimiter:
     def _key(self, scope: Scope) -> str:
         if scope[0] not in self.windows:
             raise KeyError(scope[0])  # an unknown window name is a bug, not "no limit"
-        return f"{self.prefix}{scope[0]}:{scope[1]}"
+        return slot_key(self.prefix, scope[0], scope[1])
 
     def _book(self, scopes: tuple[Scope, ...], n: int, only_now: bool = False,
               extra: float = 0.0, narrow_by: float | None = None) -> tuple[float, bool]:
@@ -144,3 +164,21 @@ class SharedLimiter:
 
     def held(self, scope: Scope) -> float:
         return self.wait(scope)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _send_slot_rows(_model: type[SQLModel], channel: str, user_id: str) -> Any:
+    """The send-rate counters of their chat ("<channel>:…:<pseudonym of the id>"; a Telegram private chat
+    and a WeCom member are keyed by the user's id), and any row from before the ids were pseudonymised
+    that names the id itself."""
+    scope = SendSlot.scope  # type: ignore[var-annotated]
+    head = f"{_like(channel)}:%:"
+    return or_(scope.like(head + pseudonym(user_id), escape="\\"), scope.like(head + _like(user_id), escape="\\"))
+
+
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (
+    PersonalTable(SendSlot, "发送频率计数（按您的聊天）", "send-rate counters of your chat", _send_slot_rows),
+)

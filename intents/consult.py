@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot import metrics
+from bot.chatstate import ABOUT_SOMEONE_ELSE as ABOUT_CLIENT
 from bot.clock import as_utc
 from bot.commands import command_args
 from bot.context import Context
@@ -19,7 +20,6 @@ from bot.messages import Button, Reply
 from bot.outbox import enqueue
 from bot.ownership import BOT, owner_of
 from bot.staff import is_consultant, staff
-from bot.storage.chatstate import ABOUT_SOMEONE_ELSE as ABOUT_CLIENT
 from intents.case_packet import headline, local_time, reason_text, render_packet, short
 from intents.handoff_models import CLAIMED, CLOSED, WAITING, Ticket
 from intents.tickets import (

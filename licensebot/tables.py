@@ -9,7 +9,7 @@ table with a `user_id` column is missing).
 
 from __future__ import annotations
 
-from bot import keyboard
+from bot import keyboard, shared_limits
 from bot.storage import models  # noqa: F401
 from bot.storage.personal import CORE_TABLES, PersonalData
 from cases import models as case_models  # noqa: F401
@@ -36,4 +36,5 @@ PERSONAL_DATA = PersonalData((
     *registry_contacts.PERSONAL_TABLES,
     *ical.PERSONAL_TABLES,
     *keyboard.PERSONAL_TABLES,
+    *shared_limits.PERSONAL_TABLES,
 ))

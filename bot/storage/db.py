@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# A pooled PostgreSQL connection is pinged before use only when it sat idle this long (seconds): a dead
+# server is found before a statement fails, as with pool_pre_ping, without a round trip before every
+# transaction of a busy worker (several a message). A connection used within the last second that a
+# restart broke fails its statement; that invalidates the whole pool, and the message gets "please
+# send it again" (tests/fault/test_postgres_restart.py).
+PING_AFTER_IDLE = 1.0
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine. SQLite gets WAL, a busy timeout and write-locking transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20)
+        _ping_when_idle(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -42,6 +51,22 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # the pool drops this connection and checks out another
+            raise exc.DisconnectionError(f"pooled connection is dead: {error}") from error
 
 
 class Database:

@@ -78,7 +78,7 @@ def robot_messenger(services: Services, http: httpx.AsyncClient) -> RobotMesseng
     from channels.wecom.robot import RobotMessenger
 
     s = services.settings
-    return RobotMessenger(http, services.clock, s.wecom_robot_key, s.wecom_api_base)
+    return RobotMessenger(http, services.clock, s.wecom_robot_key, s.wecom_api_base, services.db)  # shared on PostgreSQL
 
 
 def build_members(engine: Engine) -> MemberChannel:

@@ -1,11 +1,14 @@
 """The group robot (群机器人): posts to the consultants' group chat through its webhook; send-only.
 
 Outbox rows for it use ChatRef("wecom_robot", "consultants") (hand-off alerts, daily digests).
-WeCom allows a robot about 20 messages a minute; beyond that the Sender asks to retry later.
+WeCom allows a robot about 20 messages a minute; beyond that the Sender asks to retry later. The count
+is kept for the whole service: on PostgreSQL every worker books in the same shared counter
+(bot/shared_limits.py), as the member app's limit does; SQLite is one process.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import httpx
@@ -14,6 +17,7 @@ from starlette.routing import BaseRoute
 from bot.clock import Clock
 from bot.messages import ChatRef, Reply
 from bot.outbox import SendResult
+from bot.storage.db import Database
 from channels.wecom import render
 from channels.wecom.api import DEFAULT_BASE, NETWORK, WeComError, per_minute, post_json, send_result
 
@@ -44,17 +48,20 @@ def robot_messages(reply: Reply, mentions: tuple[str, ...] = ()) -> list[dict[st
 
 
 class RobotMessenger:
-    """One robot webhook, with its per-minute limit (per process)."""
+    """One robot webhook, with its per-minute limit: shared by every worker on PostgreSQL (`db`)."""
 
-    def __init__(self, http: httpx.AsyncClient, clock: Clock, key: str, base: str = DEFAULT_BASE) -> None:
+    def __init__(self, http: httpx.AsyncClient, clock: Clock, key: str, base: str = DEFAULT_BASE,
+                 db: Database | None = None) -> None:
         self.http = http
         self.key = key
         self.url = (base or DEFAULT_BASE).rstrip("/") + "/cgi-bin/webhook/send"
-        self.limiter = per_minute(clock, "robot", PER_MINUTE)
+        self.limiter = per_minute(clock, "robot", PER_MINUTE, db)
+        # WeCom counts per robot: the scope names this webhook by a digest of its key (never the key itself)
+        self.scope = ("robot", hashlib.sha256(key.encode()).hexdigest()[:16])
 
     async def deliver(self, reply: Reply, mentions: tuple[str, ...] = ()) -> SendResult:
         bodies = robot_messages(reply, mentions)
-        wait = self.limiter.reserve(("robot", "group"), n=len(bodies))
+        wait = await self.limiter.areserve(self.scope, n=len(bodies))
         if wait:
             return SendResult(ok=False, retry_after=wait, error="group robot limit (20 a minute)")
         try:

@@ -1,6 +1,6 @@
 """PostgreSQL stopped and restarted while clients talk to the bot (a server of the test's own): a
 message that meets the database down gets the "please send it again" reply and changes nothing; the
-pooled connections are replaced (pool_pre_ping); nothing stored before is lost; /readyz tells."""
+pooled connections are replaced (pinged when idle, bot/storage/db.py); nothing stored before is lost; /readyz tells."""
 
 from __future__ import annotations
 

@@ -116,3 +116,30 @@ def test_a_scheduler_process_gets_a_sender_per_configured_wecom_channel(services
         "wecom": "wecom", "wecom_kf": "wecom_kf", "wecom_robot": "wecom_robot"}
     services.settings = replace(services.settings, wecom_kf_secret="", wecom_secret="")
     assert list(build_senders(services, stand_in)) == ["wecom_robot"]
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # shared counters: the PostgreSQL path
+async def test_two_workers_share_the_robots_20_a_minute(db, fake_server, fake, clock):
+    """Two workers (two messengers as the factory builds them, on one database) trying to post every
+    second for three minutes: WeCom sees at most 20 a minute from both together (a per-process limit
+    would let each worker post 20)."""
+    from channels.wecom.factory import robot_messenger
+    from licensebot.app import build_services
+
+    services = build_services(make_settings(db.url, **wecom_overrides(fake_server[0])), clock)
+    posted: list[float] = []
+    async with httpx.AsyncClient() as http_a, httpx.AsyncClient() as http_b:
+        workers = robot_messenger(services, http_a), robot_messenger(services, http_b)
+        assert workers[0].limiter is not workers[1].limiter
+        for second in range(180):
+            for worker in workers:
+                result = await worker.deliver(Reply(f"提醒 {second}"))
+                if result.ok:
+                    posted.append(second)
+                else:
+                    assert result.retry_after and "20" in result.error
+            clock.advance(seconds=1)
+    services.db.dispose()
+    assert len(fake.to("robot", "group")) == len(posted)
+    assert max(sum(1 for t in posted if start <= t < start + 60) for start in range(180)) <= 20
+    assert len(posted) >= 30  # and the robot is not held back much beyond its limit

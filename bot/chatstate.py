@@ -1,8 +1,8 @@
 """What the engine reads and writes for every message, in as few statements as it can.
 
-Per message the engine needs the user's chosen language, the chat's flow state and how many
-messages the user sent in the last minute (the flood guard). `load_chat` reads all three in one
-statement; `save_chat` writes back only what changed, with upserts; `log_messages` writes the
+Per message the engine needs the user's chosen language, the chat's flow state, the buttons the
+chat last saw (bot/keyboard.py) and how many messages the user sent in the last minute (the flood
+guard). `load_chat` reads all four in one statement; `save_chat` writes back only what changed, with upserts; `log_messages` writes the
 message log in one multi-row INSERT. This is SQLAlchemy Core, not the ORM: on this path the ORM's
 identity map and unit of work cost about three times the CPU of the statements themselves
 (bench/engine_bench.py prints the cost per message).
@@ -22,6 +22,7 @@ from sqlalchemy import Table, and_, bindparam, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from bot import keyboard
 from bot.clock import as_utc
 from bot.messages import Incoming, Reply
 from bot.storage.models import Conversation, MessageLog, User
@@ -48,6 +49,7 @@ class ChatRow:
     fallbacks: int = 0
     updated_at: datetime | None = None
     recent_in: int = 0  # messages from this user in the flood window
+    keyboard: keyboard.Keyboard | None = None  # the chat's stored buttons, if any
 
     def state_tuple(self) -> tuple[Any, ...]:
         return self.flow, self.step, self.data, self.fallbacks
@@ -55,7 +57,7 @@ class ChatRow:
 
 def _load_statement() -> Any:
     """One row whatever exists: a one-row anchor, the user and the chat left-joined, the count aside."""
-    u, c, m = USERS, CONVERSATIONS, MESSAGE_LOG
+    u, c, m, k = USERS, CONVERSATIONS, MESSAGE_LOG, keyboard.KEYBOARDS
     recent = (select(func.count()).select_from(m)
               .where(m.c.channel == bindparam("channel"), m.c.user_id == bindparam("user_id"),
                      m.c.direction == "in", m.c.created_at > bindparam("since", type_=m.c.created_at.type))
@@ -63,10 +65,12 @@ def _load_statement() -> Any:
     anchor = select(literal(1).label("one")).subquery("anchor")
     joined = (anchor
               .outerjoin(u, and_(u.c.channel == bindparam("channel"), u.c.user_id == bindparam("user_id")))
-              .outerjoin(c, and_(c.c.channel == bindparam("channel"), c.c.chat_id == bindparam("chat_id"))))
+              .outerjoin(c, and_(c.c.channel == bindparam("channel"), c.c.chat_id == bindparam("chat_id")))
+              .outerjoin(k, and_(k.c.channel == bindparam("channel"), k.c.chat_id == bindparam("chat_id"))))
     return select(recent.label("recent_in"), u.c.id.label("user_row"), u.c.lang, u.c.display_name,
                   u.c.last_seen_at, c.c.id.label("conversation_row"), c.c.flow, c.c.step, c.c.data,
-                  c.c.fallbacks, c.c.updated_at).select_from(joined)
+                  c.c.fallbacks, c.c.updated_at, k.c.id.label("keyboard_row"), k.c.owner.label("keyboard_owner"),
+                  k.c.buttons.label("keyboard_buttons")).select_from(joined)
 
 
 LOAD = _load_statement()
@@ -81,7 +85,8 @@ def load_chat(session: Session, incoming: Incoming, flood_since: datetime) -> Ch
         conversation_stored=row.conversation_row is not None, flow=row.flow, step=row.step,
         data=dict(row.data or {}), fallbacks=row.fallbacks or 0,
         updated_at=as_utc(row.updated_at) if row.updated_at is not None else None,
-        recent_in=int(row.recent_in or 0))
+        recent_in=int(row.recent_in or 0),
+        keyboard=keyboard.stored(row.keyboard_owner, row.keyboard_buttons) if row.keyboard_row is not None else None)
 
 
 @lru_cache(maxsize=8)
