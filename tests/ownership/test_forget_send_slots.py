@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from bot.ratelimit import Window
 from bot.shared_limits import SharedLimiter
 from bot.storage.models import SendSlot
-from bot.storage.personal import count_personal_data, delete_personal_data
+from licensebot.tables import PERSONAL_DATA
 
 TELEGRAM = {"overall": Window(25, 1.0, even=True), "private": Window(1, 1.0), "group": Window(20, 60.0)}
 
@@ -22,7 +22,7 @@ def scopes(db) -> list[str]:
 
 def slot_count(db, channel: str, user_id: str) -> int:
     with db.session() as s:
-        return dict((t.model, n) for t, n in count_personal_data(s, channel, user_id))[SendSlot]
+        return dict((t.model, n) for t, n in PERSONAL_DATA.count(s, channel, user_id))[SendSlot]
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # shared counters: the PostgreSQL path
@@ -41,13 +41,13 @@ def test_forget_removes_the_send_counters_of_the_persons_chat_and_no_row_names_i
     assert slot_count(db, "telegram", "5501") == 3 and slot_count(db, "wecom", "zhang_san") == 1
 
     with db.session() as s:
-        assert delete_personal_data(s, "telegram", "5501") >= 3
+        assert PERSONAL_DATA.delete(s, "telegram", "5501") >= 3
     assert slot_count(db, "telegram", "5501") == 0
     assert slot_count(db, "telegram", "5599") == 1 and slot_count(db, "wecom", "zhang_san") == 1
     assert len(scopes(db)) == 3  # 5599's chat, the bot's overall counter, the member's
     with db.session() as s:
-        delete_personal_data(s, "wecom", "zhangXsan")  # "_" is no wildcard: another user keeps their row
+        PERSONAL_DATA.delete(s, "wecom", "zhangXsan")  # "_" is no wildcard: another user keeps their row
     assert slot_count(db, "wecom", "zhang_san") == 1
     with db.session() as s:
-        delete_personal_data(s, "wecom", "zhang_san")
+        PERSONAL_DATA.delete(s, "wecom", "zhang_san")
     assert slot_count(db, "wecom", "zhang_san") == 0 and len(scopes(db)) == 2
