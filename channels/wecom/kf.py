@@ -19,21 +19,21 @@ from zoneinfo import ZoneInfo
 
 import anyio
 from sqlmodel import Session
-from starlette.routing import BaseRoute, Route
 
 from bot.context import Services
 from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import Sender, SendResult
-from bot.replies import FastPath, ReplyKeep
+from bot.replies import ReplyKeep
 from channels.wecom import buttons as keys
 from channels.wecom import dedupe, inbox, render, store
 from channels.wecom.api import WeComApi, WeComError, send_result
-from channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
+from channels.wecom.callback import Fields
 from channels.wecom.crypto import WeComCrypto
 from channels.wecom.media import with_media
 from channels.wecom.members import Outgoing
 from channels.wecom.models import WeComKfClient
+from channels.wecom.receiving import ReceivingChannel
 
 log = logging.getLogger(__name__)
 
@@ -165,27 +165,19 @@ class KfMessenger:
                  extra={"chat_id": external_userid})
 
 
-class KfChannel:
+class KfChannel(ReceivingChannel):
     """WeChat Customer Service as a channel: its callback route, cursor sync, Sender."""
 
     name = CHANNEL
+    callback_path = CALLBACK_PATH
 
     def __init__(self, engine: Engine, messenger: KfMessenger, crypto: WeComCrypto, max_age: float,
                  sender: ClientSender) -> None:
-        self.engine = engine
-        self.services = engine.services
+        super().__init__(engine, crypto, max_age, "kf")
         self.api: WeComApi = messenger.api
         self.messenger = messenger
         self.sender = sender
-        self.queue = ChatQueue()
         self._pending_syncs: set[str] = set()
-        self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "kf")
-        self.recovery = inbox.Recovery(self.services, CHANNEL, self.resume)
-        self.fast = FastPath(self.services.db, self.services.clock)
-        self.lease = timedelta(seconds=self.services.settings.reply_lease_seconds)
-
-    def routes(self) -> list[BaseRoute]:
-        return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
 
     async def start(self) -> None:
         """Catch up: first the messages a dead worker fetched but never answered, then those that arrived

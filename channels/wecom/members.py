@@ -17,11 +17,10 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
-from starlette.routing import BaseRoute, Route
 
 from bot import keyboard
 from bot.context import Services
@@ -29,13 +28,14 @@ from bot.engine import Engine, FirstTime
 from bot.messages import Attachment, Button, Incoming, Reply
 from bot.outbox import SendResult
 from bot.ratelimit import SendLimiter
-from bot.replies import FastPath, ReplyKeep
+from bot.replies import ReplyKeep
 from channels.wecom import buttons as keys
 from channels.wecom import dedupe, inbox, render, store
 from channels.wecom.api import TRANSIENT_OR_GONE, WeComApi, WeComError, send_result
-from channels.wecom.callback import CallbackEndpoint, ChatQueue, Fields
+from channels.wecom.callback import Fields
 from channels.wecom.crypto import WeComCrypto
 from channels.wecom.media import with_media
+from channels.wecom.receiving import ReceivingChannel
 
 log = logging.getLogger(__name__)
 
@@ -205,24 +205,16 @@ class MemberSender:
         return await self.messenger.deliver(chat_id, [reply], proactive=True)
 
 
-class MemberChannel:
+class MemberChannel(ReceivingChannel):
     """The self-built app as a channel: its callback route, its Sender, its background work."""
 
     name = CHANNEL
+    callback_path = CALLBACK_PATH
 
     def __init__(self, engine: Engine, messenger: MemberMessenger, crypto: WeComCrypto, max_age: float) -> None:
-        self.engine = engine
-        self.services = engine.services
+        super().__init__(engine, crypto, max_age, "members")
         self.messenger = messenger
         self.sender = MemberSender(messenger)
-        self.queue = ChatQueue()
-        self.endpoint = CallbackEndpoint(crypto, self.services.clock, max_age, self.accept, "members")
-        self.recovery = inbox.Recovery(self.services, CHANNEL, self.resume)
-        self.fast = FastPath(self.services.db, self.services.clock)
-        self.lease = timedelta(seconds=self.services.settings.reply_lease_seconds)
-
-    def routes(self) -> list[BaseRoute]:
-        return [Route(CALLBACK_PATH, self.endpoint.handle, methods=["GET", "POST"])]
 
     async def start(self) -> None:
         now = self.services.clock.now()
