@@ -20,7 +20,7 @@ across machines keep them in NTP sync). Used on PostgreSQL; SQLite is one proces
 in-memory limiter (bot/ratelimit.py).
 
 A scope's id is a chat (a Telegram chat id, a WeCom member's userid): the row stores a pseudonym of it
-(`pseudonym`), never the id itself, and /forget deletes the person's rows (bot/storage/personal.py);
+(`pseudonym`), never the id itself, and /forget deletes the person's rows (PERSONAL_TABLES below);
 rows idle for a day are pruned anyway.
 """
 

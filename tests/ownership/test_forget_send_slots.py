@@ -1,5 +1,5 @@
 """The shared send-rate counters (send_slots, bot/shared_limits.py) are keyed by chats: they hold a
-pseudonym of the chat id, never the id, and /forget's deletion (bot/storage/personal.py) removes the
+pseudonym of the chat id, never the id, and /forget's deletion (bot/shared_limits.py PERSONAL_TABLES) removes the
 person's rows while other chats' counters stay."""
 
 from __future__ import annotations
