@@ -79,6 +79,7 @@ class Step:
     parse: Callable[[str, Env], Updates | Problem] | None = None  # text (and typed extras for choices)
     applies: Callable[[Env], bool] = _always
     optional: bool = False  # text only: a skip button, answer None
+    numbered: bool = True  # "（第N步）" before the question; off for a step that shows its own place ("第3/18题")
 
 
 def normalise(text: str) -> str:
@@ -258,8 +259,8 @@ class StepFlow:
             lines.append("⚠️ " + problem.text(ctx.lang))
         if note:
             lines.append(note)
-        lines.append(ctx.say(f"（第{position}步）", f"(Step {position}) ")
-                     + ctx.say(*step.question))
+        number = ctx.say(f"（第{position}步）", f"(Step {position}) ") if step.numbered else ""
+        lines.append(number + ctx.say(*step.question))
         example = ctx.say(*step.example)
         if example:
             lines.append(example)

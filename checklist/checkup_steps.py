@@ -92,7 +92,7 @@ def item_step(item: Item, position: tuple[int, int] | None = None) -> Step:
     return Step(item.id, CHOICE, (item.question.zh, item.question.en),
                 example=(where[0] + "为什么重要：" + item.why.zh, where[1] + "Why it matters: " + item.why.en),
                 options=lambda _env, item_id=item.id: answer_options(item_id),
-                parse=_parse_item(item.id), applies=_applies(item))
+                parse=_parse_item(item.id), applies=_applies(item), numbered=position is None)
 
 
 LICENSE_STEP = Step("license", CHOICE, ("要体检的是哪种许可证？", "Which licence is the check-up for?"),
