@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import JSON, String, Text, cast, select
 from sqlmodel import SQLModel
 
-import bot.storage.tables  # noqa: F401  (every table on the metadata)
+import licensebot.tables  # noqa: F401  (the composition root imports every table: all on the metadata)
 from bot.clock import business_today
 from bot.messages import Attachment
 from licensebot.cli.stats import compute

@@ -8,7 +8,7 @@ import pytest
 from bot.messages import Button, Reply
 from channels.wecom.api import WeComApi, WeComError, send_result
 from channels.wecom.robot import CONSULTANTS_GROUP, robot_messages
-from licensebot.cli.run import CHANNEL_FACTORIES
+from licensebot.runtime import CHANNEL_FACTORIES
 from tests.conftest import make_settings
 from tests.wecom.rig import CORP_ID, SECRET, wecom_overrides
 
