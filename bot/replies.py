@@ -38,6 +38,7 @@ from bot.clock import Clock
 from bot.messages import Incoming, Reply
 from bot.outbox import SendResult, reply_to_body
 from bot.storage.db import Database
+from bot.storage.direct import Unavailable
 from bot.storage.models import Outbox
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ _SENT = update(O).where(_MINE).values(status="sent", sent_at=bindparam("now", ty
                                       last_error=bindparam("note"))
 _SENT_ONE = update(O).where((O.c.id == bindparam("row_id")) & (O.c.status == "sending") & (O.c.attempts == FAST_ATTEMPT)).values(
     status="sent", sent_at=bindparam("now", type_=O.c.sent_at.type), last_error=bindparam("note"))
+# `_SENT` for the event loop's own connection (psycopg placeholders).
+_SENT_DIRECT = ("UPDATE outbox SET status = 'sent', sent_at = %s, last_error = %s "
+                "WHERE id = ANY(%s::int[]) AND status = 'sending' AND attempts = %s")
 _BACK = update(O).where(_MINE).values(status=bindparam("new_status"), last_error=bindparam("error"),
                                       not_before=bindparam("later", type_=O.c.not_before.type))
 
@@ -152,8 +156,26 @@ class FastPath:
             results.append(result)
             if not result.ok:
                 break
-        await asyncio.to_thread(self.record, channel, rows, results)
+        if not await self._mark_direct(rows, results):
+            await asyncio.to_thread(self.record, channel, rows, results)
         return results
+
+    async def _mark_direct(self, rows: list[Written], results: list[SendResult]) -> bool:
+        """All sent: mark them on the event loop's own connection (bot/storage/direct.py), one UPDATE
+        per note. False when that is not for this case (a failure to record, SQLite, no connection)."""
+        direct = self.db.direct
+        if direct is None or len(results) < len(rows) or not all(r.ok for r in results):
+            return False
+        now = self.clock.now()
+        notes: dict[str, list[int]] = {}
+        for row, result in zip(rows, results, strict=True):
+            notes.setdefault(result.error[:1000], []).append(row.id)
+        try:
+            for note, ids in notes.items():
+                await direct.execute(_SENT_DIRECT, (now, note, ids, FAST_ATTEMPT))
+        except Unavailable:
+            return False
+        return True
 
     def record(self, channel: str, rows: list[Written], results: list[SendResult]) -> None:
         """Mark what went as sent; the first failure and the rows after it go back to the dispatcher."""

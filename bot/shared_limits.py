@@ -38,12 +38,16 @@ from sqlmodel import SQLModel
 
 from bot.ratelimit import Scope, Window
 from bot.storage.db import Database
+from bot.storage.direct import Unavailable
 from bot.storage.models import SendSlot
 from bot.storage.personal import PersonalTable
 
 _BOOK_SEND = text("""SELECT slot, booked FROM licensebot_book_send(
     CAST(:scopes AS text[]), CAST(:spacing AS float8[]), CAST(:tolerance AS float8[]), CAST(:narrow AS bool[]),
     :n, :only_now, :extra, CAST(:narrow_by AS float8), CAST(:now AS float8))""")
+# The same call for the event loop's own connection (psycopg placeholders, types spelled out).
+_BOOK_SEND_DIRECT = ("SELECT slot, booked FROM licensebot_book_send(%s::text[], %s::float8[], %s::float8[], "
+                     "%s::bool[], %s::int, %s::bool, %s::float8, %s::float8, %s::float8)")
 _PRUNE = text("DELETE FROM send_slots WHERE tat < :before").bindparams(bindparam("before"))
 
 
@@ -103,6 +107,16 @@ class SharedLimiter:
             raise KeyError(scope[0])  # an unknown window name is a bug, not "no limit"
         return slot_key(self.prefix, scope[0], scope[1])
 
+    def _params(self, scopes: tuple[Scope, ...], n: int, only_now: bool, extra: float,
+                narrow_by: float | None) -> dict[str, Any]:
+        narrow = {self._key(s) for s in scopes[:-1]}
+        keys = sorted({self._key(s): s for s in scopes}.items())
+        paces = [self.paces.get(scope[0]) or Pace(0.0, 0.0) for _, scope in keys]
+        return {"scopes": [k for k, _ in keys], "spacing": [p.spacing for p in paces],
+                "tolerance": [p.tolerance for p in paces], "narrow": [k in narrow for k, _ in keys], "n": n,
+                "only_now": only_now, "extra": extra, "narrow_by": narrow_by,
+                "now": None if self.clock is time.time else self.clock()}  # None: the database's clock
+
     def _book(self, scopes: tuple[Scope, ...], n: int, only_now: bool = False,
               extra: float = 0.0, narrow_by: float | None = None) -> tuple[float, bool]:
         """One round trip (licensebot_book_send, migration 0012): the scopes' rows locked in a fixed order,
@@ -111,19 +125,43 @@ class SharedLimiter:
         scopes before the last (the narrow ones: a chat) are not free within `narrow_by` seconds: a send
         that must wait for its chat does not take a place in the overall queue meanwhile (that place
         would be lost to every other chat)."""
-        narrow = {self._key(s) for s in scopes[:-1]}
-        keys = sorted({self._key(s): s for s in scopes}.items())
-        paces = [self.paces.get(scope[0]) or Pace(0.0, 0.0) for _, scope in keys]
-        params = {"scopes": [k for k, _ in keys], "spacing": [p.spacing for p in paces],
-                  "tolerance": [p.tolerance for p in paces], "narrow": [k in narrow for k, _ in keys], "n": n,
-                  "only_now": only_now, "extra": extra, "narrow_by": narrow_by,
-                  "now": None if self.clock is time.time else self.clock()}  # None: the database's clock
+        params = self._params(scopes, n, only_now, extra, narrow_by)
         with self._autocommit.connect() as conn:
             at, booked = conn.execute(_BOOK_SEND, params).one()
-            if booked and time.monotonic() - self._pruned > self.PRUNE_EVERY:
-                self._pruned = time.monotonic()
-                conn.execute(_PRUNE, {"before": at - 86_400})
+        self._prune_if_due(bool(booked), at)
         return float(at), bool(booked)
+
+    async def _abook(self, scopes: tuple[Scope, ...], n: int, only_now: bool = False,
+                     narrow_by: float | None = None) -> tuple[float, bool]:
+        """`_book` from the event loop: on the loop's own connection (bot/storage/direct.py) when it
+        answers, else through the pool in a worker thread."""
+        direct = self.db.direct
+        if direct is not None:
+            p = self._params(scopes, n, only_now, 0.0, narrow_by)
+            try:
+                at, booked = await direct.fetchone(_BOOK_SEND_DIRECT, (
+                    p["scopes"], p["spacing"], p["tolerance"], p["narrow"], n, only_now, 0.0, narrow_by, p["now"]))
+            except Unavailable:
+                pass
+            else:
+                if self._prune_due(bool(booked)):
+                    await asyncio.to_thread(self._prune, float(at))
+                return float(at), bool(booked)
+        return await asyncio.to_thread(self._book, scopes, n, only_now, 0.0, narrow_by)
+
+    def _prune_due(self, booked: bool) -> bool:
+        if booked and time.monotonic() - self._pruned > self.PRUNE_EVERY:
+            self._pruned = time.monotonic()
+            return True
+        return False
+
+    def _prune_if_due(self, booked: bool, at: float) -> None:
+        if self._prune_due(booked):
+            self._prune(at)
+
+    def _prune(self, at: float) -> None:
+        with self._autocommit.connect() as conn:
+            conn.execute(_PRUNE, {"before": at - 86_400})
 
     def wait(self, *scopes: Scope, n: int = 1) -> float:
         """Seconds until n sends may go to every scope (0 = now); books nothing."""
@@ -145,13 +183,14 @@ class SharedLimiter:
         return 0.0 if booked else max(at - self.clock(), 1e-3)
 
     async def areserve(self, *scopes: Scope, n: int = 1) -> float:
-        return await asyncio.to_thread(self.reserve, *scopes, n=n)
+        at, booked = await self._abook(scopes, n, only_now=True)
+        return 0.0 if booked else max(at - self.clock(), 1e-3)
 
     async def acquire(self, *scopes: Scope) -> float:
         """Wait until the narrow scopes (a chat) are free, then book the first moment every scope allows a
         send and sleep until it; returns that moment. Scopes go from the narrowest to the widest."""
         while True:
-            at, booked = await asyncio.to_thread(self._book, scopes, 1, False, 0.0, NARROW_SLACK)
+            at, booked = await self._abook(scopes, 1, narrow_by=NARROW_SLACK)
             delay = at - self.clock()
             if delay > 0:
                 await self.sleep(delay)

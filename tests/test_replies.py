@@ -4,6 +4,7 @@ Run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from datetime import timedelta
 
@@ -79,6 +80,31 @@ async def test_a_fast_path_that_lost_its_lease_does_not_record_over_the_dispatch
     late = FakeSender(clock)
     await FastPath(services.db, clock).deliver(keep, replies, lambda r: late.send("7", r))
     assert {(r.status, r.attempts) for r in outbox(services)} == {("pending", 2)}  # the fast path's record lost
+
+
+async def test_a_fast_path_that_lost_its_lease_does_not_mark_a_row_the_dispatcher_is_sending(services, clock):
+    engine = Engine(services)
+    replies, keep = answer(engine, "/help")
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    sending, release = asyncio.Event(), asyncio.Event()
+
+    class Stalled(FakeSender):  # the dispatcher's send is on the wire while the old fast path wakes up
+        async def send(self, chat_id: str, reply: Reply) -> SendResult:
+            sending.set()
+            await release.wait()
+            return await super().send(chat_id, reply)
+
+    stalled = Stalled(clock)
+    draining = asyncio.create_task(Dispatcher(services.db, {"telegram": stalled}, clock).drain())
+    await sending.wait()
+    taken = {(r.status, r.attempts) for r in outbox(services)}
+    assert taken == {("sending", 2)}
+    late = FakeSender(clock)
+    await FastPath(services.db, clock).deliver(keep, replies, lambda r: late.send("7", r))
+    assert {(r.status, r.attempts) for r in outbox(services)} == taken  # attempt 1's record does not count
+    release.set()
+    await draining
+    assert {(r.status, r.attempts) for r in outbox(services)} == {("sent", 2)}
 
 
 async def test_a_failed_send_leaves_the_rest_to_the_dispatcher_in_order(services, clock):

@@ -13,6 +13,8 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from bot.storage.direct import Direct
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # A pooled PostgreSQL connection is pinged before use only when it sat idle this long (seconds): a dead
 # server is found before a statement fails, as with pool_pre_ping, without a round trip before every
@@ -76,6 +78,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # The send path's one-statement writes, off the pool (bot/storage/direct.py); none on SQLite.
+        self.direct: Direct | None = None if self.is_sqlite else Direct(url)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -114,6 +118,8 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        if self.direct is not None:
+            self.direct.close()
         self.engine.dispose()
 
 
