@@ -1,6 +1,6 @@
 """Load test: simulated Telegram clients against `licensebot run --workers N` on PostgreSQL.
 
-    python bench/load.py [--clients 500] [--rate 200] [--seconds 60] [--workers 2] [--chat-pace 20]
+    python bench/load.py [--clients 500] [--rate 200] [--seconds 60] [--workers 2] [--chat-pace 20] [--plain]
 
 What runs (all on 127.0.0.1): a private PostgreSQL database (created on --admin-url, dropped after),
 the fake Bot API server (tests/fake_telegram.py) in a process of its own, the bot as a subprocess in
@@ -222,7 +222,7 @@ async def main_async(args: argparse.Namespace) -> int:
     log_file = Path(tempfile.mkdtemp(prefix="licensebot-load-")) / "bot.log"
     try:
         with private_database(args.admin_url) as url, \
-                bot_process(url, fake.base_url, args.workers, args.chat_pace, log_file) as bot:
+                bot_process(url, fake.base_url, args.workers, args.chat_pace, log_file, plain=args.plain) as bot:
             wait_ready(bot.base, fake, args.workers)
             http = Poster("127.0.0.1", int(bot.base.rpartition(":")[2]), args.connections, HEADERS)
             try:
@@ -245,7 +245,8 @@ async def main_async(args: argparse.Namespace) -> int:
     first = min(p.at for p in outcome.posted)
     n = len(outcome.posted)
     print(f"load: {args.clients} clients, {args.rate:g} msg/s offered for {args.seconds:g} s, "
-          f"{args.workers} workers on PostgreSQL; per-chat pace {args.chat_pace}/s")
+          f"{args.workers} workers on PostgreSQL; per-chat pace {args.chat_pace}/s"
+          + ("; --plain: replies sent directly, not kept in the outbox" if args.plain else ""))
     print(f"posted: {n} updates in {posting:.1f} s ({n / posting:.1f}/s), POST errors {outcome.post_errors}; "
           f"expected replies {expected}; drain wait {waited:.1f} s")
     print(f"handled: {verdict.complete} messages with all their replies, "
@@ -276,6 +277,8 @@ def main() -> None:
     p.add_argument("--connections", type=int, default=100, help="HTTP connections the clients share")
     p.add_argument("--drain", type=float, default=120.0, help="at most this long to wait for late replies")
     p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--plain", action="store_true",
+                   help="the bot keeps no reply in the outbox (sends each directly): what durable replies cost")
     args = p.parse_args()
     sys.exit(asyncio.run(main_async(args)))
 

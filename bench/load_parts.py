@@ -216,9 +216,10 @@ class BotProcess:
 
 @contextmanager
 def bot_process(database_url: str, fake_url: str, workers: int, chat_pace: int, log_file: Path,
-                port: int | None = None, webhook_url: str = "") -> Iterator[BotProcess]:
+                port: int | None = None, webhook_url: str = "", plain: bool = False) -> Iterator[BotProcess]:
     """`licensebot run --workers N` in webhook mode against the fake server (the webhook URL it registers
-    is its own address unless given, e.g. a reverse proxy's)."""
+    is its own address unless given, e.g. a reverse proxy's). `plain`: replies are not kept in the outbox
+    (bench/plain/sitecustomize.py), to measure what durable replies cost."""
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -228,7 +229,8 @@ def bot_process(database_url: str, fake_url: str, workers: int, chat_pace: int, 
            "TELEGRAM_RATE_PER_SECOND": "100000", "TELEGRAM_PRIVATE_PER_SECOND": str(chat_pace),
            "CHANNEL_RATE_PER_SECOND": "1000", "FLOOD_PER_MINUTE": "1000",
            "CONSULTANTS": f"telegram:{CONSULTANT}", "CONSULTANT_GROUP": f"telegram:{GROUP}",
-           "LOG_JSON": "true", "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
+           "LOG_JSON": "true", "LOG_LEVEL": "INFO",
+           "PYTHONPATH": os.pathsep.join([*([str(ROOT / "bench" / "plain")] if plain else []), str(ROOT)])}
     with log_file.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "licensebot.cli.main", "run", "--workers", str(workers)],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
