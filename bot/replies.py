@@ -162,7 +162,10 @@ class FastPath:
 
     async def _mark_direct(self, rows: list[Written], results: list[SendResult]) -> bool:
         """All sent: mark them on the event loop's own connection (bot/storage/direct.py), one UPDATE
-        per note. False when that is not for this case (a failure to record, SQLite, no connection)."""
+        per note. False when that is not for this case (a failure to record, SQLite, no connection).
+        SQLite keeps the worker thread and the pool's connection: the same UPDATE on a second connection
+        of the loop's own measured 0.39 ms a message against 0.13 ms on the engine's (the engine's
+        connection then re-reads what the other one changed), more than the thread hop costs."""
         direct = self.db.direct
         if direct is None or len(results) < len(rows) or not all(r.ok for r in results):
             return False
@@ -185,8 +188,7 @@ class FastPath:
         notes: dict[str, list[int]] = {}
         for row_id, note in done:
             notes.setdefault(note[:1000], []).append(row_id)
-        statements = [(_SENT_ONE, {"row_id": ids[0], "now": now, "note": note}) if len(ids) == 1 else
-                      (_SENT, {"ids": ids, "now": now, "note": note}) for note, ids in notes.items()]
+        statements = [_sent_statement(ids, now, note) for note, ids in notes.items()]
         if rest:
             failure = results[-1]
             metrics.count_send_error(channel, failure)
@@ -203,6 +205,13 @@ class FastPath:
                 conn.execute(statement, params)
         if rest and not results[-1].permanent:
             self.wake()
+
+
+def _sent_statement(ids: list[int], now: datetime, note: str) -> tuple[Any, dict[str, Any]]:
+    """The UPDATE marking the fast path's rows sent (one row: no list to expand, the usual case)."""
+    if len(ids) == 1:
+        return _SENT_ONE, {"row_id": ids[0], "now": now, "note": note}
+    return _SENT, {"ids": ids, "now": now, "note": note}
 
 
 def in_chat_order(session: Session, claimed: list[Any]) -> list[Any]:
