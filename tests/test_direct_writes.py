@@ -1,10 +1,12 @@
-"""The send path's one-statement writes on the event loop's own connection (bot/storage/direct.py), on a
-real PostgreSQL: used when it answers, the pool's way when it does not, closed with the database."""
+"""The send path's one-statement writes without a thread hop: on a real PostgreSQL on the event loop's own
+connection (bot/storage/direct.py), used when it answers, the pool's way when it does not, closed with
+the database; on SQLite on the loop's thread only when the write lock is free."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -16,9 +18,10 @@ from bot.context import Services
 from bot.engine import Engine
 from bot.messages import Incoming
 from bot.ratelimit import Window
-from bot.replies import FastPath, ReplyKeep
+from bot.replies import FastPath, ReplyKeep, _sent_statement
 from bot.shared_limits import SharedLimiter
 from bot.storage import direct
+from bot.storage.db import BUSY_TIMEOUT_MS
 from bot.storage.models import Outbox, SendSlot
 from licensebot.app import build_services
 from tests.conftest import PG_ADMIN_URL, _truncate_all, make_settings
@@ -97,3 +100,27 @@ async def test_disposing_the_database_closes_the_direct_connections(services, cl
             await asyncio.sleep(0.05)
         else:
             pytest.fail("the direct connection is still open after dispose()")
+
+
+async def test_on_sqlite_a_mark_is_written_on_the_loops_thread_only_when_the_write_lock_is_free(tmp_path, clock):
+    services = build_services(make_settings(f"sqlite:///{tmp_path / 'bot.db'}", flood_per_minute=1000), clock)
+    db = services.db
+    try:
+        keep = ReplyKeep(timedelta(seconds=30))
+        Engine(services).handle(Incoming(channel="telegram", chat_id="7", user_id="7", text="/help"), keep=keep)
+        mark = [_sent_statement([keep.written[0].id], clock.now(), "")]
+        holder = db.engine.connect()
+        transaction = holder.begin()  # BEGIN IMMEDIATE: an engine transaction holds the write lock
+        began = time.monotonic()
+        assert db.write_now(mark) is False  # gives way at once instead of waiting out the busy timeout
+        assert time.monotonic() - began < 5
+        transaction.rollback()
+        holder.close()
+        assert db.write_now(mark) is True
+        with db.session() as session:
+            assert session.get(Outbox, keep.written[0].id).status == "sent"  # type: ignore[union-attr]
+        with db.engine.connect() as conn:  # the pooled connection waits for the lock again as usual
+            raw = conn.connection.dbapi_connection
+            assert raw is not None and raw.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
+    finally:
+        db.dispose()

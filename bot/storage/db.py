@@ -22,6 +22,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # restart broke fails its statement; that invalidates the whole pool, and the message gets "please
 # send it again" (tests/fault/test_postgres_restart.py).
 PING_AFTER_IDLE = 1.0
+BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a transaction waits for the write lock
 
 
 def make_engine(url: str) -> Engine:
@@ -43,7 +44,7 @@ def make_engine(url: str) -> Engine:
         # WAL + NORMAL stays consistent; only a power loss can roll back the last commits (the outbox then
         # repeats a message, never skips one). FULL costs an fsync per commit (~4 ms): 200 sends a second.
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -90,6 +91,25 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def write_now(self, statements: list[tuple[Any, dict[str, Any]]]) -> bool:
+        """SQLite: run these writes in one transaction on the calling thread (an event loop's) if the
+        write lock is free this instant; False, having written nothing, if an engine transaction holds
+        it. Spares a small write the hop to a worker thread."""
+        with self.engine.connect() as conn:
+            raw: Any = conn.connection.dbapi_connection
+            raw.execute("PRAGMA busy_timeout=0")  # not through SQLAlchemy: that would begin a transaction
+            try:
+                with conn.begin():
+                    for statement, params in statements:
+                        conn.execute(statement, params)
+                return True
+            except exc.OperationalError as error:
+                if "locked" not in str(error):
+                    raise
+                return False
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def lock_chat(self, session: Session, channel: str, chat_id: str) -> None:
         """Serialise work on one chat across workers until the transaction ends.
