@@ -169,9 +169,7 @@ class FastPath:
         if len(results) < len(rows) or not all(r.ok for r in results):
             return False
         now = self.clock.now()
-        notes: dict[str, list[int]] = {}
-        for row, result in zip(rows, results, strict=True):
-            notes.setdefault(result.error[:1000], []).append(row.id)
+        notes = _sent_by_note(rows, results)
         if self.db.is_sqlite:
             return self.db.write_now([_sent_statement(ids, now, note) for note, ids in notes.items()])
         if self.db.direct is None:
@@ -186,11 +184,8 @@ class FastPath:
     def record(self, channel: str, rows: list[Written], results: list[SendResult]) -> None:
         """Mark what went as sent; the first failure and the rows after it go back to the dispatcher."""
         now = self.clock.now()
-        done = [(r.id, res.error) for r, res in zip(rows, results, strict=False) if res.ok]
-        rest = [r.id for r in rows[len(done):]]
-        notes: dict[str, list[int]] = {}
-        for row_id, note in done:
-            notes.setdefault(note[:1000], []).append(row_id)
+        notes = _sent_by_note(rows, results)
+        rest = [r.id for r in rows[sum(r.ok for r in results):]]  # the failure and the rows after it
         statements = [_sent_statement(ids, now, note) for note, ids in notes.items()]
         if rest:
             failure = results[-1]
@@ -208,6 +203,15 @@ class FastPath:
                 conn.execute(statement, params)
         if rest and not results[-1].permanent:
             self.wake()
+
+
+def _sent_by_note(rows: list[Written], results: list[SendResult]) -> dict[str, list[int]]:
+    """The ids of the rows that went (the results stop at the first failure), by the note to keep."""
+    notes: dict[str, list[int]] = {}
+    for row, result in zip(rows, results, strict=False):
+        if result.ok:
+            notes.setdefault(result.error[:1000], []).append(row.id)
+    return notes
 
 
 def _sent_statement(ids: list[int], now: datetime, note: str) -> tuple[Any, dict[str, Any]]:

@@ -48,6 +48,7 @@ _BOOK_SEND = text("""SELECT slot, booked FROM licensebot_book_send(
 # The same call for the event loop's own connection (psycopg placeholders, types spelled out).
 _BOOK_SEND_DIRECT = ("SELECT slot, booked FROM licensebot_book_send(%s::text[], %s::float8[], %s::float8[], "
                      "%s::bool[], %s::int, %s::bool, %s::float8, %s::float8, %s::float8)")
+_BOOK_ORDER = ("scopes", "spacing", "tolerance", "narrow", "n", "only_now", "extra", "narrow_by", "now")
 _PRUNE = text("DELETE FROM send_slots WHERE tat < :before").bindparams(bindparam("before"))
 
 
@@ -128,7 +129,8 @@ class SharedLimiter:
         params = self._params(scopes, n, only_now, extra, narrow_by)
         with self._autocommit.connect() as conn:
             at, booked = conn.execute(_BOOK_SEND, params).one()
-        self._prune_if_due(bool(booked), at)
+        if self._prune_due(bool(booked)):
+            self._prune(float(at))
         return float(at), bool(booked)
 
     async def _abook(self, scopes: tuple[Scope, ...], n: int, only_now: bool = False,
@@ -137,10 +139,9 @@ class SharedLimiter:
         answers, else through the pool in a worker thread."""
         direct = self.db.direct
         if direct is not None:
-            p = self._params(scopes, n, only_now, 0.0, narrow_by)
+            params = self._params(scopes, n, only_now, 0.0, narrow_by)
             try:
-                at, booked = await direct.fetchone(_BOOK_SEND_DIRECT, (
-                    p["scopes"], p["spacing"], p["tolerance"], p["narrow"], n, only_now, 0.0, narrow_by, p["now"]))
+                at, booked = await direct.fetchone(_BOOK_SEND_DIRECT, [params[k] for k in _BOOK_ORDER])
             except Unavailable:
                 pass
             else:
@@ -154,10 +155,6 @@ class SharedLimiter:
             self._pruned = time.monotonic()
             return True
         return False
-
-    def _prune_if_due(self, booked: bool, at: float) -> None:
-        if self._prune_due(booked):
-            self._prune(at)
 
     def _prune(self, at: float) -> None:
         with self._autocommit.connect() as conn:
