@@ -86,9 +86,23 @@ def screenshot(driver: object, name: str, fallback: Path) -> Path:
 
 def click_and_wait(driver: object, element_id: str) -> None:
     """Press a button that submits a form, and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
     page = driver.find_element("tag name", "html")  # type: ignore[attr-defined]
     driver.find_element("id", element_id).click()  # type: ignore[attr-defined]
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+    def replaced(_driver: object) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            # Asked while the old page is being torn down, chromedriver sometimes answers with this
+            # instead of "stale element": the same news (seen about once in ten runs of this module).
+            if "does not belong to the document" not in str(error):
+                raise
+            return True
+        return False
+
+    WebDriverWait(driver, 15).until(replaced)
